@@ -1,0 +1,185 @@
+"""Sufficient statistics: the small tables every test works from.
+
+Each metric reduces, per (period, segment), to one of these frozen dataclasses.
+They add with ``+``, so days or segments can be merged without touching a raw
+row again (the GrowthBook ``gbstats`` design).  Inference functions in
+:mod:`rollout_metrics.inference` take only these.
+
+Examples
+--------
+>>> from rollout_metrics.sufficient import NpsCounts
+>>> NpsCounts(5, 3, 2) + NpsCounts(1, 0, 1)
+NpsCounts(promoters=6, passives=3, detractors=3)
+>>> round(NpsCounts(6, 3, 3).score, 6)
+25.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "EventExposure",
+    "Moments",
+    "NpsCounts",
+    "Proportion",
+    "ValueCounts",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class NpsCounts:
+    """Counts of promoters (9-10), passives (7-8) and detractors (0-6)."""
+
+    promoters: int
+    passives: int
+    detractors: int
+
+    def __add__(self, other: NpsCounts) -> NpsCounts:
+        return NpsCounts(
+            self.promoters + other.promoters,
+            self.passives + other.passives,
+            self.detractors + other.detractors,
+        )
+
+    @property
+    def n(self) -> int:
+        """Number of responses."""
+        return self.promoters + self.passives + self.detractors
+
+    @property
+    def score(self) -> float:
+        """NPS in points, 100 * (share of promoters - share of detractors); NaN when empty."""
+        if self.n == 0:
+            return float("nan")
+        return 100.0 * (self.promoters - self.detractors) / self.n
+
+
+@dataclass(frozen=True, slots=True)
+class Proportion:
+    """``successes`` out of ``n`` trials (e.g. CSAT top-2-box, cohort churn)."""
+
+    successes: int
+    n: int
+
+    def __add__(self, other: Proportion) -> Proportion:
+        return Proportion(self.successes + other.successes, self.n + other.n)
+
+    @property
+    def share(self) -> float:
+        """successes / n; NaN when n is 0."""
+        return self.successes / self.n if self.n else float("nan")
+
+
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """n, sum and sum of squares of a numeric variable (enough for a Welch t test)."""
+
+    n: int
+    total: float
+    total_sq: float
+
+    def __add__(self, other: Moments) -> Moments:
+        return Moments(self.n + other.n, self.total + other.total, self.total_sq + other.total_sq)
+
+    @property
+    def mean(self) -> float:
+        """Arithmetic mean; NaN when n is 0."""
+        return self.total / self.n if self.n else float("nan")
+
+    @property
+    def variance(self) -> float:
+        """Sample variance (n - 1 denominator); NaN when n < 2, never a silent 0."""
+        if self.n < 2:
+            return float("nan")
+        return max(0.0, (self.total_sq - self.total**2 / self.n) / (self.n - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class ValueCounts:
+    """Counts of each distinct value, values sorted ascending and unique.
+
+    Used for CSAT scores (1..5) and for handling times at a fixed resolution
+    (whole minutes).  Construct with :meth:`from_pairs` to sort and merge.
+    """
+
+    values: tuple[float, ...]
+    counts: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.values) != len(self.counts):
+            raise ValueError(
+                f"ValueCounts needs as many counts as values: got {len(self.values)} values "
+                f"and {len(self.counts)} counts"
+            )
+        if any(b <= a for a, b in zip(self.values, self.values[1:], strict=False)):
+            raise ValueError("ValueCounts values must be strictly increasing; use from_pairs()")
+
+    @classmethod
+    def from_pairs(cls, values: Iterable[float], counts: Iterable[int]) -> ValueCounts:
+        """Build from unsorted, possibly repeated values; zero counts are dropped."""
+        merged: dict[float, int] = {}
+        for v, c in zip(values, counts, strict=True):
+            if c:
+                merged[float(v)] = merged.get(float(v), 0) + int(c)
+        keys = sorted(merged)
+        return cls(tuple(keys), tuple(merged[k] for k in keys))
+
+    @classmethod
+    def from_values(cls, values: Iterable[float]) -> ValueCounts:
+        """Build from raw values (for tests and small inputs)."""
+        arr = np.asarray(list(values), dtype=float)
+        uniq, cnt = np.unique(arr, return_counts=True)
+        return cls(tuple(float(u) for u in uniq), tuple(int(c) for c in cnt))
+
+    def __add__(self, other: ValueCounts) -> ValueCounts:
+        return ValueCounts.from_pairs(
+            self.values + other.values, self.counts + other.counts
+        )
+
+    @property
+    def n(self) -> int:
+        """Number of observations."""
+        return int(sum(self.counts))
+
+    def arrays(self) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """Values and counts as numpy arrays."""
+        return np.asarray(self.values, dtype=float), np.asarray(self.counts, dtype=np.int64)
+
+    def moments(self) -> Moments:
+        """The :class:`Moments` implied by these counts."""
+        v, c = self.arrays()
+        return Moments(int(c.sum()), float((v * c).sum()), float((v * v * c).sum()))
+
+    def quantile(self, q: float) -> float:
+        """Quantile with linear interpolation between order statistics (numpy's default)."""
+        v, c = self.arrays()
+        n = int(c.sum())
+        if n == 0:
+            return float("nan")
+        pos = q * (n - 1)
+        lo, hi = int(np.floor(pos)), int(np.ceil(pos))
+        cum = np.cumsum(c)
+        v_lo = v[np.searchsorted(cum, lo + 1)]
+        v_hi = v[np.searchsorted(cum, hi + 1)]
+        return float(v_lo + (v_hi - v_lo) * (pos - lo))
+
+
+@dataclass(frozen=True, slots=True)
+class EventExposure:
+    """Event count over an exposure (customer-days at risk, active customer-days)."""
+
+    events: int
+    exposure: float
+
+    def __add__(self, other: EventExposure) -> EventExposure:
+        return EventExposure(self.events + other.events, self.exposure + other.exposure)
+
+    @property
+    def rate(self) -> float:
+        """events / exposure; NaN when the exposure is 0."""
+        return self.events / self.exposure if self.exposure else float("nan")
