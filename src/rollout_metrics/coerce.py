@@ -1,0 +1,160 @@
+"""Lenient type conversion on each engine: unparseable values become null.
+
+narwhals has no non-strict cast, so the few conversions that must not raise on a
+bad value (text to number, text to timestamp) are written once per engine here.
+Everything else in the package stays engine-agnostic.  Callers count what turned
+null (raw value present, converted value null) and report it as unparseable.
+
+Examples
+--------
+>>> import pandas as pd, narwhals as nw
+>>> lf = nw.from_native(pd.DataFrame({"s": ["7", "x", None]})).lazy()
+>>> try_cast_float(lf, "s").collect()["s"].to_list()
+[7.0, nan, nan]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import narwhals as nw
+import pandas as pd
+
+__all__ = [
+    "TZ_SUFFIX",
+    "native_datetime",
+    "to_text",
+    "try_cast_float",
+    "try_parse_datetime",
+    "with_row_numbers",
+]
+
+#: A trailing UTC offset or "Z": the text of a timezone-aware timestamp.
+TZ_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
+
+_POLARS_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+)
+
+
+def _lazy(native: Any) -> nw.LazyFrame[Any]:
+    frame = nw.from_native(native)
+    return frame.lazy() if isinstance(frame, nw.DataFrame) else frame
+
+
+def with_row_numbers(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """Add ``__row`` (0-based position) to in-memory frames, which have an order."""
+    if frame.implementation is nw.Implementation.PANDAS:
+        pdf = frame.to_native()
+        return _lazy(pdf.assign(__row=range(len(pdf))))
+    if frame.implementation is nw.Implementation.POLARS:
+        return _lazy(frame.to_native().with_row_index("__row"))
+    return frame
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _replace_duckdb(frame: nw.LazyFrame[Any], col: str, sql: str) -> nw.LazyFrame[Any]:
+    rel = frame.to_native()
+    items = [f"{sql} AS {_quote(c)}" if c == col else _quote(c) for c in rel.columns]
+    return _lazy(rel.project(", ".join(items)))
+
+
+def try_cast_float(frame: nw.LazyFrame[Any], col: str) -> nw.LazyFrame[Any]:
+    """Column ``col`` as Float64; text that is not a number becomes null."""
+    impl = frame.implementation
+    if impl is nw.Implementation.PANDAS:
+        pdf = frame.to_native()
+        s = pd.to_numeric(pdf[col], errors="coerce").astype("float64")
+        return _lazy(pdf.assign(**{col: s}))
+    if impl is nw.Implementation.POLARS:
+        import polars as pl
+
+        return _lazy(
+            frame.to_native().with_columns(
+                pl.col(col).str.strip_chars().cast(pl.Float64, strict=False)
+            )
+        )
+    if impl is nw.Implementation.DUCKDB:
+        return _replace_duckdb(frame, col, f"TRY_CAST(trim({_quote(col)}) AS DOUBLE)")
+    if impl is nw.Implementation.PYSPARK:
+        from pyspark.sql import functions as F
+
+        sdf = frame.to_native()
+        return _lazy(sdf.withColumn(col, F.expr(f"try_cast(trim(`{col}`) AS DOUBLE)")))
+    raise NotImplementedError(f"text to number conversion is not available for {impl}")
+
+
+def try_parse_datetime(
+    frame: nw.LazyFrame[Any], col: str, *, aware: bool, timezone: str
+) -> nw.LazyFrame[Any]:
+    """Parse the text column ``col`` as ISO-8601 timestamps; bad text becomes null.
+
+    With ``aware=True`` the values carry an offset: they are converted to
+    ``timezone`` and returned as naive wall-clock time there.  With
+    ``aware=False`` they are taken as wall-clock time in ``timezone`` already.
+    """
+    impl = frame.implementation
+    if impl is nw.Implementation.PANDAS:
+        pdf = frame.to_native()
+        raw = pdf[col].astype("string").str.strip()
+        parsed = pd.to_datetime(raw, errors="coerce", format="ISO8601", utc=aware)
+        if aware:
+            parsed = parsed.dt.tz_convert(timezone).dt.tz_localize(None)
+        return _lazy(pdf.assign(**{col: parsed.astype("datetime64[us]")}))
+    if impl is nw.Implementation.POLARS:
+        import polars as pl
+
+        text = pl.col(col).str.strip_chars()
+        if aware:
+            text = text.str.replace(r"Z$", "+00:00")
+            fmts = [f + "%z" for f in _POLARS_FORMATS[:-1]]
+            tries = [
+                text.str.to_datetime(f, strict=False, time_unit="us")
+                .dt.convert_time_zone(timezone)
+                .dt.replace_time_zone(None)
+                for f in fmts
+            ]
+        else:
+            tries = [
+                text.str.to_datetime(f, strict=False, time_unit="us") for f in _POLARS_FORMATS
+            ]
+        return _lazy(frame.to_native().with_columns(pl.coalesce(tries).alias(col)))
+    if impl is nw.Implementation.DUCKDB:
+        q = f"trim({_quote(col)})"
+        tz = timezone.replace("'", "''")
+        sql = (
+            f"(TRY_CAST({q} AS TIMESTAMPTZ) AT TIME ZONE '{tz}')"
+            if aware
+            else f"TRY_CAST({q} AS TIMESTAMP)"
+        )
+        return _replace_duckdb(frame, col, sql)
+    raise NotImplementedError(f"text to timestamp conversion is not available for {impl}")
+
+
+def native_datetime(frame: nw.LazyFrame[Any], col: str, timezone: str) -> nw.LazyFrame[Any] | None:
+    """pandas timezone-aware columns narwhals cannot type: converted to naive ``timezone``.
+
+    Returns ``None`` when ``col`` is not such a column.
+    """
+    if frame.implementation is not nw.Implementation.PANDAS:
+        return None
+    pdf = frame.to_native()
+    if not isinstance(pdf[col].dtype, pd.DatetimeTZDtype):
+        return None
+    local = pdf[col].dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[us]")
+    return _lazy(pdf.assign(**{col: local}))
+
+
+def to_text(frame: nw.LazyFrame[Any], col: str) -> nw.LazyFrame[Any]:
+    """Column ``col`` as text; Python objects (pandas ``object`` columns) via ``str()``."""
+    if frame.implementation is nw.Implementation.PANDAS:
+        pdf = frame.to_native()
+        return _lazy(pdf.assign(**{col: pdf[col].astype("string")}))
+    return frame.with_columns(nw.col(col).cast(nw.String))

@@ -1,0 +1,220 @@
+"""Load the three canonical tables into a validated :class:`Dataset`.
+
+Examples
+--------
+>>> import rollout_metrics as rm
+>>> data = rm.load_sample()
+>>> print(data.rows.to_string(index=False))
+    table  rows_read  rows_excluded  rows_used
+customers       5000              0       5000
+  surveys      20156              7      20149
+  tickets      40753              3      40750
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import narwhals as nw
+import pandas as pd
+
+from .errors import DataValidationError
+from .io import read_table, to_duckdb
+from .schema import TABLES
+from .validate import QUALITY_COLUMNS, validate_table
+
+__all__ = ["Dataset", "load_dataset", "load_sample", "sample_path"]
+
+TABLE_NAMES = ("customers", "surveys", "tickets")
+_TIME_COLUMN = {"customers": "signup_date", "surveys": "responded_at", "tickets": "created_at"}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The validated customers, surveys and tickets tables, and what was excluded.
+
+    Attributes
+    ----------
+    customers, surveys, tickets
+        narwhals LazyFrames on the input's own engine, with canonical column names and
+        types (timestamps naive, in ``timezone``); ``None`` for a table not given.
+    quality
+        One row per (table, rule) that excluded rows: ``table, rule, column, rows,
+        examples``.  Empty when nothing was excluded.
+    rows
+        Per table: ``rows_read``, ``rows_excluded``, ``rows_used``.
+    timezone
+        The timezone every timestamp is expressed in.
+    """
+
+    customers: nw.LazyFrame[Any] | None
+    surveys: nw.LazyFrame[Any] | None
+    tickets: nw.LazyFrame[Any] | None
+    quality: pd.DataFrame
+    rows: pd.DataFrame
+    timezone: str = "UTC"
+
+    def table(self, name: str) -> nw.LazyFrame[Any]:
+        """The validated table ``name``; a clear error when it was not loaded."""
+        if name not in TABLE_NAMES:
+            raise DataValidationError(f"unknown table {name!r}; tables: {list(TABLE_NAMES)}")
+        frame: nw.LazyFrame[Any] | None = getattr(self, name)
+        if frame is None:
+            raise DataValidationError(
+                f"this dataset has no {name} table; pass it to load_dataset"
+            )
+        return frame
+
+    @property
+    def segment_columns(self) -> list[str]:
+        """Customer attributes usable as segments (plus the derived ``tenure_band``)."""
+        if self.customers is None:
+            return []
+        canonical = set(TABLES["customers"].names)
+        names = self.customers.collect_schema().names()
+        return [c for c in names if c not in canonical] + ["tenure_band"]
+
+    def time_range(self, name: str) -> tuple[dt.datetime, dt.datetime]:
+        """Earliest and latest event timestamp of table ``name``."""
+        col = _TIME_COLUMN[name]
+        lo, hi = self.table(name).select(
+            nw.col(col).min().alias("lo"), nw.col(col).max().alias("hi")
+        ).collect().row(0)
+        return pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
+
+    def fingerprint(self) -> str:
+        """Row counts and a short hash of them and the quality table, for report footers."""
+        text = self.rows.to_csv(index=False) + self.quality.to_csv(index=False)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        counts = ", ".join(f"{r.table} {r.rows_used:,}" for r in self.rows.itertuples())
+        return f"{counts}; sha256:{digest}"
+
+    def _repr_html_(self) -> str:
+        return (
+            "<b>rollout-metrics Dataset</b>" + self.rows.to_html(index=False)
+            + ("<i>nothing excluded</i>" if self.quality.empty
+               else self.quality.to_html(index=False))
+        )
+
+
+def _rename(frame: nw.LazyFrame[Any], table: str, columns: Mapping[str, Any] | None
+            ) -> nw.LazyFrame[Any]:
+    if not columns:
+        return frame
+    mapping = columns.get(table, {}) if any(k in TABLE_NAMES for k in columns) else columns
+    if not isinstance(mapping, Mapping):
+        raise DataValidationError(f"columns[{table!r}] must map your column names to ours")
+    names = frame.collect_schema().names()
+    present = {k: v for k, v in mapping.items() if k in names}
+    return frame.rename(present) if present else frame
+
+
+def load_dataset(
+    source: str | Path | Mapping[str, Any],
+    *,
+    columns: Mapping[str, Any] | None = None,
+    timezone: str = "UTC",
+    strict: bool = False,
+) -> Dataset:
+    """Read and validate the customers, surveys and tickets tables.
+
+    Parameters
+    ----------
+    source
+        A folder holding ``customers``, ``surveys`` and ``tickets`` files (``.csv`` or
+        ``.parquet``, or a sub-folder / ``name-*.parquet`` glob of part files), or a dict
+        mapping each table name to a path, a glob or a dataframe (pandas, Polars,
+        PyArrow, DuckDB, PySpark).  ``customers`` is required; the others are optional.
+    columns
+        Your column names -> canonical names, per table
+        (``{"tickets": {"opened": "created_at"}}``) or one mapping for all tables.
+    timezone
+        Timezone of the analysis (see :mod:`rollout_metrics.validate`).
+    strict
+        Raise on any row-level problem instead of excluding and counting it.
+
+    Returns
+    -------
+    Dataset
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> customers = pd.DataFrame({"id": [1, 2], "joined": ["2025-01-05", "2025-02-01"],
+    ...                           "tier": ["VIP", "new"]})
+    >>> data = load_dataset({"customers": customers},
+    ...                     columns={"customers": {"id": "customer_id", "joined": "signup_date"}})
+    >>> data.segment_columns
+    ['tier', 'tenure_band']
+    """
+    if isinstance(source, str | Path):
+        folder = Path(source)
+        if not folder.is_dir():
+            raise DataValidationError(f"data folder not found: {folder}")
+        present = [t for t in TABLE_NAMES if any(folder.glob(f"{t}*")) or (folder / t).is_dir()]
+        sources: dict[str, Any] = {t: folder for t in present}
+    elif isinstance(source, Mapping):
+        unknown = sorted(set(source) - set(TABLE_NAMES))
+        if unknown:
+            raise DataValidationError(f"unknown table(s) {unknown}; tables: {list(TABLE_NAMES)}")
+        sources = dict(source)
+    else:
+        raise DataValidationError(
+            f"source must be a folder or a dict of tables, got {type(source).__name__}"
+        )
+    if "customers" not in sources:
+        raise DataValidationError("a customers table is required (segments and exposure)")
+
+    frames = {t: _rename(read_table(s, table=t), t, columns) for t, s in sources.items()}
+    if len({f.implementation for f in frames.values()}) > 1:
+        frames = {t: to_duckdb(f) for t, f in frames.items()}
+
+    validated = {"customers": validate_table(frames["customers"], TABLES["customers"],
+                                             timezone=timezone, strict=strict)}
+    known = validated["customers"].frame
+    for t in ("surveys", "tickets"):
+        if t in frames:
+            validated[t] = validate_table(frames[t], TABLES[t], timezone=timezone,
+                                          strict=strict, known_customers=known)
+    quality = pd.concat([v.quality for v in validated.values()], ignore_index=True)
+    if quality.empty:
+        quality = pd.DataFrame(columns=QUALITY_COLUMNS)
+    rows = pd.DataFrame(
+        [(t, v.rows_read, v.rows_excluded, v.rows_read - v.rows_excluded)
+         for t, v in validated.items()],
+        columns=["table", "rows_read", "rows_excluded", "rows_used"],
+    )
+    return Dataset(
+        customers=validated["customers"].frame,
+        surveys=validated["surveys"].frame if "surveys" in validated else None,
+        tickets=validated["tickets"].frame if "tickets" in validated else None,
+        quality=quality,
+        rows=rows,
+        timezone=timezone,
+    )
+
+
+def sample_path() -> Path:
+    """Folder of the bundled sample data (``data/sample`` of the project)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "data" / "sample"
+        if (candidate / "customers.csv").is_file():
+            return candidate
+    packaged = here.parent / "_sample"
+    if (packaged / "customers.csv").is_file():
+        return packaged
+    raise DataValidationError(
+        "the bundled sample data was not found; regenerate it with "
+        "`python -m rollout_metrics.sample --out data/sample`"
+    )
+
+
+def load_sample(**kwargs: Any) -> Dataset:
+    """The bundled synthetic sample (see :mod:`rollout_metrics.sample` and ``truth.json``)."""
+    return load_dataset(sample_path(), **kwargs)

@@ -1,0 +1,132 @@
+"""Read a table from a path, a glob of part files, or any dataframe narwhals accepts.
+
+Files are scanned lazily with DuckDB, so a Parquet folder larger than memory is
+fine: nothing is read until a reduction asks for it.  In-memory frames keep
+their own engine (pandas, Polars, PyArrow, DuckDB, PySpark).
+
+Examples
+--------
+>>> import pandas as pd
+>>> lf = read_table(pd.DataFrame({"customer_id": [1]}), table="customers")
+>>> lf.collect_schema().names()
+['customer_id']
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import narwhals as nw
+import pyarrow as pa
+
+from .errors import DataValidationError
+
+__all__ = ["find_table_files", "read_table", "to_duckdb"]
+
+_SUFFIXES = (".parquet", ".csv", ".csv.gz")
+_COUNTER = itertools.count()
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    return duckdb.default_connection()
+
+
+def _read_files(pattern: str, table: str) -> nw.LazyFrame[Any]:
+    files = sorted(glob.glob(pattern, recursive=True))
+    if not files:
+        raise DataValidationError(f"{table}: no file matches {pattern!r}")
+    kinds = {".parquet" if f.endswith(".parquet") else ".csv" for f in files}
+    if len(kinds) > 1:
+        raise DataValidationError(
+            f"{table}: {pattern!r} matches both CSV and Parquet files; use one format per table"
+        )
+    con = _connection()
+    if kinds == {".parquet"}:
+        rel = con.read_parquet(files, union_by_name=True)
+    else:
+        # Types are sniffed from the whole file so a late bad value cannot break the read.
+        # CSV is parsed once into a temporary table (it spills to disk when large);
+        # Parquet stays a lazy scan.
+        scan = con.read_csv(files, union_by_name=True, sample_size=-1)  # type: ignore[arg-type]
+        name = f"rollout_metrics_{table}_{next(_COUNTER)}"
+        scan.create(name)
+        rel = con.table(name)
+    return nw.from_native(rel)
+
+
+def find_table_files(folder: Path, table: str) -> str:
+    """The path or glob of ``table`` inside ``folder``.
+
+    Accepts ``customers.csv``, ``customers.parquet``, ``customers.csv.gz``, a folder
+    ``customers/`` of part files, or part files ``customers-*.parquet``.
+    """
+    for suffix in _SUFFIXES:
+        if (folder / f"{table}{suffix}").is_file():
+            return str(folder / f"{table}{suffix}")
+    sub = folder / table
+    if sub.is_dir():
+        for suffix in _SUFFIXES:
+            if list(sub.glob(f"*{suffix}")):
+                return str(sub / f"*{suffix}")
+    for suffix in _SUFFIXES:
+        if list(folder.glob(f"{table}[-_]*{suffix}")):
+            return str(folder / f"{table}[-_]*{suffix}")
+    present = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    raise DataValidationError(
+        f"{table}: no {table}.csv, {table}.parquet or {table}/ part files in {folder}. "
+        f"Files there: {present[:20]}"
+    )
+
+
+def read_table(source: Any, *, table: str) -> nw.LazyFrame[Any]:
+    """Return ``source`` as a narwhals LazyFrame on its own engine.
+
+    Parameters
+    ----------
+    source
+        A path or glob (``str`` or ``Path``) to CSV or Parquet files, or a pandas,
+        Polars (eager or lazy), PyArrow, DuckDB or PySpark frame.
+    table
+        The canonical table name, used in error messages.
+    """
+    if isinstance(source, str | Path):
+        path = str(source)
+        if Path(path).is_dir():
+            return _read_files(find_table_files(Path(path), table), table)
+        if any(ch in path for ch in "*?["):
+            return _read_files(path, table)
+        if not Path(path).exists():
+            raise DataValidationError(f"{table}: file not found: {path}")
+        return _read_files(path, table)
+    if isinstance(source, pa.Table):
+        # PyArrow has no lenient casts; DuckDB reads Arrow without a copy.
+        return nw.from_native(_connection().from_arrow(source))
+    try:
+        frame = nw.from_native(source)
+    except TypeError as exc:
+        raise DataValidationError(
+            f"{table}: cannot read a {type(source).__name__}; pass a path to CSV/Parquet "
+            "files or a pandas, Polars, PyArrow, DuckDB or PySpark frame"
+        ) from exc
+    if isinstance(frame, nw.DataFrame):
+        return frame.lazy()
+    if isinstance(frame, nw.LazyFrame):
+        return frame
+    raise DataValidationError(f"{table}: expected a table, got a {type(source).__name__}")
+
+
+def to_duckdb(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """Move an in-memory frame to DuckDB (used to join tables from different engines)."""
+    if frame.implementation is nw.Implementation.DUCKDB:
+        return frame
+    if frame.implementation is nw.Implementation.PYSPARK:
+        raise DataValidationError(
+            "tables from PySpark cannot be mixed with tables from other engines; "
+            "give all three tables as Spark DataFrames"
+        )
+    arrow = frame.collect().to_arrow()
+    return nw.from_native(_connection().from_arrow(arrow))

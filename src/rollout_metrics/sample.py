@@ -1,0 +1,328 @@
+"""Synthetic sample company with known effects, for examples, tests and benchmarks.
+
+One year of a subscription business: customers in tiers (new/regular/VIP),
+regions, plans and preferred channels; surveys (NPS and CSAT); support tickets
+with weekly seasonality, log-normal handling times rounded to whole minutes
+(ties), and overdispersed daily complaint counts.  New terms are announced three
+weeks before they take effect.  Injected effects, written to ``truth.json``:
+
+* NPS falls by 15 points for VIP customers only;
+* complaints jump by 100% at the change and decay with a 14-day time constant
+  (+24.5% on average over the 8-week after window);
+* handling time on the phone channel is 1.5x slower after the change;
+* churn hazard triples during the announcement window (anticipatory churn), and
+  is unchanged after the change;
+* CSAT top-2-box has a pre-existing linear decline over the whole year and no
+  change effect, so a naive before/after comparison is biased.
+
+A handful of bad rows (NPS 11, a survey from an unknown customer, a ticket
+resolved before it was created) are injected so the data-quality section has
+something to show; they are listed in ``truth.json``.
+
+Run ``python -m rollout_metrics.sample --out data/sample`` to rewrite the bundled
+sample, or ``--tickets 10_000_000 --format parquet`` for benchmark data.
+
+Examples
+--------
+>>> tables, truth = generate(seed=1, n_customers=200)
+>>> sorted(tables), truth["change_date"]
+(['customers', 'surveys', 'tickets'], '2025-09-01')
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["generate", "main", "write"]
+
+START = dt.date(2025, 1, 1)
+DAYS = 365
+CHANGE = dt.date(2025, 9, 1)
+ANNOUNCED = dt.date(2025, 8, 11)
+TIERS = ("new", "regular", "VIP")
+REGIONS = ("North", "South", "East", "West")
+PLANS = ("basic", "plus", "pro")
+CHANNELS = ("email", "phone", "chat", "sms", "social")
+CATEGORIES = ("billing", "delivery", "account", "technical", "other")
+# Median hours to resolve, by channel.
+MEDIAN_HOURS = {"email": 20.0, "phone": 4.0, "chat": 2.0, "sms": 12.0, "social": 10.0}
+NPS_BASE = {"new": (0.45, 0.33, 0.22), "regular": (0.50, 0.32, 0.18), "VIP": (0.58, 0.30, 0.12)}
+NPS_VIP_AFTER = (0.50, 0.31, 0.19)  # promoters, passives, detractors: 15 points lower
+COMPLAINT_JUMP, COMPLAINT_DECAY_DAYS = 1.0, 14.0
+PHONE_SLOWDOWN = 1.5
+CHURN_PER_30D = 0.015
+ANTICIPATORY_CHURN = 3.0
+CSAT_TOP2_START, CSAT_TOP2_SLOPE_PER_YEAR = 0.82, -0.15
+WEEKDAY_WEIGHT = np.array([1.15, 1.1, 1.05, 1.05, 1.0, 0.6, 0.5])  # Mon..Sun
+
+
+def _day(d: dt.date) -> int:
+    return (d - START).days
+
+
+def _complaint_multiplier(day: np.ndarray) -> np.ndarray:
+    since = day - _day(CHANGE)
+    return np.where(since >= 0, 1 + COMPLAINT_JUMP * np.exp(-since / COMPLAINT_DECAY_DAYS), 1.0)
+
+
+def _csat_top2(day: np.ndarray) -> np.ndarray:
+    return CSAT_TOP2_START + CSAT_TOP2_SLOPE_PER_YEAR * day / DAYS
+
+
+def _timestamps(day: np.ndarray, rng: np.random.Generator) -> pd.Series:
+    seconds = rng.integers(8 * 3600, 20 * 3600, size=day.size)
+    base = np.datetime64(START.isoformat(), "s")
+    return pd.Series(base + day.astype("timedelta64[D]") + seconds.astype("timedelta64[s]"))
+
+
+def _customers(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    tier = rng.choice(len(TIERS), size=n, p=[0.30, 0.55, 0.15])
+    signup = np.where(
+        tier == 0, rng.integers(-90, DAYS - 30, size=n), rng.integers(-6 * 365, -90, size=n)
+    )
+    # Piecewise-constant churn hazard by day; anticipatory churn during the announcement.
+    hazard = np.full(DAYS, CHURN_PER_30D / 30)
+    hazard[_day(ANNOUNCED):_day(CHANGE)] *= ANTICIPATORY_CHURN
+    tier_mult = np.array([1.6, 1.0, 0.6])[tier]
+    cum = np.concatenate([[0.0], np.cumsum(hazard)])
+    first = np.clip(signup, 0, DAYS)
+    target = cum[first] + rng.exponential(size=n) / tier_mult
+    churn_day = np.searchsorted(cum, target) - 1  # day on which the hazard mass runs out
+    churned = churn_day < DAYS
+    frame = pd.DataFrame({
+        "customer_id": np.arange(1, n + 1),
+        "signup_date": pd.Series(np.datetime64(START.isoformat(), "D")
+                                 + signup.astype("timedelta64[D]")).dt.strftime("%Y-%m-%d"),
+        "churn_date": pd.Series(np.datetime64(START.isoformat(), "D")
+                                + churn_day.astype("timedelta64[D]")).dt.strftime("%Y-%m-%d"),
+        "tier": np.array(TIERS)[tier],
+        "region": rng.choice(np.array(REGIONS), size=n, p=[0.3, 0.25, 0.25, 0.2]),
+        "plan": rng.choice(np.array(PLANS), size=n, p=[0.5, 0.35, 0.15]),
+        "preferred_channel": rng.choice(np.array(CHANNELS), size=n,
+                                        p=[0.35, 0.25, 0.25, 0.05, 0.10]),
+    })
+    frame.loc[~churned, "churn_date"] = None
+    end = np.where(churned, churn_day, DAYS)
+    return frame, first, end
+
+
+def _events(rng: np.random.Generator, first: np.ndarray, end: np.ndarray, per_year: float
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Event days per customer over its active span, weekly pattern by thinning."""
+    span = np.maximum(end - first, 0)
+    n = rng.poisson(per_year * span / DAYS * (1 / WEEKDAY_WEIGHT.mean()) * WEEKDAY_WEIGHT.max())
+    owner = np.repeat(np.arange(first.size), n)
+    day = first[owner] + np.floor(rng.random(owner.size) * span[owner]).astype(np.int64)
+    weekday = (day + START.weekday()) % 7
+    keep = rng.random(day.size) < WEEKDAY_WEIGHT[weekday] / WEEKDAY_WEIGHT.max()
+    return owner[keep], day[keep]
+
+
+def _surveys(rng: np.random.Generator, customers: pd.DataFrame, first: np.ndarray,
+             end: np.ndarray, per_year: float) -> pd.DataFrame:
+    owner, day = _events(rng, first, end, per_year)
+    tier = customers["tier"].to_numpy()[owner]
+    probs = np.array([NPS_BASE[t] for t in tier])
+    vip_after = (tier == "VIP") & (day >= _day(CHANGE))
+    probs[vip_after] = NPS_VIP_AFTER
+    group = (rng.random(day.size)[:, None] > np.cumsum(probs, axis=1)).sum(axis=1)
+    low = np.array([9, 7, 0])[group]
+    high = np.array([10, 8, 6])[group]
+    nps = rng.integers(low, high + 1).astype(float)
+    top2 = rng.random(day.size) < _csat_top2(day)
+    csat = np.where(top2, rng.choice([4, 5], size=day.size, p=[0.45, 0.55]),
+                    rng.choice([1, 2, 3], size=day.size, p=[0.2, 0.3, 0.5])).astype(float)
+    nps[rng.random(day.size) < 0.15] = np.nan
+    csat[rng.random(day.size) < 0.20] = np.nan
+    frame = pd.DataFrame({
+        "customer_id": customers["customer_id"].to_numpy()[owner],
+        "responded_at": _timestamps(day, rng),
+        "nps_score": pd.array(nps, dtype="Int64"),
+        "csat_score": pd.array(csat, dtype="Int64"),
+        "touchpoint": rng.choice(np.array(["email", "app", "web"]), size=day.size),
+    })
+    return frame.sort_values("responded_at", kind="stable").reset_index(drop=True)
+
+
+def _tickets(rng: np.random.Generator, customers: pd.DataFrame, first: np.ndarray,
+             end: np.ndarray, per_year: float) -> pd.DataFrame:
+    owner, day = _events(rng, first, end, per_year)
+    preferred = customers["preferred_channel"].to_numpy()[owner]
+    channel = np.where(rng.random(day.size) < 0.7, preferred,
+                       rng.choice(np.array(CHANNELS), size=day.size))
+    # Overdispersed complaints: a gamma multiplier shared by every ticket of a day.
+    day_noise = rng.gamma(4.0, 1 / 4.0, size=DAYS)
+    p_complaint = np.clip(0.12 * day_noise[day] * _complaint_multiplier(day), 0, 1)
+    created = _timestamps(day, rng)
+    median = np.array([MEDIAN_HOURS[c] for c in CHANNELS])[pd.Index(CHANNELS).get_indexer(pd.Index(channel))]
+    median = np.where((channel == "phone") & (day >= _day(CHANGE)), median * PHONE_SLOWDOWN,
+                      median)
+    minutes = np.maximum(1, np.round(60 * median * np.exp(rng.normal(0, 1.0, day.size))))
+    reply = np.maximum(1, np.round(60 * np.exp(rng.normal(0, 1, day.size))))
+    first_min = np.minimum(minutes, reply)
+    resolved = created + pd.to_timedelta(minutes, unit="min")
+    data_end = pd.Timestamp(START) + pd.Timedelta(days=DAYS)
+    resolved = resolved.where(resolved < data_end)
+    frame = pd.DataFrame({
+        "ticket_id": np.arange(1, day.size + 1),
+        "customer_id": customers["customer_id"].to_numpy()[owner],
+        "created_at": created,
+        "first_response_at": created + pd.to_timedelta(first_min, unit="min"),
+        "resolved_at": resolved,
+        "channel": channel,
+        "is_complaint": rng.random(day.size) < p_complaint,
+        "category": rng.choice(np.array(CATEGORIES), size=day.size, p=[.3, .2, .2, .2, .1]),
+    })
+    frame = frame.sort_values("created_at", kind="stable").reset_index(drop=True)
+    frame["ticket_id"] = np.arange(1, len(frame) + 1)
+    return frame
+
+
+def _inject_bad_rows(tables: dict[str, pd.DataFrame], rng: np.random.Generator
+                     ) -> list[dict[str, Any]]:
+    surveys, tickets = tables["surveys"], tables["tickets"]
+    bad_nps = rng.choice(surveys.index[surveys["nps_score"].notna()], 4, replace=False)
+    surveys.loc[bad_nps, "nps_score"] = 11
+    unknown = rng.choice(surveys.index.difference(pd.Index(bad_nps)), 3, replace=False)
+    surveys.loc[unknown, "customer_id"] = tables["customers"]["customer_id"].max() + 1000
+    backwards = rng.choice(tickets.index[tickets["resolved_at"].notna()], 3, replace=False)
+    tickets.loc[backwards, "resolved_at"] = (
+        tickets.loc[backwards, "created_at"] - pd.Timedelta(hours=2)
+    )
+    return [
+        {"table": "surveys", "rule": "nps_score outside 0-10", "rows": 4},
+        {"table": "surveys", "rule": "unknown customer_id (not in customers)", "rows": 3},
+        {"table": "tickets", "rule": "resolved_at before created_at", "rows": 3},
+    ]
+
+
+def _truth(surveys_per_year: float) -> dict[str, Any]:
+    def window(start: dt.date, days: int) -> list[str]:
+        return [start.isoformat(), (start + dt.timedelta(days=days)).isoformat()]
+
+    after_days = np.arange(_day(CHANGE), _day(CHANGE) + 56)
+    complaint_ratio = float(_complaint_multiplier(after_days).mean())
+    before_mid = _day(ANNOUNCED) - 28
+    after_mid = _day(CHANGE) + 28
+    csat_bias = 100 * CSAT_TOP2_SLOPE_PER_YEAR * (after_mid - before_mid) / DAYS
+    nps = {t: 100 * (p[0] - p[2]) for t, p in NPS_BASE.items()}
+    return {
+        "change_date": CHANGE.isoformat(),
+        "announced": ANNOUNCED.isoformat(),
+        "windows": {"before": window(ANNOUNCED - dt.timedelta(days=56), 56),
+                    "transition": window(ANNOUNCED, 21), "after": window(CHANGE, 56)},
+        "effects": [
+            {"metric": "nps", "by": "tier", "segment": "VIP", "comparison": "after_vs_before",
+             "delta": round(100 * (NPS_VIP_AFTER[0] - NPS_VIP_AFTER[2]) - nps["VIP"], 9),
+             "units": "NPS points"},
+            *({"metric": "nps", "by": "tier", "segment": t, "comparison": "after_vs_before",
+               "delta": 0.0, "units": "NPS points"} for t in ("new", "regular")),
+            {"metric": "csat", "by": None, "segment": "overall", "comparison": "after_vs_before",
+             "delta": 0.0, "naive_expected_delta": csat_bias, "units": "percentage points",
+             "note": "pre-existing linear decline of the top-2-box share, "
+                     f"{100 * CSAT_TOP2_SLOPE_PER_YEAR:g} points per year; no change effect"},
+            {"metric": "complaints", "by": None, "segment": "overall",
+             "comparison": "after_vs_before", "ratio": complaint_ratio,
+             "note": "jump of +100% at the change decaying with a 14-day time constant"},
+            {"metric": "handling_time", "by": "channel", "segment": "phone",
+             "comparison": "after_vs_before", "ratio": PHONE_SLOWDOWN,
+             "delta": MEDIAN_HOURS["phone"] * (PHONE_SLOWDOWN - 1),
+             "units": "hours (population median)"},
+            *({"metric": "handling_time", "by": "channel", "segment": c,
+               "comparison": "after_vs_before", "ratio": 1.0, "delta": 0.0,
+               "units": "hours (population median)"} for c in CHANNELS if c != "phone"),
+            {"metric": "churn", "by": None, "segment": "overall",
+             "comparison": "transition_vs_before", "ratio": ANTICIPATORY_CHURN},
+            {"metric": "churn", "by": None, "segment": "overall",
+             "comparison": "after_vs_before", "ratio": 1.0},
+        ],
+        "surveys_per_customer_year": surveys_per_year,
+    }
+
+
+def generate(
+    seed: int = 20250901,
+    n_customers: int = 5000,
+    surveys_per_year: float = 5.0,
+    tickets_per_year: float = 10.0,
+    bad_rows: bool = True,
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """Generate the three tables and the truth about the injected effects.
+
+    Parameters
+    ----------
+    seed
+        Seed of the random generator; the same seed gives the same tables.
+    n_customers
+        Customers active at some point in the year.
+    surveys_per_year, tickets_per_year
+        Mean survey responses and tickets per active customer-year.
+    bad_rows
+        Inject a few rule-breaking rows so the data-quality report has content.
+
+    Returns
+    -------
+    tables, truth
+        ``{"customers": ..., "surveys": ..., "tickets": ...}`` as pandas frames, and the
+        dict written to ``truth.json``.
+    """
+    rng = np.random.default_rng(seed)
+    customers, first, end = _customers(rng, n_customers)
+    tables = {
+        "customers": customers,
+        "surveys": _surveys(rng, customers, first, end, surveys_per_year),
+        "tickets": _tickets(rng, customers, first, end, tickets_per_year),
+    }
+    truth = _truth(surveys_per_year)
+    truth["seed"] = seed
+    truth["n_customers"] = n_customers
+    truth["injected_quality_issues"] = _inject_bad_rows(tables, rng) if bad_rows else []
+    return tables, truth
+
+
+def write(tables: dict[str, pd.DataFrame], truth: dict[str, Any], out: Path,
+          fmt: str = "csv") -> None:
+    """Write the tables (CSV or Parquet) and ``truth.json`` to ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        if fmt == "parquet":
+            frame.to_parquet(out / f"{name}.parquet", index=False)
+        else:
+            frame.to_csv(out / f"{name}.csv", index=False, date_format="%Y-%m-%d %H:%M:%S")
+    (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m rollout_metrics.sample --out DIR [--tickets N]``."""
+    parser = argparse.ArgumentParser(prog="python -m rollout_metrics.sample",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("data/sample"))
+    parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    parser.add_argument("--seed", type=int, default=20250901)
+    parser.add_argument("--customers", type=int, default=None)
+    parser.add_argument("--tickets", type=lambda s: int(s.replace("_", "")), default=None,
+                        help="target ticket count; sets 1 customer per 10 tickets and "
+                             "2 surveys per customer (benchmark shape)")
+    args = parser.parse_args(argv)
+    if args.tickets:
+        n = args.customers or math.ceil(args.tickets / 10 * 1.12)
+        tables, truth = generate(args.seed, n, surveys_per_year=2.2, tickets_per_year=11.0,
+                                 bad_rows=False)
+    else:
+        tables, truth = generate(args.seed, args.customers or 5000)
+    write(tables, truth, args.out, args.format)
+    counts = ", ".join(f"{k} {len(v):,}" for k, v in tables.items())
+    print(f"wrote {counts} to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

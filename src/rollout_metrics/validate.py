@@ -1,0 +1,362 @@
+"""Validate one canonical table: coerce types, count and exclude bad rows.
+
+Two kinds of problem, two behaviours:
+
+* **Structural** (a required column missing, a column of a type that cannot be
+  coerced, a whole column unparseable) raise :class:`DataValidationError` naming
+  the table and column, listing the available columns, counting the bad rows and
+  showing up to five bad values.
+* **Row-level** (NPS 11, unparseable date, resolved before created, duplicate id,
+  unknown customer, mixed naive/aware timestamps...) exclude the row and count it
+  under the first rule it breaks, so the counts add up to the rows excluded.  With
+  ``strict=True`` they raise instead.
+
+Everything is expressed with narwhals, so it runs on the table's own engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import narwhals as nw
+import pandas as pd
+
+from .coerce import (
+    TZ_SUFFIX,
+    native_datetime,
+    to_text,
+    try_cast_float,
+    try_parse_datetime,
+    with_row_numbers,
+)
+from .errors import DataValidationError, MissingColumnError
+from .schema import ColumnSpec, TableSpec
+
+__all__ = ["QUALITY_COLUMNS", "ValidatedTable", "validate_table"]
+
+QUALITY_COLUMNS = ["table", "rule", "column", "rows", "examples"]
+_TRUE = ("true", "t", "yes", "y", "1")
+_FALSE = ("false", "f", "no", "n", "0")
+
+
+@dataclass(frozen=True)
+class ValidatedTable:
+    """A validated table: canonical columns, bad rows removed, and what was removed."""
+
+    frame: nw.LazyFrame[Any]
+    quality: pd.DataFrame
+    rows_read: int
+    rows_excluded: int
+
+
+@dataclass(frozen=True)
+class _Rule:
+    name: str
+    column: str
+    flag: nw.Expr
+
+
+def _present(col: str) -> nw.Expr:
+    """Raw value is there: not null and (for text) not blank."""
+    return ~nw.col(col).is_null()
+
+
+def _show(value: Any) -> str:
+    if value is None or (not isinstance(value, str | bool) and pd.isna(value)):
+        return "empty"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _examples(
+    frame: nw.LazyFrame[Any], flag: nw.Expr, cols: list[str], key: str | None, limit: int = 5
+) -> str:
+    show = [c for c in dict.fromkeys(["__row", *([key] if key else []), *cols]) if c]
+    names = frame.collect_schema().names()
+    show = [c for c in show if c in names]
+    rows = frame.filter(flag).select(show).head(limit).collect().rows(named=True)
+    parts = []
+    for r in rows:
+        where = f"row {r['__row']}" if "__row" in r else (f"{key}={r[key]}" if key else "")
+        vals = ", ".join(f"{c}={_show(r[c])}" for c in cols if c in r)
+        parts.append(f"{where}: {vals}" if where else vals)
+    return "; ".join(parts)
+
+
+def _structural(table: str, col: str, what: str, bad: int, examples: str, names: list[str]) -> None:
+    raise DataValidationError(
+        f"{table}.{col}: {what}; {bad} rows affected. Examples: {examples}. "
+        f"Available columns: {names}"
+    )
+
+
+class _Validator:
+    def __init__(
+        self, frame: nw.LazyFrame[Any], spec: TableSpec, timezone: str, strict: bool
+    ) -> None:
+        self.spec = spec
+        self.table = spec.name
+        self.tz = timezone
+        self.strict = strict
+        # In-memory frames have an order: error messages can cite row numbers.
+        frame = with_row_numbers(frame)
+        self.names = [c for c in frame.collect_schema().names() if c != "__row"]
+        self.frame = frame
+        self.rules: list[_Rule] = []
+
+    # -- structure -------------------------------------------------------------
+    def check_required(self) -> None:
+        for col in self.spec.required:
+            if col.name not in self.names:
+                raise MissingColumnError(
+                    f"{self.table}: required column {col.name!r} ({col.description}) is "
+                    f"missing. Available columns: {self.names}. Hint: map your names with "
+                    f"columns={{'{self.table}': {{'<your column>': '{col.name}'}}}}"
+                )
+
+    def _kind_error(self, col: str, dtype: Any, expected: str) -> None:
+        ex = _examples(self.frame, _present(col), [col], self.spec.key)
+        n = int(self.frame.select(_present(col).cast(nw.Int64).sum()).collect().item())
+        _structural(
+            self.table, col, f"expected {expected}, got a column of type {dtype} that cannot "
+            "be converted", n, ex, self.names,
+        )
+
+    # -- per kind ----------------------------------------------------------------
+    def coerce(self, col: ColumnSpec) -> None:
+        name = col.name
+        dtype = self.frame.collect_schema()[name]
+        if col.kind == "datetime" and (local := native_datetime(self.frame, name, self.tz)):
+            self.frame = local
+            dtype = self.frame.collect_schema()[name]
+        elif dtype == nw.Object or dtype == nw.Unknown:
+            self.frame = to_text(self.frame, name)
+            dtype = nw.String()
+        if col.kind in ("id", "text"):
+            if col.kind == "text" and dtype != nw.String:
+                self.frame = self.frame.with_columns(nw.col(name).cast(nw.String))
+            if not col.nullable:
+                self.rules.append(_Rule(f"missing {name}", name, nw.col(name).is_null()))
+        elif col.kind == "datetime":
+            self._datetime(col, dtype)
+        elif col.kind == "score":
+            self._score(col, dtype)
+        elif col.kind == "bool":
+            self._bool(col, dtype)
+
+    def _parsed_rules(self, col: ColumnSpec, raw: str, what: str) -> None:
+        name = col.name
+        bad = ~nw.col(raw).is_null() & nw.col(name).is_null()
+        present, parsed = (
+            self.frame.select(
+                (~nw.col(raw).is_null()).cast(nw.Int64).sum().alias("p"),
+                (~nw.col(name).is_null()).cast(nw.Int64).sum().alias("q"),
+            ).collect().row(0)
+        )
+        if present and not parsed:
+            ex = _examples(self.frame, bad, [raw], self.spec.key)
+            _structural(self.table, name, f"no value could be read as {what}", int(present),
+                        ex.replace(raw, name), self.names)
+        self.rules.append(_Rule(f"unparseable {name}", raw, bad))
+
+    def _datetime(self, col: ColumnSpec, dtype: Any) -> None:
+        name = col.name
+        if dtype == nw.Datetime:
+            if getattr(dtype, "time_zone", None):
+                self.frame = self.frame.with_columns(
+                    nw.col(name).dt.convert_time_zone(self.tz).dt.replace_time_zone(None)
+                )
+        elif dtype == nw.Date:
+            self.frame = self.frame.with_columns(nw.col(name).cast(nw.Datetime("us")))
+        elif dtype == nw.String:
+            raw = f"__raw_{name}"
+            text = nw.col(name).str.strip_chars()
+            self.frame = self.frame.with_columns(
+                nw.when(text != "").then(nw.col(name)).otherwise(None).alias(raw)
+            )
+            aware = nw.col(raw).str.contains(TZ_SUFFIX).fill_null(False)
+            n_aware, n_naive = self.frame.select(
+                aware.cast(nw.Int64).sum().alias("a"),
+                (~nw.col(raw).is_null() & ~aware).cast(nw.Int64).sum().alias("n"),
+            ).collect().row(0)
+            majority_aware = n_aware > n_naive
+            if n_aware and n_naive:
+                minority = (~aware & ~nw.col(raw).is_null()) if majority_aware else aware
+                self.rules.append(_Rule(f"mixed naive/aware timestamps in {name}", raw, minority))
+            self.frame = try_parse_datetime(
+                self.frame, name, aware=bool(majority_aware), timezone=self.tz
+            )
+            # Only ISO dates count: engines differ on words like "today" or "now".
+            iso = nw.col(raw).str.contains(r"^\s*\d{4}-\d{2}-\d{2}").fill_null(False)
+            self.frame = self.frame.with_columns(
+                nw.when(iso).then(nw.col(name)).otherwise(None).alias(name)
+            )
+            self._parsed_rules(col, raw, "a timestamp (ISO 8601, e.g. 2025-03-01 14:30)")
+        else:
+            self._kind_error(name, dtype, "timestamps")
+        if not col.nullable:
+            self.rules.append(_Rule(f"missing {name}", name, nw.col(name).is_null()))
+
+    def _score(self, col: ColumnSpec, dtype: Any) -> None:
+        name = col.name
+        if dtype == nw.String:
+            raw = f"__raw_{name}"
+            text = nw.col(name).str.strip_chars()
+            self.frame = self.frame.with_columns(
+                nw.when(text != "").then(nw.col(name)).otherwise(None).alias(raw)
+            )
+            self.frame = try_cast_float(self.frame, name)
+            self._parsed_rules(col, raw, "a number")
+        elif dtype.is_numeric():
+            self.frame = self.frame.with_columns(nw.col(name).cast(nw.Float64))
+        else:
+            self._kind_error(name, dtype, f"scores {col.low:g}-{col.high:g}")
+        v = nw.col(name)
+        if col.low is not None and col.high is not None:
+            self.rules.append(_Rule(
+                f"{name} outside {col.low:g}-{col.high:g}", name,
+                (~v.is_null() & ((v < col.low) | (v > col.high))).fill_null(False),
+            ))
+        self.rules.append(_Rule(
+            f"{name} not a whole number", name,
+            (~v.is_null() & (v.round(0) != v)).fill_null(False),
+        ))
+
+    def _bool(self, col: ColumnSpec, dtype: Any) -> None:
+        name = col.name
+        if dtype == nw.Boolean:
+            return
+        raw = f"__raw_{name}"
+        self.frame = self.frame.with_columns(nw.col(name).alias(raw))
+        if dtype.is_numeric():
+            v = nw.col(raw)
+            mapped = nw.when(v == 1).then(nw.lit(True)).when(v == 0).then(nw.lit(False))
+        elif dtype == nw.String:
+            v = nw.col(raw).str.strip_chars().str.to_lowercase()
+            mapped = nw.when(v.is_in(_TRUE)).then(nw.lit(True)).when(v.is_in(_FALSE)).then(
+                nw.lit(False)
+            )
+        else:
+            self._kind_error(name, dtype, "true/false")
+            return
+        self.frame = self.frame.with_columns(mapped.otherwise(None).alias(name))
+        self._parsed_rules(col, raw, "true/false (true/false, yes/no, 1/0)")
+
+    # -- cross-column and cross-row rules -----------------------------------------
+    def order_rule(self, earlier: str, later: str) -> None:
+        if earlier in self.names and later in self.names:
+            self.rules.append(_Rule(
+                f"{later} before {earlier}", later,
+                (nw.col(later) < nw.col(earlier)).fill_null(False),
+            ))
+
+    def duplicate_rule(self, key: str) -> None:
+        dups = (
+            self.frame.filter(~nw.col(key).is_null())
+            .group_by(key).agg(nw.len().alias("__n"))
+            .filter(nw.col("__n") > 1)
+            .select(key, nw.lit(True).alias("__dup"))
+        )
+        self.frame = self.frame.join(dups, on=key, how="left")
+        self.rules.append(_Rule(f"duplicate {key}", key, nw.col("__dup").fill_null(False)))
+
+    def known_rule(self, key: str, known: nw.LazyFrame[Any], what: str) -> None:
+        ids = known.select(key).unique().with_columns(nw.lit(True).alias("__known"))
+        ids = ids.with_columns(nw.col(key).cast(self.frame.collect_schema()[key]))
+        self.frame = self.frame.join(ids, on=key, how="left")
+        self.rules.append(_Rule(
+            f"unknown {key} (not in {what})", key,
+            ~nw.col(key).is_null() & nw.col("__known").is_null(),
+        ))
+
+    # -- apply ---------------------------------------------------------------------
+    def apply(self) -> ValidatedTable:
+        seen: nw.Expr = nw.lit(False)
+        exclusive = []
+        for rule in self.rules:
+            exclusive.append(rule.flag & ~seen)
+            seen = seen | rule.flag
+        counts = self.frame.select(
+            nw.len().alias("__rows"),
+            *[e.cast(nw.Int64).sum().alias(f"r{i}") for i, e in enumerate(exclusive)],
+        ).collect().row(0)
+        rows_read, per_rule = int(counts[0]), [int(c or 0) for c in counts[1:]]
+        records = []
+        for rule, flag, n in zip(self.rules, exclusive, per_rule, strict=True):
+            if not n:
+                continue
+            ex = _examples(self.frame, flag, [rule.column], self.spec.key)
+            shown = rule.column.removeprefix("__raw_")
+            ex = ex.replace(rule.column, shown)
+            if self.strict:
+                raise DataValidationError(
+                    f"{self.table}.{shown}: {n} rows break the rule '{rule.name}' "
+                    f"(strict=True). Examples: {ex}"
+                )
+            records.append((self.table, rule.name, shown, n, ex))
+        keep = self.frame.filter(~seen)
+        drop = [c for c in keep.collect_schema().names() if c.startswith("__")]
+        return ValidatedTable(
+            frame=keep.drop(drop),
+            quality=pd.DataFrame.from_records(records, columns=QUALITY_COLUMNS).astype(
+                {"rows": "int64"}
+            ),
+            rows_read=rows_read,
+            rows_excluded=sum(per_rule),
+        )
+
+
+def validate_table(
+    frame: nw.LazyFrame[Any],
+    spec: TableSpec,
+    *,
+    timezone: str = "UTC",
+    strict: bool = False,
+    known_customers: nw.LazyFrame[Any] | None = None,
+) -> ValidatedTable:
+    """Coerce ``frame`` to the canonical ``spec``, exclude and count bad rows.
+
+    Parameters
+    ----------
+    frame
+        The table with canonical column names (after renaming).
+    spec
+        Its :class:`~rollout_metrics.schema.TableSpec`.
+    timezone
+        Timezone of the analysis: aware timestamps are converted to it, naive ones are
+        taken to be in it already.  Timestamps come out naive, wall-clock time there.
+    strict
+        Raise on the first row-level rule that excludes a row instead of counting it.
+    known_customers
+        Validated customers table: rows whose ``customer_id`` is absent from it are
+        excluded as ``unknown customer_id``.
+
+    Examples
+    --------
+    >>> import pandas as pd, narwhals as nw
+    >>> from rollout_metrics.schema import TABLES
+    >>> raw = pd.DataFrame({"customer_id": [1, 2], "responded_at": ["2025-01-02", "x"],
+    ...                     "nps_score": [9, 11]})
+    >>> v = validate_table(nw.from_native(raw).lazy(), TABLES["surveys"])
+    >>> v.quality[["rule", "rows"]].to_dict("records")
+    [{'rule': 'unparseable responded_at', 'rows': 1}]
+    """
+    v = _Validator(frame, spec, timezone, strict)
+    v.check_required()
+    for col in spec.columns:
+        if col.name in v.names:
+            v.coerce(col)
+    if spec.name == "customers":
+        v.order_rule("signup_date", "churn_date")
+    if spec.name == "tickets":
+        v.order_rule("created_at", "resolved_at")
+        v.order_rule("created_at", "first_response_at")
+    if spec.key:
+        v.duplicate_rule(spec.key)
+    if known_customers is not None and spec.name != "customers":
+        v.known_rule("customer_id", known_customers, "customers")
+    return v.apply()

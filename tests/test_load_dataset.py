@@ -1,0 +1,256 @@
+"""load_dataset: sources, column mapping, structural errors and row-level rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pytest
+
+import rollout_metrics as rm
+from rollout_metrics import DataValidationError, MissingColumnError
+
+
+def _rules(data: rm.Dataset) -> dict[tuple[str, str], int]:
+    return {(r.table, r.rule): int(r.rows) for r in data.quality.itertuples()}
+
+
+def test_valid_tables_load_with_empty_quality(tiny: dict[str, pd.DataFrame]) -> None:
+    data = rm.load_dataset(tiny)
+    assert data.quality.empty
+    assert data.rows["rows_used"].tolist() == [3, 2, 2]
+    assert data.segment_columns == ["tier", "tenure_band"]
+
+
+def test_caller_frames_are_not_mutated(tiny: dict[str, pd.DataFrame]) -> None:
+    before = {k: v.copy() for k, v in tiny.items()}
+    rm.load_dataset(tiny)
+    for k, v in tiny.items():
+        pd.testing.assert_frame_equal(v, before[k])
+
+
+def test_sample_quality_table_is_fully_explained(sample: rm.Dataset) -> None:
+    # The generator injects these on purpose (data/sample/truth.json).
+    assert _rules(sample) == {
+        ("surveys", "nps_score outside 0-10"): 4,
+        ("surveys", "unknown customer_id (not in customers)"): 3,
+        ("tickets", "resolved_at before created_at"): 3,
+    }
+    assert (sample.rows["rows_read"] - sample.rows["rows_excluded"]
+            == sample.rows["rows_used"]).all()
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "duckdb"])
+def test_same_quality_on_every_engine(
+    engine: str, sample_frames: dict[str, pd.DataFrame], sample: rm.Dataset
+) -> None:
+    convert = {"pandas": lambda f: f, "polars": pl.from_pandas,
+               "duckdb": lambda f: duckdb.from_df(f)}[engine]
+    data = rm.load_dataset({k: convert(v) for k, v in sample_frames.items()})
+    assert _rules(data) == _rules(sample)
+    assert data.rows["rows_used"].tolist() == sample.rows["rows_used"].tolist()
+
+
+def test_folder_glob_and_parquet_sources(tmp_path: Path, tiny: dict[str, pd.DataFrame]) -> None:
+    (tmp_path / "tickets").mkdir()
+    tiny["customers"].to_parquet(tmp_path / "customers.parquet")
+    tiny["surveys"].to_csv(tmp_path / "surveys.csv", index=False)
+    tiny["tickets"].iloc[:1].to_csv(tmp_path / "tickets" / "part-0.csv", index=False)
+    tiny["tickets"].iloc[1:].to_csv(tmp_path / "tickets" / "part-1.csv", index=False)
+    data = rm.load_dataset(tmp_path)
+    assert data.rows["rows_used"].tolist() == [3, 2, 2]
+    glob = rm.load_dataset({"customers": tmp_path / "customers.parquet",
+                            "tickets": str(tmp_path / "tickets" / "*.csv")})
+    assert glob.surveys is None
+    assert glob.rows["rows_used"].tolist() == [3, 2]
+
+
+def test_mixed_engines_are_joined_through_duckdb(tiny: dict[str, pd.DataFrame]) -> None:
+    data = rm.load_dataset({"customers": pl.from_pandas(tiny["customers"]),
+                            "surveys": tiny["surveys"]})
+    assert data.rows["rows_used"].tolist() == [3, 2]
+
+
+def test_column_mapping(tiny: dict[str, pd.DataFrame]) -> None:
+    renamed = tiny["tickets"].rename(columns={"created_at": "opened", "ticket_id": "id"})
+    data = rm.load_dataset(
+        {"customers": tiny["customers"], "tickets": renamed},
+        columns={"tickets": {"opened": "created_at", "id": "ticket_id"}},
+    )
+    assert "created_at" in data.table("tickets").collect_schema().names()
+
+
+def test_missing_required_column_names_table_column_and_available(
+    tiny: dict[str, pd.DataFrame],
+) -> None:
+    bad = tiny["tickets"].drop(columns="created_at")
+    with pytest.raises(MissingColumnError, match=r"tickets: required column 'created_at'.*"
+                       r"Available columns: \['ticket_id', 'customer_id'.*columns="):
+        rm.load_dataset({"customers": tiny["customers"], "tickets": bad})
+
+
+def test_customers_table_required(tiny: dict[str, pd.DataFrame]) -> None:
+    with pytest.raises(DataValidationError, match="a customers table is required"):
+        rm.load_dataset({"surveys": tiny["surveys"]})
+
+
+def test_unknown_table_name(tiny: dict[str, pd.DataFrame]) -> None:
+    with pytest.raises(DataValidationError, match=r"unknown table\(s\) \['orders'\]"):
+        rm.load_dataset({**tiny, "orders": tiny["tickets"]})
+
+
+def test_missing_folder_and_file(tmp_path: Path) -> None:
+    with pytest.raises(DataValidationError, match="data folder not found"):
+        rm.load_dataset(tmp_path / "nope")
+    with pytest.raises(DataValidationError, match="customers: file not found"):
+        rm.load_dataset({"customers": tmp_path / "customers.csv"})
+
+
+def test_wrong_type_that_cannot_be_coerced(tiny: dict[str, pd.DataFrame]) -> None:
+    bad = tiny["surveys"].assign(responded_at=[1.5, 2.5])
+    with pytest.raises(DataValidationError, match=r"surveys\.responded_at: expected timestamps, "
+                       r"got a column of type Float64.*2 rows affected.*row 0: responded_at=1\.5"):
+        rm.load_dataset({"customers": tiny["customers"], "surveys": bad})
+
+
+def test_whole_column_unparseable(tiny: dict[str, pd.DataFrame]) -> None:
+    bad = tiny["surveys"].assign(responded_at=["yesterday", "last week"])
+    with pytest.raises(DataValidationError, match=r"surveys\.responded_at: no value could be read "
+                       r"as a timestamp.*2 rows affected.*'yesterday'.*Available columns"):
+        rm.load_dataset({"customers": tiny["customers"], "surveys": bad})
+
+
+def test_whole_score_column_unparseable(tiny: dict[str, pd.DataFrame]) -> None:
+    bad = tiny["surveys"].assign(nps_score=["high", "low"])
+    with pytest.raises(DataValidationError, match=r"surveys\.nps_score: no value could be read "
+                       r"as a number; 2 rows"):
+        rm.load_dataset({"customers": tiny["customers"], "surveys": bad})
+
+
+def test_boolean_column_of_wrong_type(tiny: dict[str, pd.DataFrame]) -> None:
+    bad = tiny["tickets"].assign(is_complaint=[["a"], ["b"]])
+    with pytest.raises(DataValidationError, match=r"tickets\.is_complaint"):
+        rm.load_dataset({"customers": tiny["customers"], "tickets": bad})
+
+
+# -- row-level rules: excluded and counted by default, raised with strict=True ---------
+def _surveys_with(tiny: dict[str, pd.DataFrame], **values: object) -> dict[str, pd.DataFrame]:
+    extra = tiny["surveys"].iloc[[0]].assign(**values)
+    return {"customers": tiny["customers"],
+            "surveys": pd.concat([tiny["surveys"], extra], ignore_index=True)}
+
+
+ROW_RULES = [
+    ("surveys", {"nps_score": 11}, "nps_score outside 0-10", "nps_score=11"),
+    ("surveys", {"nps_score": -1}, "nps_score outside 0-10", "nps_score=-1"),
+    ("surveys", {"nps_score": 7.5}, "nps_score not a whole number", "nps_score=7.5"),
+    ("surveys", {"csat_score": 0}, "csat_score outside 1-5", "csat_score=0"),
+    ("surveys", {"responded_at": "2025-13-45"}, "unparseable responded_at", "'2025-13-45'"),
+    ("surveys", {"customer_id": 99}, "unknown customer_id (not in customers)", "customer_id=99"),
+    ("surveys", {"responded_at": None}, "missing responded_at", "responded_at=empty"),
+]
+
+
+@pytest.mark.parametrize(("table", "values", "rule", "shown"), ROW_RULES)
+def test_survey_row_rules(tiny: dict[str, pd.DataFrame], table: str, values: dict[str, object],
+                          rule: str, shown: str) -> None:
+    tables = _surveys_with(tiny, **values)
+    data = rm.load_dataset(tables)
+    assert _rules(data) == {(table, rule): 1}
+    assert shown in data.quality.loc[0, "examples"]
+    assert data.rows.set_index("table").loc[table, "rows_used"] == 2
+    with pytest.raises(DataValidationError, match=rf"1 rows break the rule '{rule}'.*strict"
+                       .replace("(", r"\(").replace(")", r"\)")):
+        rm.load_dataset(tables, strict=True)
+
+
+def test_unparseable_score_text(tiny: dict[str, pd.DataFrame]) -> None:
+    surveys = tiny["surveys"].astype({"nps_score": "string"})
+    surveys.loc[1, "nps_score"] = "n/a"
+    data = rm.load_dataset({"customers": tiny["customers"], "surveys": surveys})
+    assert _rules(data) == {("surveys", "unparseable nps_score"): 1}
+    assert "'n/a'" in data.quality.loc[0, "examples"]
+
+
+def test_ticket_rules(tiny: dict[str, pd.DataFrame]) -> None:
+    t = tiny["tickets"]
+    extra = pd.DataFrame({
+        "ticket_id": [10, 12, 13, 14],
+        "customer_id": [1, 1, 77, 2],
+        "created_at": ["2025-01-11 09:00:00", "2025-01-12 09:00:00", "2025-01-12 09:00:00",
+                       "2025-01-12 09:00:00"],
+        "resolved_at": ["2025-01-11 10:00:00", "2025-01-11 09:00:00", None, None],
+        "channel": ["chat"] * 4, "is_complaint": [False, False, True, "maybe"],
+        "category": ["other"] * 4,
+    })
+    data = rm.load_dataset({"customers": tiny["customers"],
+                            "tickets": pd.concat([t, extra], ignore_index=True)})
+    assert _rules(data) == {
+        ("tickets", "unparseable is_complaint"): 1,
+        ("tickets", "resolved_at before created_at"): 1,
+        ("tickets", "duplicate ticket_id"): 2,
+        ("tickets", "unknown customer_id (not in customers)"): 1,
+    }
+    assert data.rows["rows_used"].tolist() == [3, 1]
+
+
+def test_customer_rules(tiny: dict[str, pd.DataFrame]) -> None:
+    c = pd.concat([tiny["customers"], pd.DataFrame({
+        "customer_id": [4, 5, 5], "signup_date": ["2025-03-01", "2025-01-01", "2025-01-01"],
+        "churn_date": ["2025-02-01", None, None], "tier": ["new"] * 3,
+    })], ignore_index=True)
+    data = rm.load_dataset({"customers": c})
+    assert _rules(data) == {("customers", "churn_date before signup_date"): 1,
+                            ("customers", "duplicate customer_id"): 2}
+    with pytest.raises(DataValidationError, match=r"customers\.churn_date: 1 rows break the rule"
+                       r" 'churn_date before signup_date'.*row 3: churn_date=2025-02-01"):
+        rm.load_dataset({"customers": c}, strict=True)
+
+
+def test_mixed_naive_and_aware_timestamps(tiny: dict[str, pd.DataFrame]) -> None:
+    s = pd.concat([tiny["surveys"]] * 2, ignore_index=True)
+    s["responded_at"] = ["2025-01-10T10:00:00+02:00", "2025-01-10T11:00:00Z",
+                         "2025-01-11T12:00:00+00:00", "2025-01-12 09:00:00"]
+    data = rm.load_dataset({"customers": tiny["customers"], "surveys": s})
+    assert _rules(data) == {("surveys", "mixed naive/aware timestamps in responded_at"): 1}
+    got = data.table("surveys").collect()["responded_at"].to_list()
+    # Aware values are converted to the dataset timezone (UTC) and made naive.
+    assert [str(x) for x in got] == ["2025-01-10 08:00:00", "2025-01-10 11:00:00",
+                                     "2025-01-11 12:00:00"]
+
+
+def test_aware_values_converted_to_dataset_timezone(tiny: dict[str, pd.DataFrame]) -> None:
+    s = tiny["surveys"].assign(responded_at=["2025-01-10T23:30:00Z", "2025-07-10T23:30:00Z"])
+    data = rm.load_dataset({"customers": tiny["customers"], "surveys": s},
+                           timezone="Europe/Berlin")
+    got = [str(x) for x in data.table("surveys").collect()["responded_at"].to_list()]
+    assert got == ["2025-01-11 00:30:00", "2025-07-11 01:30:00"]  # CET, then CEST
+
+
+def test_typed_aware_datetime_column(tiny: dict[str, pd.DataFrame]) -> None:
+    s = tiny["surveys"].assign(responded_at=pd.to_datetime(
+        ["2025-01-10 10:00", "2025-01-11 10:00"]).tz_localize("America/New_York"))
+    data = rm.load_dataset({"customers": tiny["customers"], "surveys": s})
+    got = [str(x) for x in data.table("surveys").collect()["responded_at"].to_list()]
+    assert got == ["2025-01-10 15:00:00", "2025-01-11 15:00:00"]
+
+
+def test_table_accessor_errors(tiny: dict[str, pd.DataFrame]) -> None:
+    data = rm.load_dataset({"customers": tiny["customers"]})
+    with pytest.raises(DataValidationError, match="this dataset has no tickets table"):
+        data.table("tickets")
+    with pytest.raises(DataValidationError, match="unknown table 'orders'"):
+        data.table("orders")
+
+
+def test_fingerprint_is_stable(sample: rm.Dataset) -> None:
+    assert sample.fingerprint() == rm.load_sample().fingerprint()
+    assert sample.fingerprint().startswith("customers 5,000, surveys 20,149, tickets 40,750")
+
+
+def test_words_like_today_are_not_dates(tiny: dict[str, pd.DataFrame]) -> None:
+    s = tiny["surveys"].assign(responded_at=["2025-01-10 10:00:00", "now"])
+    data = rm.load_dataset({"customers": tiny["customers"], "surveys": s})
+    assert _rules(data) == {("surveys", "unparseable responded_at"): 1}

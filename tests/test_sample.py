@@ -1,0 +1,53 @@
+"""The sample generator: deterministic, matches the bundled files, and records its truth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from rollout_metrics import sample
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def test_bundled_sample_is_what_the_generator_writes(tmp_path: Path) -> None:
+    tables, truth = sample.generate()
+    sample.write(tables, truth, tmp_path)
+    for name in ("customers.csv", "surveys.csv", "tickets.csv", "truth.json"):
+        assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+
+
+def test_same_seed_same_tables() -> None:
+    a, _ = sample.generate(seed=3, n_customers=300)
+    b, _ = sample.generate(seed=3, n_customers=300)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def test_truth_lists_injected_effects_and_bad_rows() -> None:
+    truth = json.loads((SAMPLE / "truth.json").read_text())
+    vip = [e for e in truth["effects"] if e["metric"] == "nps" and e["segment"] == "VIP"]
+    assert vip[0]["delta"] == -15.0
+    assert {q["rule"] for q in truth["injected_quality_issues"]} == {
+        "nps_score outside 0-10", "unknown customer_id (not in customers)",
+        "resolved_at before created_at"}
+
+
+def test_generated_shape_is_realistic() -> None:
+    tables, _ = sample.generate()
+    tickets = tables["tickets"]
+    daily = tickets[tickets["is_complaint"]].groupby(tickets["created_at"].dt.date).size()
+    # About a dozen complaints a day, overdispersed (variance well above the mean).
+    assert 8 < daily.mean() < 20
+    assert daily.var() > 2 * daily.mean()
+    # Handling times tie at whole minutes.
+    minutes = (tickets["resolved_at"] - tickets["created_at"]).dt.total_seconds() / 60
+    assert (minutes.dropna() % 1 == 0).all()
+    assert tickets["resolved_at"].isna().sum() > 0  # open tickets at the data's end
+
+
+def test_command_line_writes_parquet(tmp_path: Path) -> None:
+    assert sample.main(["--out", str(tmp_path), "--format", "parquet", "--tickets", "2_000"]) == 0
+    assert pd.read_parquet(tmp_path / "tickets.parquet").shape[0] > 1000
