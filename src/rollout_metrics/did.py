@@ -1,0 +1,494 @@
+"""Difference-in-differences with unaffected control units (segments, regions...).
+
+Input: a panel with one row per (unit, date), e.g. a daily KPI per segment. The change
+date belongs to ``after``. Rows of the table (term):
+
+* ``did_2x2`` - (T_after - T_before) - (C_after - C_before) from period means (weighted
+  means with ``weights``), computed as the interaction of a saturated group x period
+  regression so that it gets a cluster-robust SE.
+* ``did_twfe`` - two-way fixed effects over the period series: unit and date fixed
+  effects plus treated x post.
+* ``pre_trend`` - placebo check on the ``before`` window only: unit and date fixed effects
+  plus treated x linear trend; ``delta`` is the difference in slope per day. A small
+  p-value says the groups were already drifting apart (parallel trends doubtful).
+* ``did_stacked`` - staggered rollout (``change_date`` a mapping unit -> date): naive TWFE
+  across cohorts compares later with earlier-treated units and can be badly biased
+  (Goodman-Bacon 2021). Instead each cohort gets its own 2x2 "stack": its units against
+  the units not yet treated during the stack's window (later cohorts, until the next
+  cohort starts) and the never-treated units (Cengiz et al. 2019). One regression over
+  the stacked data with stack-specific unit and date effects gives every cohort's effect
+  and their joint covariance (clustered by the original unit, which may appear in several
+  stacks). The headline is their average weighted by treated units x post periods (the
+  treated unit-periods each cohort contributes), with SE sqrt(w' V w). Per-cohort 2x2
+  rows are reported as ``did_2x2``.
+
+Inference: cluster-robust (CR1) covariance by unit: statsmodels ``cov_type="cluster"``
+with the small-sample factor G/(G-1) (N-1)/(N-K) and a t reference on G - 1 degrees of
+freedom, as Stata's ``regress ..., vce(cluster unit)``. With few clusters this is still
+optimistic (Cameron, Gelbach & Miller 2008; MacKinnon & Webb 2017, one or two treated
+units especially): rows with fewer than 10 units get status ``few_clusters``.
+For each row ``before``/``after`` are the treated-minus-control gaps in the two periods,
+``delta_rel = delta / (treated after mean - delta)`` (relative to the counterfactual).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from rollout_metrics._designs_common import (
+    TABLE_COLUMNS,
+    FloatArray,
+    Inference,
+    coerce_dates,
+    html_table,
+    infer,
+    require_columns,
+    require_finite,
+    to_timestamp,
+)
+from rollout_metrics.errors import DataValidationError, InsufficientDataError, PeriodError
+
+__all__ = ["DidResult", "did", "did_from_summary"]
+
+MIN_CLUSTERS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class DidResult:
+    """Outcome of :func:`did` or :func:`did_from_summary`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Tidy rows (``term``: ``did_2x2``, ``did_twfe``, ``did_stacked``, ``pre_trend``).
+    means : pandas.DataFrame
+        Per-period means for plotting: ``date, period, group, mean, n_units``
+        (``group`` is ``treated``/``control``, or ``cohort <date>``/``never treated``).
+    model_info : Mapping[str, Any]
+        ``n_units, n_treated, n_clusters, df`` and, for staggered rollouts, ``cohorts``
+        (per cohort: date, units, weight, included).
+    alpha : float
+        The CIs are ``1 - alpha`` intervals.
+    """
+
+    table: pd.DataFrame
+    means: pd.DataFrame
+    model_info: Mapping[str, Any]
+    alpha: float = 0.05
+
+    def to_frame(self) -> pd.DataFrame:
+        """The effects table (a copy)."""
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        return html_table("Difference-in-differences", self.table)
+
+
+def did_from_summary(
+    treated_before: float,
+    treated_after: float,
+    control_before: float,
+    control_after: float,
+    se_change_treated: float,
+    se_change_control: float,
+    *,
+    alpha: float = 0.05,
+    metric: str = "value",
+    segment: str = "overall",
+) -> DidResult:
+    """2x2 difference-in-differences from published group means.
+
+    ``delta = (treated_after - treated_before) - (control_after - control_before)`` with
+    ``se = sqrt(se_change_treated**2 + se_change_control**2)`` (independent groups) and a
+    normal reference.
+
+    Examples
+    --------
+    Card & Krueger (1994), Table 3, FTE employment NJ (treated) vs PA:
+
+    >>> r = did_from_summary(20.44, 21.03, 23.33, 21.17, 0.54, 1.25)
+    >>> round(float(r.table.loc[0, "delta"]), 2)
+    2.75
+    """
+    delta = (treated_after - treated_before) - (control_after - control_before)
+    inf = infer(delta, math.hypot(se_change_treated, se_change_control), math.inf, alpha)
+    row = _row(
+        "did_2x2", "after vs before", (math.nan, math.nan), (treated_before - control_before,
+        treated_after - control_after), inf, treated_after, "did_summary", "ok", alpha,
+    )  # fmt: skip
+    means = pd.DataFrame(
+        {
+            "date": pd.NaT,
+            "period": ["before", "after", "before", "after"],
+            "group": ["treated", "treated", "control", "control"],
+            "mean": [treated_before, treated_after, control_before, control_after],
+            "n_units": math.nan,
+        }
+    )
+    info = {"se": inf.se, "df": math.inf}
+    return DidResult(_table([row], metric, segment), means, info, alpha)
+
+
+def did(
+    frame: pd.DataFrame,
+    *,
+    date: str = "date",
+    unit: str = "unit",
+    value: str = "value",
+    treated: Sequence[Any] | None = None,
+    change_date: Any,
+    weights: str | None = None,
+    alpha: float = 0.05,
+    metric: str = "value",
+    segment: str = "overall",
+) -> DidResult:
+    """Difference-in-differences of ``value`` between treated and control units.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per (unit, date); not modified.
+    date, unit, value : str
+        Column names.
+    treated : sequence, optional
+        Treated units (all others are controls). Not needed when ``change_date`` is a
+        mapping.
+    change_date : date-like or Mapping[unit, date | None]
+        First ``after`` date (it belongs to ``after``). A mapping gives each unit its
+        own date (staggered rollout); units absent or mapped to None are never treated.
+    weights : str, optional
+        Column of precision weights (e.g. responses behind each mean): weighted means
+        and weighted least squares.
+    alpha : float
+        Level of the tests; CIs are ``1 - alpha``.
+    metric, segment : str
+        Labels of the table rows.
+
+    Returns
+    -------
+    DidResult
+
+    Raises
+    ------
+    MissingColumnError, DataValidationError
+        Absent column, NaN, duplicated (unit, date), unknown treated unit.
+    PeriodError
+        A change date outside the series.
+    InsufficientDataError
+        No control units, or a group without points before or after.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> dates = pd.date_range("2024-01-01", periods=20, freq="D")
+    >>> panel = pd.DataFrame([(u, d) for u in "ABCDEFGHIJKL" for d in dates],
+    ...                      columns=["unit", "date"])
+    >>> effect = 2.0 * (panel["unit"].isin(["A", "B", "C", "D"]) & (panel["date"] >= "2024-01-11"))
+    >>> panel["value"] = 10 + effect + rng.normal(0, 0.5, len(panel))
+    >>> res = did(panel, treated=["A", "B", "C", "D"], change_date="2024-01-11")
+    >>> row = res.table.set_index("term").loc["did_twfe"]
+    >>> bool(row["ci_low"] < 2.0 < row["ci_high"])
+    True
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    require_columns(frame, [date, unit, value, weights])
+    require_finite(frame, [value, weights])
+    data = pd.DataFrame(
+        {
+            "date": coerce_dates(frame[date], date),
+            "unit": frame[unit].to_numpy(),
+            "y": pd.to_numeric(frame[value]).to_numpy(dtype=float),
+            "w": 1.0 if weights is None else pd.to_numeric(frame[weights]).to_numpy(dtype=float),
+        }
+    )
+    if (data["w"] <= 0).any():
+        raise DataValidationError(f"column {weights!r} must be > 0")
+    dup = data.duplicated(["unit", "date"])
+    if dup.any():
+        raise DataValidationError(
+            f"{int(dup.sum())} duplicated ({unit}, {date}) row(s), first: "
+            f"{data.loc[dup, ['unit', 'date']].head(3).to_numpy().tolist()}; "
+            "did() needs one row per unit and date"
+        )
+    units = list(pd.unique(data["unit"]))
+    tz = data["date"].dt.tz
+    first, last = data["date"].min(), data["date"].max()
+    starts = _unit_dates(change_date, treated, units, tz, unit)
+    for u, d in starts.items():
+        if not first < d <= last:
+            raise PeriodError(
+                f"change date {d} of unit {u!r} is outside the series, which runs from "
+                f"{first} to {last}"
+            )
+    n_controls = len(units) - len(starts)
+    if n_controls == 0 and len(set(starts.values())) == 1:
+        raise InsufficientDataError(
+            f"no control units: all {len(units)} units are treated; pass fewer treated units"
+        )
+    data["start"] = data["unit"].map(starts)
+    data["t"] = (data["date"] - first) / pd.Timedelta(days=1)
+    labels = (metric, segment)
+    if len(set(starts.values())) == 1:
+        change = next(iter(starts.values()))
+        return _did_single(data, change, alpha, labels)
+    return _did_staggered(data, sorted(set(starts.values())), alpha, labels)
+
+
+def _unit_dates(
+    change_date: Any, treated: Sequence[Any] | None, units: list[Any], tz: Any, name: str
+) -> dict[Any, pd.Timestamp]:
+    """Treated unit -> its change date, after checking every unit named exists."""
+    if isinstance(change_date, Mapping):
+        named = {u: d for u, d in change_date.items() if d is not None and not pd.isna(d)}
+        if treated is not None and set(treated) != set(named):
+            raise ValueError("treated= disagrees with the units dated in change_date")
+    else:
+        if treated is None or isinstance(treated, str) or len(treated) == 0:
+            raise ValueError("pass treated=[...] (a list of units) with a single change_date")
+        named = dict.fromkeys(treated, change_date)
+    unknown = [u for u in named if u not in set(units)]
+    if unknown:
+        raise DataValidationError(
+            f"unknown {name} value(s) {unknown}; available units: {sorted(map(str, units))}"
+        )
+    return {u: to_timestamp(d, tz, f"change date of {u!r}") for u, d in named.items()}
+
+
+def _dummies(codes: Any, drop_first: bool) -> FloatArray:
+    values, inverse = np.unique(np.asarray(codes), return_inverse=True)
+    out = np.zeros((len(inverse), len(values)))
+    out[np.arange(len(inverse)), inverse] = 1.0
+    return out[:, 1:] if drop_first else out
+
+
+def _cluster_fit(
+    y: FloatArray, x: FloatArray, groups: Any, w: FloatArray, cols: list[int]
+) -> tuple[FloatArray, FloatArray, float]:
+    """Coefficients ``cols``, their CR1 covariance by ``groups`` and the t df (G - 1)."""
+    _, codes = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
+    res = sm.WLS(y, x, weights=w).fit(
+        cov_type="cluster",
+        cov_kwds={"groups": codes, "use_correction": True, "df_correction": True},
+        use_t=True,
+    )
+    cov = np.asarray(res.cov_params(), dtype=float)[np.ix_(cols, cols)]
+    return np.asarray(res.params, dtype=float)[cols], cov, float(codes.max())
+
+
+def _wmean(d: pd.DataFrame) -> float:
+    return float(np.sum(d["y"] * d["w"]) / np.sum(d["w"])) if len(d) else math.nan
+
+
+def _gaps(d: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(T_before, T_after), (gap_before, gap_after) of a frame with ``tr``/``post``."""
+    m = {(tr, po): _wmean(d[(d["tr"] == tr) & (d["post"] == po)]) for tr in (1, 0) for po in (0, 1)}
+    return (m[1, 0], m[1, 1]), (m[1, 0] - m[0, 0], m[1, 1] - m[0, 1])
+
+
+def _check_cells(d: pd.DataFrame, what: str) -> None:
+    cells = d.groupby(["tr", "post"]).size()
+    need = [(tr, po) for tr in (1, 0) for po in (0, 1) if cells.get((tr, po), 0) == 0]
+    if need:
+        names = [
+            f"{'treated' if tr else 'control'} {'after' if po else 'before'}" for tr, po in need
+        ]
+        raise InsufficientDataError(f"{what}: no points in {', '.join(names)}; rows per "
+                                    f"cell: {cells.to_dict()}")  # fmt: skip
+
+
+def _fit_2x2(d: pd.DataFrame) -> tuple[float, float, float]:
+    tr, po = d["tr"].to_numpy(float), d["post"].to_numpy(float)
+    x = np.column_stack([np.ones(len(d)), tr, po, tr * po])
+    b, v, df = _cluster_fit(d["y"].to_numpy(), x, d["unit"], d["w"].to_numpy(), [3])
+    return float(b[0]), float(np.sqrt(v[0, 0])), df
+
+
+def _fe_design(d: pd.DataFrame, key: str | None = None) -> FloatArray:
+    """Unit and date fixed effects (within ``key`` stacks when given).
+
+    Every unit gets a dummy; every date but the first of its stack gets one, so the
+    design has full rank.
+    """
+    stack = pd.Series(0, index=d.index) if key is None else d[key]
+    u = stack.astype(str) + "|" + d["unit"].astype(str)
+    t = d["date"].where(d["date"] != d.groupby(stack)["date"].transform("min"))
+    dates = np.where(t.isna(), "", stack.astype(str) + "|" + t.astype(str))
+    return np.column_stack([_dummies(u, drop_first=False), _dummies(dates, drop_first=True)])
+
+
+def _pre_trend(d: pd.DataFrame, alpha: float, key: str | None = None) -> tuple[Inference, str]:
+    pre = d[d["post"] == 0]
+    if pre["date"].nunique() < 3 or pre["tr"].nunique() < 2:
+        return infer(math.nan, math.nan, math.inf, alpha), "insufficient_data"
+    trend = pre["tr"].to_numpy(float) * (pre["t"] - pre["t"].mean()).to_numpy()
+    x = np.column_stack([_fe_design(pre, key), trend])
+    b, v, df = _cluster_fit(pre["y"].to_numpy(), x, pre["unit"], pre["w"].to_numpy(), [-1])
+    return infer(float(b[0]), float(np.sqrt(v[0, 0])), df, alpha), "ok"
+
+
+def _did_single(
+    data: pd.DataFrame, change: pd.Timestamp, alpha: float, labels: tuple[str, str]
+) -> DidResult:
+    d = data.assign(tr=data["start"].notna().astype(int), post=(data["date"] >= change).astype(int))
+    _check_cells(d, "difference-in-differences")
+    n_units = d["unit"].nunique()
+    status = "few_clusters" if n_units < MIN_CLUSTERS else "ok"
+    n_bef, n_aft = int((d["post"] == 0).sum()), int((d["post"] == 1).sum())
+    (_, t_after), gaps = _gaps(d)
+    est, se, df = _fit_2x2(d)
+    rows = [
+        _row(
+            "did_2x2",
+            "after vs before",
+            (n_bef, n_aft),
+            gaps,
+            infer(est, se, df, alpha),
+            t_after,
+            "did_2x2_cluster",
+            status,
+            alpha,
+        )
+    ]
+    x = np.column_stack([_fe_design(d), d["tr"] * d["post"]])
+    b, v, df = _cluster_fit(d["y"].to_numpy(), x, d["unit"], d["w"].to_numpy(), [-1])
+    rows.append(
+        _row(
+            "did_twfe",
+            "after vs before",
+            (n_bef, n_aft),
+            gaps,
+            infer(float(b[0]), float(np.sqrt(v[0, 0])), df, alpha),
+            t_after,
+            "did_twfe_cluster",
+            status,
+            alpha,
+        )
+    )
+    pt, pt_status = _pre_trend(d, alpha)
+    rows.append(_row("pre_trend", "before: treated vs control slope", (n_bef, 0),
+                     (math.nan, math.nan), pt, math.nan, "did_pre_trend_cluster",
+                     pt_status if pt_status != "ok" else status, alpha))  # fmt: skip
+    group = np.where(d["tr"] == 1, "treated", "control")
+    info = {"n_units": n_units, "n_treated": int(d.loc[d["tr"] == 1, "unit"].nunique()),
+            "n_clusters": n_units, "df": df, "change_date": change}  # fmt: skip
+    return DidResult(_table(rows, *labels), _means(d, group), info, alpha)
+
+
+def _did_staggered(
+    data: pd.DataFrame, cohorts: list[pd.Timestamp], alpha: float, labels: tuple[str, str]
+) -> DidResult:
+    stacks: list[pd.DataFrame] = []
+    rows: list[dict[str, Any]] = []
+    info_cohorts: list[dict[str, Any]] = []
+    n_units = data["unit"].nunique()
+    status = "few_clusters" if n_units < MIN_CLUSTERS else "ok"
+    for k, start in enumerate(cohorts):
+        end = cohorts[k + 1] if k + 1 < len(cohorts) else None
+        mine = data["start"] == start
+        clean = data["start"].isna() | (data["start"] >= end if end is not None else False)
+        d = data[(mine | clean) & ((data["date"] < end) if end is not None else True)]
+        d = d.assign(tr=mine[d.index].astype(int), post=(d["date"] >= start).astype(int),
+                     stack=k)  # fmt: skip
+        comparison = f"cohort {start.date()} vs not-yet-treated"
+        entry = {"date": start, "units": sorted(map(str, d.loc[d["tr"] == 1, "unit"].unique()))}
+        try:
+            _check_cells(d, comparison)
+        except InsufficientDataError as exc:
+            info_cohorts.append({**entry, "weight": 0.0, "included": False, "reason": str(exc)})
+            continue
+        (_, t_after), gaps = _gaps(d)
+        est, se, df = _fit_2x2(d)
+        n_b, n_a = int((d["post"] == 0).sum()), int((d["post"] == 1).sum())
+        rows.append(_row("did_2x2", comparison, (n_b, n_a), gaps, infer(est, se, df, alpha),
+                         t_after, "did_2x2_cluster", status, alpha))  # fmt: skip
+        # weight: treated unit x post periods the cohort contributes
+        w = int(((d["tr"] == 1) & (d["post"] == 1)).sum())
+        info_cohorts.append({**entry, "weight": float(w), "included": True})
+        stacks.append(d.assign(t=d["t"] - (start - data["date"].min()) / pd.Timedelta(days=1)))
+    if not stacks:
+        raise InsufficientDataError(
+            "staggered difference-in-differences: no cohort has treated and clean control "
+            "units with points before and after its change date"
+        )
+    s = pd.concat(stacks, ignore_index=True)
+    ids = sorted(s["stack"].unique())
+    inter = np.column_stack([(s["stack"] == k).to_numpy(float) for k in ids])
+    inter *= (s["tr"] * s["post"]).to_numpy(float)[:, None]
+    x = np.column_stack([_fe_design(s, "stack"), inter])
+    cols = list(range(x.shape[1] - inter.shape[1], x.shape[1]))
+    b, v, df = _cluster_fit(s["y"].to_numpy(), x, s["unit"], s["w"].to_numpy(), cols)
+    wts = np.array([c["weight"] for c in info_cohorts if c["included"]])
+    wts = wts / wts.sum()
+    inf = infer(float(wts @ b), float(np.sqrt(wts @ v @ wts)), df, alpha)
+    before = float(wts @ [r["before"] for r in rows])
+    after = float(wts @ [r["after"] for r in rows])
+    t_after = float(wts @ [r["after"] + r["_ref"] for r in rows])
+    n_b, n_a = int((s["post"] == 0).sum()), int((s["post"] == 1).sum())
+    rows.append(
+        _row(
+            "did_stacked",
+            "after vs before (stacked cohorts)",
+            (n_b, n_a),
+            (before, after),
+            inf,
+            t_after,
+            "did_stacked_cluster",
+            status,
+            alpha,
+        )
+    )
+    pt, pt_status = _pre_trend(s, alpha, key="stack")
+    rows.append(_row("pre_trend", "before: treated vs control slope (stacked)", (n_b, 0),
+                     (math.nan, math.nan), pt, math.nan, "did_pre_trend_cluster",
+                     pt_status if pt_status != "ok" else status, alpha))  # fmt: skip
+    group = np.where(data["start"].isna(), "never treated",
+                     "cohort " + data["start"].dt.date.astype(str))  # fmt: skip
+    info = {"n_units": n_units, "n_treated": int(data.loc[data["start"].notna(), "unit"].nunique()),
+            "n_clusters": s["unit"].nunique(), "df": df, "cohorts": info_cohorts}  # fmt: skip
+    return DidResult(_table(rows, *labels), _means(data, group), info, alpha)
+
+
+def _means(d: pd.DataFrame, group: Any) -> pd.DataFrame:
+    g = d.assign(group=group, yw=d["y"] * d["w"], period=np.where(
+        d["date"] >= d["start"].min(), "after", "before"))  # fmt: skip
+    out = g.groupby(["date", "period", "group"], as_index=False).agg(
+        yw=("yw", "sum"), w=("w", "sum"), n_units=("unit", "nunique")
+    )
+    out["mean"] = out["yw"] / out["w"]
+    return out[["date", "period", "group", "mean", "n_units"]]
+
+
+def _row(
+    term: str,
+    comparison: str,
+    n: tuple[float, float],
+    gaps: tuple[float, float],
+    inf: Inference,
+    treated_after: float,
+    method: str,
+    status: str,
+    alpha: float,
+) -> dict[str, Any]:
+    counterfactual = treated_after - inf.estimate
+    return {
+        "comparison": comparison, "term": term, "n_before": n[0], "n_after": n[1],
+        "before": gaps[0], "after": gaps[1], "delta": inf.estimate,
+        "delta_rel": inf.estimate / counterfactual if counterfactual else math.nan,
+        "ci_low": inf.ci_low, "ci_high": inf.ci_high, "p_value": inf.p_value,
+        "p_adjusted": math.nan, "significant": bool(inf.p_value < alpha), "mde": inf.mde,
+        "method": method, "status": status, "_ref": treated_after - gaps[1],
+    }  # fmt: skip
+
+
+def _table(rows: list[dict[str, Any]], metric: str, segment: str) -> pd.DataFrame:
+    table = pd.DataFrame(rows).assign(metric=metric, segment=segment)
+    return table[list(TABLE_COLUMNS)]
