@@ -41,6 +41,8 @@ __all__ = [
     "Inference",
     "RegressionFit",
     "coerce_dates",
+    "effect_row",
+    "finish_table",
     "gls_ar",
     "html_table",
     "infer",
@@ -374,3 +376,25 @@ def poisson_ar(
     if order == 0:
         phi = max(1.0, phi)
     return RegressionFit(beta, phi * xtx_inv, df, phi, rho)
+
+
+_ROW_KEYS: tuple[str, ...] = ("comparison", "term", "n_before", "n_after", "before", "after")
+_ROW_KEYS += ("delta", "delta_rel", "ci_low", "ci_high", "p_value", "mde")
+
+
+def effect_row(
+    term: str, comparison: str, n: tuple[float, float], means: tuple[float, float], inf: Inference,
+    rel: float, **extra: Any,
+) -> dict[str, Any]:  # fmt: skip
+    """One table row; ``extra`` adds columns such as ``method`` and ``status``."""
+    values = (comparison, term, *n, *means, inf.estimate, rel, inf.ci_low, inf.ci_high)
+    return dict(zip(_ROW_KEYS, (*values, inf.p_value, inf.mde), strict=True)) | extra
+
+
+def finish_table(
+    rows: list[dict[str, Any]], metric: str, segment: str, alpha: float, **fill: Any
+) -> pd.DataFrame:
+    """Rows as the tidy table: labels, ``significant`` on p, ``p_adjusted`` NaN, column order."""
+    table = pd.DataFrame(rows).assign(metric=metric, segment=segment, p_adjusted=np.nan, **fill)
+    table["significant"] = table["p_value"] < alpha
+    return table[list(TABLE_COLUMNS)]

@@ -43,10 +43,11 @@ import pandas as pd
 import statsmodels.api as sm
 
 from rollout_metrics._designs_common import (
-    TABLE_COLUMNS,
     FloatArray,
     Inference,
     coerce_dates,
+    effect_row,
+    finish_table,
     html_table,
     infer,
     require_columns,
@@ -133,7 +134,7 @@ def did_from_summary(
         }
     )
     info = {"se": inf.se, "df": math.inf}
-    return DidResult(_table([row], metric, segment), means, info, alpha)
+    return DidResult(finish_table([row], metric, segment, alpha), means, info, alpha)
 
 
 def did(
@@ -380,7 +381,7 @@ def _did_single(
     group = np.where(d["tr"] == 1, "treated", "control")
     info = {"n_units": n_units, "n_treated": int(d.loc[d["tr"] == 1, "unit"].nunique()),
             "n_clusters": n_units, "df": df, "change_date": change}  # fmt: skip
-    return DidResult(_table(rows, *labels), _means(d, group), info, alpha)
+    return DidResult(finish_table(rows, *labels, alpha), _means(d, group), info, alpha)
 
 
 def _did_staggered(
@@ -454,7 +455,7 @@ def _did_staggered(
                      "cohort " + data["start"].dt.date.astype(str))  # fmt: skip
     info = {"n_units": n_units, "n_treated": int(data.loc[data["start"].notna(), "unit"].nunique()),
             "n_clusters": s["unit"].nunique(), "df": df, "cohorts": info_cohorts}  # fmt: skip
-    return DidResult(_table(rows, *labels), _means(data, group), info, alpha)
+    return DidResult(finish_table(rows, *labels, alpha), _means(data, group), info, alpha)
 
 
 def _means(d: pd.DataFrame, group: Any) -> pd.DataFrame:
@@ -468,27 +469,11 @@ def _means(d: pd.DataFrame, group: Any) -> pd.DataFrame:
 
 
 def _row(
-    term: str,
-    comparison: str,
-    n: tuple[float, float],
-    gaps: tuple[float, float],
-    inf: Inference,
-    treated_after: float,
-    method: str,
-    status: str,
-    alpha: float,
-) -> dict[str, Any]:
+    term: str, comparison: str, n: tuple[float, float], gaps: tuple[float, float], inf: Inference,
+    treated_after: float, method: str, status: str, alpha: float,
+) -> dict[str, Any]:  # fmt: skip
+    """A table row; ``delta_rel`` is relative to the counterfactual treated-after mean."""
     counterfactual = treated_after - inf.estimate
-    return {
-        "comparison": comparison, "term": term, "n_before": n[0], "n_after": n[1],
-        "before": gaps[0], "after": gaps[1], "delta": inf.estimate,
-        "delta_rel": inf.estimate / counterfactual if counterfactual else math.nan,
-        "ci_low": inf.ci_low, "ci_high": inf.ci_high, "p_value": inf.p_value,
-        "p_adjusted": math.nan, "significant": bool(inf.p_value < alpha), "mde": inf.mde,
-        "method": method, "status": status, "_ref": treated_after - gaps[1],
-    }  # fmt: skip
-
-
-def _table(rows: list[dict[str, Any]], metric: str, segment: str) -> pd.DataFrame:
-    table = pd.DataFrame(rows).assign(metric=metric, segment=segment)
-    return table[list(TABLE_COLUMNS)]
+    rel = inf.estimate / counterfactual if counterfactual else math.nan
+    return effect_row(term, comparison, n, gaps, inf, rel, method=method, status=status,
+                      _ref=treated_after - gaps[1])  # fmt: skip

@@ -41,10 +41,11 @@ import numpy as np
 import pandas as pd
 
 from rollout_metrics._designs_common import (
-    TABLE_COLUMNS,
     FloatArray,
     RegressionFit,
     coerce_dates,
+    effect_row,
+    finish_table,
     gls_ar,
     html_table,
     infer,
@@ -361,14 +362,7 @@ def _fit_and_report(
     if model != "poisson" and np.any(step != (1 if freq == "D" else 7)) and order > 0:
         status = "irregular_spacing"
     rows, extra = _effects(fit, x, x0, y, w, e, period, names, glm, alpha, model)
-    table = pd.DataFrame(rows)
-    table.insert(0, "metric", labels[0])
-    table.insert(1, "segment", labels[1])
-    table["method"] = method
-    table["status"] = status
-    table["significant"] = table["p_value"] < alpha
-    table["p_adjusted"] = np.nan
-    table = table[list(TABLE_COLUMNS)]
+    table = finish_table(rows, *labels, alpha, method=method, status=status)
     series = _series(fit, data, x, x0, glm, alpha)
     info: dict[str, Any] = {
         "model": model,
@@ -434,7 +428,8 @@ def _effects(
             est = float(grad @ beta)
             rel = est / float((x0[sel] @ beta).mean())
         inf = infer(est, float(np.sqrt(grad @ cov @ grad)), df, alpha)
-        rows.append(_row(term, comparison, before, sel, obs_b, obs_a, inf, rel))
+        n = (int(before.sum()), int(sel.sum()))
+        rows.append(effect_row(term, comparison, n, (obs_b, obs_a), inf, rel))
     after = period == "after"
     obs_a = float(y[after].sum() / e[after].sum()) if glm else _mean(y[after], w[after])
     for term in ("level_change", "slope_change"):
@@ -446,34 +441,9 @@ def _effects(
             rel = float(beta[j] / (x0[after][0] @ beta))
         else:
             rel = float("nan")
-        rows.append(_row(term, "after vs before", before, after, obs_b, obs_a, inf, rel))
+        n = (int(before.sum()), int(after.sum()))
+        rows.append(effect_row(term, "after vs before", n, (obs_b, obs_a), inf, rel))
     return rows, extra
-
-
-def _row(
-    term: str,
-    comparison: str,
-    before: Any,
-    sel: Any,
-    obs_b: float,
-    obs_a: float,
-    inf: Any,
-    rel: float,
-) -> dict[str, Any]:
-    return {
-        "comparison": comparison,
-        "term": term,
-        "n_before": int(np.sum(before)),
-        "n_after": int(np.sum(sel)),
-        "before": obs_b,
-        "after": obs_a,
-        "delta": inf.estimate,
-        "delta_rel": rel,
-        "ci_low": inf.ci_low,
-        "ci_high": inf.ci_high,
-        "p_value": inf.p_value,
-        "mde": inf.mde,
-    }
 
 
 def _series(
