@@ -1,0 +1,164 @@
+"""A/A calibration of every two-sample test: false-positive rate and CI coverage.
+
+Under no effect (both periods drawn from the same distribution) a test at alpha = 0.05 should
+reject in about 5% of splits and its 95% CI should cover the true difference (0) in about 95%.
+This script prints the table; it never passes or fails (tests/test_calibration.py does).
+
+    .venv/bin/python benchmarks/calibration.py [n_sims] [seed]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from rollout_metrics.inference import nps_diff, proportion_diff, welch_diff
+from rollout_metrics.ranks import mann_whitney_counts, quantile_diff
+from rollout_metrics.rates import overdispersed_rate_test, poisson_rate_test, rate_test_auto
+from rollout_metrics.results import DiffResult
+from rollout_metrics.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
+
+ALPHA = 0.05
+CSAT_SHARES = np.array([0.05, 0.07, 0.13, 0.35, 0.40])
+NPS_SHARES = np.array([0.45, 0.30, 0.25])
+WEEKLY = np.array([1.3, 1.2, 1.1, 1.0, 0.9, 0.7, 0.8])
+
+Sim = Callable[[np.random.Generator], tuple[float, bool | None]]
+
+
+def _outcome(r: DiffResult) -> tuple[float, bool]:
+    return r.p_value, r.ci_low <= 0.0 <= r.ci_high
+
+
+def sim_nps(rng: np.random.Generator, n: int = 150) -> tuple[float, bool | None]:
+    b, a = rng.multinomial(n, NPS_SHARES, size=2)
+    return _outcome(nps_diff(NpsCounts(*map(int, b)), NpsCounts(*map(int, a))))
+
+
+def sim_csat_top2(rng: np.random.Generator, n: int = 300) -> tuple[float, bool | None]:
+    share = CSAT_SHARES[3:].sum()
+    b, a = rng.binomial(n, share, size=2)
+    return _outcome(proportion_diff(Proportion(int(b), n), Proportion(int(a), n)))
+
+
+def _csat_counts(rng: np.random.Generator, n: int) -> ValueCounts:
+    return ValueCounts.from_pairs(range(1, 6), rng.multinomial(n, CSAT_SHARES).tolist())
+
+
+def sim_csat_mean(rng: np.random.Generator, n: int = 200) -> tuple[float, bool | None]:
+    b, a = _csat_counts(rng, n).moments(), _csat_counts(rng, n).moments()
+    return _outcome(welch_diff(b, a))
+
+
+def sim_csat_mann_whitney(rng: np.random.Generator, n: int = 200) -> tuple[float, bool | None]:
+    return mann_whitney_counts(_csat_counts(rng, n), _csat_counts(rng, n)).p_value, None
+
+
+def _minutes(rng: np.random.Generator, n: int) -> ValueCounts:
+    # handling time in minutes: log-normal (median about 25 min) rounded to whole minutes
+    return ValueCounts.from_values(np.round(rng.lognormal(np.log(25.0), 0.9, n)))
+
+
+def sim_handling_mann_whitney(rng: np.random.Generator, n: int = 300) -> tuple[float, bool | None]:
+    return mann_whitney_counts(_minutes(rng, n), _minutes(rng, n)).p_value, None
+
+
+def sim_handling_median(
+    rng: np.random.Generator, n: int = 300, n_resamples: int = 1000
+) -> tuple[float, bool | None]:
+    seed = int(rng.integers(2**31))
+    r = quantile_diff(_minutes(rng, n), _minutes(rng, n), n_resamples=n_resamples, seed=seed)
+    return _outcome(r)
+
+
+def sim_poisson_exact(rng: np.random.Generator) -> tuple[float, bool | None]:
+    exposure = 50_000.0
+    b, a = rng.poisson(0.004 * exposure, size=2)
+    return _outcome(
+        poisson_rate_test(EventExposure(int(b), exposure), EventExposure(int(a), exposure))
+    )
+
+
+DATES = pd.date_range("2024-01-01", periods=112, freq="D")
+PERIOD = np.array(["before"] * 56 + ["after"] * 56)
+
+
+def daily_complaints(rng: np.random.Generator, k: float | None) -> pd.DataFrame:
+    """56 + 56 days, about 12 complaints a day, weekly pattern; gamma-Poisson noise with shape
+    k (negative binomial days) or plain Poisson days when k is None."""
+    exposure = 10_000.0 * (1.0 + 0.02 * rng.standard_normal(DATES.size))
+    mu = 12.0 * WEEKLY[DATES.day_of_week] / WEEKLY.mean() * exposure / 10_000.0
+    lam = mu if k is None else rng.gamma(k, mu / k)
+    return pd.DataFrame(
+        {"date": DATES, "events": rng.poisson(lam), "exposure": exposure, "period": PERIOD}
+    )
+
+
+def sim_daily_quasi(rng: np.random.Generator, k: float = 2.0) -> tuple[float, bool | None]:
+    return _outcome(overdispersed_rate_test(daily_complaints(rng, k)))
+
+
+def sim_daily_auto_nb(rng: np.random.Generator, k: float = 2.0) -> tuple[float, bool | None]:
+    return _outcome(rate_test_auto(daily_complaints(rng, k)))
+
+
+def sim_daily_auto_poisson(rng: np.random.Generator) -> tuple[float, bool | None]:
+    return _outcome(rate_test_auto(daily_complaints(rng, None)))
+
+
+SIMULATIONS: dict[str, Sim] = {
+    "NPS adjusted Wald (n=150)": sim_nps,
+    "CSAT top-2-box z / Newcombe (n=300)": sim_csat_top2,
+    "CSAT mean Welch t (n=200)": sim_csat_mean,
+    "CSAT Mann-Whitney (n=200)": sim_csat_mann_whitney,
+    "handling time Mann-Whitney (n=300)": sim_handling_mann_whitney,
+    "handling time median bootstrap (n=300)": sim_handling_median,
+    "churn exact Poisson (~200 events)": sim_poisson_exact,
+    "complaints quasi-Poisson, NB days k=2": sim_daily_quasi,
+    "complaints auto, NB days k=2": sim_daily_auto_nb,
+    "complaints auto, Poisson days": sim_daily_auto_poisson,
+}
+
+
+def calibrate(sim: Sim, n_sims: int, seed: int) -> tuple[float, float]:
+    """(false-positive rate at ALPHA, CI coverage of 0); coverage NaN for tests without a CI."""
+    rng = np.random.default_rng(seed)
+    p = np.empty(n_sims)
+    covered = np.zeros(n_sims, dtype=bool)
+    has_ci = True
+    for i in range(n_sims):
+        p[i], cov = sim(rng)
+        if cov is None:
+            has_ci = False
+        else:
+            covered[i] = cov
+    return float(np.mean(p < ALPHA)), float(np.mean(covered)) if has_ci else float("nan")
+
+
+def main(n_sims: int = 10_000, seed: int = 20240601) -> pd.DataFrame:
+    rows = []
+    for offset, (name, sim) in enumerate(SIMULATIONS.items()):
+        n = n_sims // 5 if sim is sim_handling_median else n_sims
+        start = time.perf_counter()
+        fpr, coverage = calibrate(sim, n, seed + offset)
+        rows.append(
+            {
+                "test": name,
+                "n_sims": n,
+                "false_positive_rate": fpr,
+                "ci_coverage": coverage,
+                "seconds": round(time.perf_counter() - start, 1),
+            }
+        )
+    table = pd.DataFrame(rows)
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    return table
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:3]]
+    main(*args)
