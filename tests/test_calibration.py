@@ -47,8 +47,8 @@ def test_median_bootstrap_coverage() -> None:
     # Monte Carlo SE of a coverage near 0.95 over 1,000 splits is 0.007, so [0.94, 0.96] would
     # fail a calibrated interval by chance about 15% of the time.  The upper end is wider still
     # because the median of whole-minute times is discrete: the percentile interval's ends sit
-    # on the same grid as the true difference (0), which makes it conservative (0.975 measured
-    # with 10,000 bootstrap splits in benchmarks/calibration.py).  Over-coverage never adds
+    # on the same grid as the true difference (0), which makes it conservative (0.966 over 2,000
+    # splits in `benchmarks/calibration.py 10000 7`, 0.970 over this test's 1,000).  Over-coverage never adds
     # false positives; the lower end keeps the 0.94 requirement.  The p-value of this test is
     # the Mann-Whitney p, calibrated in test_false_positive_rate_and_coverage.
     fpr, coverage = cal.calibrate(cal.sim_handling_median, 1000, 110)
