@@ -8,6 +8,14 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .compare import (
+    compare,
+    compare_churn,
+    compare_complaints,
+    compare_csat,
+    compare_handling_time,
+    compare_nps,
+)
 from .dataset import Dataset, load_dataset, load_sample
 from .errors import (
     ConfigError,
@@ -17,6 +25,10 @@ from .errors import (
     PeriodError,
     RolloutMetricsError,
 )
+from .metrics import churn_rate, complaint_rate, csat, handling_time, nps
+from .mixshift import mix_shift
+from .multiple import adjust_pvalues
+from .results import DiffResult
 from .rollout import Rollout
 
 try:
@@ -28,12 +40,26 @@ __all__ = [
     "ConfigError",
     "DataValidationError",
     "Dataset",
+    "DiffResult",
     "InsufficientDataError",
     "MissingColumnError",
     "PeriodError",
     "Rollout",
     "RolloutMetricsError",
     "__version__",
+    "adjust_pvalues",
+    "churn_rate",
+    "compare",
+    "compare_churn",
+    "compare_complaints",
+    "compare_csat",
+    "compare_handling_time",
+    "compare_nps",
+    "complaint_rate",
+    "csat",
+    "handling_time",
     "load_dataset",
     "load_sample",
+    "mix_shift",
+    "nps",
 ]

@@ -1,0 +1,131 @@
+"""Point metrics for other scripts: plain inputs in, a plain float out.
+
+Each function computes one number the way :func:`rollout_metrics.compare` does,
+through the same sufficient statistics, so a script and a report never disagree.
+
+Examples
+--------
+>>> nps([10, 9, 8, 3, 10])
+40.0
+>>> csat([5, 4, 3, 1])
+50.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .dataset import load_dataset
+from .errors import DataValidationError
+from .reduce import active_customers, handling_counts, ticket_counts
+from .rollout import _as_date, _midnight
+from .sufficient import NpsCounts, Proportion, ValueCounts
+
+__all__ = ["churn_rate", "complaint_rate", "csat", "handling_time", "nps"]
+
+
+def _scores(values: Iterable[float], low: int, high: int, what: str) -> NDArray[np.float64]:
+    arr: NDArray[np.float64] = np.asarray(list(values), dtype=float)
+    arr = arr[~np.isnan(arr)]
+    bad = arr[(arr < low) | (arr > high) | (arr != np.round(arr))]
+    if bad.size:
+        raise DataValidationError(
+            f"{what}: {bad.size} scores outside the whole numbers {low}-{high}, "
+            f"e.g. {bad[:5].tolist()}"
+        )
+    if not arr.size:
+        raise DataValidationError(f"{what}: no scores (empty values are ignored)")
+    return arr
+
+
+def nps(scores: Iterable[float]) -> float:
+    """Net Promoter Score in points (-100..100) of 0-10 scores; empty (NaN) ignored."""
+    s = _scores(scores, 0, 10, "nps")
+    return NpsCounts(int((s >= 9).sum()), int(((s >= 7) & (s <= 8)).sum()),
+                     int((s <= 6).sum())).score
+
+
+def csat(scores: Iterable[float], threshold: int = 4, scale: tuple[int, int] = (1, 5)) -> float:
+    """Top-box CSAT in percent: share of scores >= ``threshold`` on ``scale``."""
+    s = _scores(scores, scale[0], scale[1], "csat")
+    return 100.0 * Proportion(int((s >= threshold).sum()), int(s.size)).share
+
+
+def _window(start: Any, end: Any) -> tuple[dt.datetime, dt.datetime]:
+    lo, hi = _midnight(_as_date(start, "start")), _midnight(_as_date(end, "end"))
+    if hi <= lo:
+        raise DataValidationError(f"end ({hi.date()}) must be after start ({lo.date()})")
+    return lo, hi
+
+
+def churn_rate(customers: Any, start: Any, end: Any) -> float:
+    """Churn in % per 30 customer-days at risk over ``[start, end)``.
+
+    ``customers`` is any table :func:`~rollout_metrics.load_dataset` reads (canonical
+    column names).  Exposure runs from max(signup, start) to min(churn, end) in days.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"customer_id": [1, 2], "signup_date": ["2025-01-01"] * 2,
+    ...                   "churn_date": [None, "2025-01-16"]})
+    >>> round(churn_rate(c, "2025-01-01", "2025-01-31"), 4)  # 1 churn in 30 + 15 days
+    66.6667
+    """
+    lo, hi = _window(start, end)
+    act = active_customers(load_dataset({"customers": customers}), None, [], start=lo, end=hi)
+    return 3000.0 * float(act["churned"].sum()) / float(act["active"].sum())
+
+
+def complaint_rate(tickets: Any, customers: Any, start: Any, end: Any) -> float:
+    """Complaints per 1,000 active customers per 30 days over ``[start, end)``."""
+    lo, hi = _window(start, end)
+    data = load_dataset({"customers": customers, "tickets": tickets})
+    act = active_customers(data, None, [], start=lo, end=hi)
+    t = ticket_counts(data, None, [], start=lo, end=hi)
+    return 30000.0 * float(t["complaints"].sum()) / float(act["active"].sum())
+
+
+def handling_time(tickets: Any, stat: str = "median", measure: str = "resolution") -> float:
+    """Resolution (or first-response) time in hours: ``"median"``, ``"p90"`` or ``"mean"``.
+
+    Open tickets have no resolution time and are left out of this one number; use
+    :func:`~rollout_metrics.compare` to see them counted as censored.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"ticket_id": [1, 2, 3], "customer_id": [1, 1, 1],
+    ...                   "created_at": ["2025-01-01 00:00:00"] * 3,
+    ...                   "resolved_at": ["2025-01-01 01:00:00", "2025-01-01 03:00:00", None]})
+    >>> c = pd.DataFrame({"customer_id": [1], "signup_date": ["2024-01-01"]})
+    >>> handling_time({"tickets": t, "customers": c})
+    2.0
+    """
+    if stat not in ("median", "p90", "mean"):
+        raise DataValidationError(f"stat must be 'median', 'p90' or 'mean', got {stat!r}")
+    data = load_dataset(tickets if isinstance(tickets, dict) else {
+        "tickets": tickets, "customers": _customers_of(tickets)})
+    counts = handling_counts(data, None, [], measure=measure)
+    done = counts[counts["minutes"].notna()]
+    vc = ValueCounts.from_pairs(done["minutes"].astype(float), done["tickets"])
+    if vc.n == 0:
+        raise DataValidationError("handling_time: no resolved tickets")
+    minutes = vc.moments().mean if stat == "mean" else vc.quantile(0.9 if stat == "p90" else 0.5)
+    return minutes / 60.0
+
+
+def _customers_of(tickets: Any) -> Any:
+    """A minimal customers table for tickets given alone (every customer known)."""
+    import narwhals as nw
+
+    frame = nw.from_native(tickets)
+    ids = frame.select("customer_id").unique()
+    if isinstance(ids, nw.LazyFrame):
+        ids = ids.collect()
+    return ids.with_columns(nw.lit("1970-01-01").alias("signup_date")).to_native()

@@ -1,0 +1,214 @@
+"""Reduce raw rows to sufficient statistics, on the data's own engine.
+
+Every function here runs one narwhals group-by per table and collects only the
+small result (a row per day and segment, or per period, segment and minute).
+Inference never sees a raw row.  Aggregations are elementary (helper columns
+first, then plain ``sum``/``len``) so every engine runs them natively.
+
+Days are integers counted from ``origin`` (midnight in the dataset's timezone);
+:func:`rollout_metrics.rollout.Rollout.windows` boundaries are midnights, so a
+day belongs to exactly one period.
+
+Examples
+--------
+>>> import rollout_metrics as rm
+>>> data, r = rm.load_sample(), rm.Rollout("2025-09-01", announced="2025-08-11")
+>>> s = survey_counts(data, r, ["tier"])
+>>> int(s["promoters"].sum() + s["passives"].sum() + s["detractors"].sum()) == int(s["nps_n"].sum())
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+from .dataset import Dataset
+from .rollout import Rollout
+from .segments import attach_segments
+
+__all__ = [
+    "active_customers",
+    "assign_period",
+    "handling_counts",
+    "survey_counts",
+    "ticket_counts",
+]
+
+CSAT_LEVELS = (1, 2, 3, 4, 5)
+
+
+def _day_index(col: str, origin: dt.datetime) -> nw.Expr:
+    seconds = (nw.col(col) - nw.lit(origin)).dt.total_seconds().cast(nw.Float64)
+    # Float on purpose: pandas cannot cast a missing day to int64; whole numbers anyway.
+    return (seconds / 86400.0).floor()
+
+
+def _collect(frame: nw.LazyFrame[Any], counts: list[str]) -> pd.DataFrame:
+    """Collect the small result; counts and day numbers as int64 whatever the engine gave."""
+    out = frame.collect().to_pandas()
+    for c in counts:
+        out[c] = pd.to_numeric(out[c]).fillna(0).astype(np.int64)
+    for c in ("day", "first", "last"):
+        if c in out.columns:
+            out[c] = pd.to_numeric(out[c]).astype(np.int64)
+    return out
+
+
+def _range(rollout: Rollout | None, start: dt.datetime | None, end: dt.datetime | None
+           ) -> tuple[dt.datetime, dt.datetime]:
+    if rollout is None:
+        if start is None or end is None:
+            raise ValueError("start and end are needed without a rollout")
+        return start, end
+    lo, hi = rollout.span
+    return (start or lo), (end or hi)
+
+
+def assign_period(day: pd.Series, rollout: Rollout, origin: dt.datetime) -> pd.Series:
+    """Period name of each integer day (``None`` outside the windows and in the washout)."""
+    out = pd.Series(None, index=day.index, dtype="object")
+    for name, (start, end) in rollout.windows().items():
+        lo, hi = (start - origin).days, (end - origin).days
+        out[(day >= lo) & (day < hi)] = name
+    return out
+
+
+def survey_counts(
+    data: Dataset, rollout: Rollout, by: list[str], *,
+    start: dt.datetime | None = None, end: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Per (day, segment): NPS promoter/passive/detractor counts and CSAT score counts.
+
+    Columns: ``day, *by, nps_n, promoters, passives, detractors, csat_n, csat_1..csat_5``.
+    """
+    lo, hi = _range(rollout, start, end)
+    frame = attach_segments(data, "surveys", by, rollout, metric="nps/csat")
+    names = frame.collect_schema().names()
+    nps = nw.col("nps_score") if "nps_score" in names else nw.lit(None, nw.Float64)
+    csat = nw.col("csat_score") if "csat_score" in names else nw.lit(None, nw.Float64)
+    helpers = {
+        "nps_n": ~nps.is_null(),
+        "promoters": (nps >= 9),
+        "passives": (nps >= 7) & (nps <= 8),
+        "detractors": (nps <= 6),
+        "csat_n": ~csat.is_null(),
+        **{f"csat_{k}": csat == k for k in CSAT_LEVELS},
+    }
+    counts = (
+        frame.filter((nw.col("responded_at") >= lo) & (nw.col("responded_at") < hi))
+        .with_columns(_day_index("responded_at", lo).alias("day"),
+                      *[e.fill_null(False).cast(nw.Int64).alias(k) for k, e in helpers.items()])
+        .group_by("day", *by)
+        .agg(*[nw.col(k).sum() for k in helpers])
+    )
+    return _collect(counts, list(helpers)).sort_values(["day", *by], ignore_index=True)
+
+
+def ticket_counts(
+    data: Dataset, rollout: Rollout | None, by: list[str], *,
+    start: dt.datetime | None = None, end: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Per (day, segment): tickets opened and complaints among them.
+
+    Columns: ``day, *by, tickets, complaints``.
+    """
+    lo, hi = _range(rollout, start, end)
+    frame = attach_segments(data, "tickets", by, rollout, metric="complaints")
+    complaint = (nw.col("is_complaint").fill_null(False)
+                 if "is_complaint" in frame.collect_schema().names() else nw.lit(False))
+    counts = (
+        frame.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi))
+        .with_columns(_day_index("created_at", lo).alias("day"),
+                      complaint.cast(nw.Int64).alias("complaints"),
+                      nw.lit(1).cast(nw.Int64).alias("tickets"))
+        .group_by("day", *by)
+        .agg(nw.col("tickets").sum(), nw.col("complaints").sum())
+    )
+    return _collect(counts, ["tickets", "complaints"]).sort_values(["day", *by],
+                                                                   ignore_index=True)
+
+
+def active_customers(
+    data: Dataset, rollout: Rollout | None, by: list[str], *,
+    start: dt.datetime | None = None, end: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Per (day, segment): customers at risk at the start of the day, and churn events.
+
+    A customer is at risk on day ``d`` when ``signup <= d < churn`` (days at the
+    resolution of whole days), so exposure runs from max(signup, start) to
+    min(churn, end); churning on day ``d`` is an event on day ``d``.  The
+    engine only counts sign-ups and churns per day; the running total is taken
+    here on the small table.  Columns: ``day, *by, active, churned``.
+    """
+    lo, hi = _range(rollout, start, end)
+    n_days = (hi - lo).days
+    frame = attach_segments(data, "customers", by, rollout, metric="churn")
+    names = frame.collect_schema().names()
+    churn = nw.col("churn_date") if "churn_date" in names else nw.lit(None, nw.Datetime("us"))
+    first = _day_index("signup_date", lo).clip(lower_bound=0)
+    last = _day_index("churn_date", lo) if "churn_date" in names else nw.lit(None, nw.Int64)
+    base = frame.filter(
+        (nw.col("signup_date") < hi) & (churn.is_null() | (churn >= lo))
+    ).with_columns(first.alias("first"), last.alias("last"), nw.lit(1).alias("one"))
+    joins = _collect(base.group_by("first", *by).agg(nw.col("one").sum().alias("n")), ["n"])
+    leaves = _collect(base.filter(~nw.col("last").is_null() & (nw.col("last") < n_days))
+                      .group_by("last", *by).agg(nw.col("one").sum().alias("n")), ["n"])
+    days = np.arange(n_days)
+    keys = [()] if not by else sorted(
+        set(map(tuple, joins[by].to_numpy().tolist())) | set(map(tuple, leaves[by].to_numpy()
+                                                                    .tolist())))
+    parts = []
+    for key in keys:
+        j = joins if not by else joins[(joins[by] == list(key)).all(axis=1)]
+        lv = leaves if not by else leaves[(leaves[by] == list(key)).all(axis=1)]
+        start_n = np.bincount(j["first"].astype(int), weights=j["n"], minlength=n_days)[:n_days]
+        churned = np.bincount(lv["last"].astype(int), weights=lv["n"], minlength=n_days)[:n_days]
+        # Exposure runs from max(signup, start) to min(churn, end) (METHODS.md): a customer
+        # churning on day d was at risk up to midnight starting d, not on d itself.
+        active = np.cumsum(start_n) - np.cumsum(churned)
+        part = pd.DataFrame({"day": days, "active": active.astype(np.int64),
+                             "churned": churned.astype(np.int64)})
+        for col, value in zip(by, key, strict=True):
+            part[col] = value
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    return out[["day", *by, "active", "churned"]]
+
+
+def handling_counts(
+    data: Dataset, rollout: Rollout | None, by: list[str], *, measure: str = "resolution",
+) -> pd.DataFrame:
+    """Per (period, segment, whole minute): tickets resolved in that many minutes.
+
+    ``measure="resolution"`` uses ``resolved_at - created_at``;
+    ``"first_response"`` uses ``first_response_at - created_at``.  Tickets still
+    open (no end timestamp) appear with ``minutes`` null: counted, not dropped.
+    Periods are by ``created_at``.  Columns: ``period, *by, minutes, tickets``.
+    """
+    end_col = {"resolution": "resolved_at", "first_response": "first_response_at"}[measure]
+    frame = attach_segments(data, "tickets", by, rollout, metric="handling_time")
+    if end_col not in frame.collect_schema().names():
+        from .errors import MissingColumnError
+
+        raise MissingColumnError(
+            f"handling_time: the tickets table has no {end_col!r} column; available: "
+            f"{frame.collect_schema().names()}"
+        )
+    minutes = ((nw.col(end_col) - nw.col("created_at")).dt.total_seconds().cast(nw.Float64)
+               / 60.0).round(0)
+    period = rollout.period_expr("created_at") if rollout else nw.lit("all")
+    counts = (
+        frame.with_columns(period.alias("period"))
+        .filter(~nw.col("period").is_null())
+        .with_columns(minutes.alias("minutes"), nw.lit(1).cast(nw.Int64).alias("one"))
+        .group_by("period", *by, "minutes")
+        .agg(nw.col("one").sum().alias("tickets"))
+    )
+    out = _collect(counts, ["tickets"])
+    out["minutes"] = out["minutes"].astype("Int64")
+    return out.sort_values(["period", *by, "minutes"], ignore_index=True, na_position="last")

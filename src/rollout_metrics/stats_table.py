@@ -1,0 +1,203 @@
+"""Sufficient statistics per (segment, period), one reduction per table.
+
+This is the hinge between the engine and the inference layer: the reduced
+tables from :mod:`rollout_metrics.reduce` are summed per segment and period into
+the small frozen types of :mod:`rollout_metrics.sufficient`.  Both
+:func:`rollout_metrics.compare` and :func:`rollout_metrics.mix_shift` read them.
+
+Examples
+--------
+>>> import rollout_metrics as rm
+>>> t = period_stats("nps", rm.load_sample(), rm.Rollout("2025-09-01"), ["tier"])
+>>> t.loc[("VIP",), "after"].n > 300
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .dataset import Dataset
+from .errors import DataValidationError, MissingColumnError
+from .reduce import (
+    CSAT_LEVELS,
+    active_customers,
+    assign_period,
+    handling_counts,
+    survey_counts,
+    ticket_counts,
+)
+from .rollout import Rollout
+from .sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
+
+__all__ = ["METRICS", "MetricSpec", "period_stats"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """How a metric is reported: its table, units and scale from raw units."""
+
+    name: str
+    table: str
+    units: str
+    scale: float
+    relative: bool = True
+
+
+METRICS: dict[str, MetricSpec] = {
+    "nps": MetricSpec("nps", "surveys", "NPS points", 100.0, relative=False),
+    "csat": MetricSpec("csat", "surveys", "% top-2-box", 100.0),
+    "csat_mean": MetricSpec("csat_mean", "surveys", "mean score", 1.0),
+    "churn": MetricSpec("churn", "customers", "% per 30 customer-days", 3000.0),
+    "complaints": MetricSpec("complaints", "tickets", "per 1,000 customers per 30 days",
+                             30000.0),
+    "handling_time": MetricSpec("handling_time", "tickets", "hours", 1 / 60),
+}
+
+
+_NEEDS = {"nps": "nps_score", "csat": "csat_score", "csat_mean": "csat_score",
+          "churn": "churn_date", "complaints": "is_complaint", "handling_time": "resolved_at"}
+
+
+def _origin(rollout: Rollout) -> dt.datetime:
+    return rollout.span[0]
+
+
+def _by_period(frame: pd.DataFrame, by: list[str], cols: list[str], rollout: Rollout
+               ) -> pd.DataFrame:
+    """Sum ``cols`` per (segment, period) with an overall segment; index (*segment, period)."""
+    frame = frame.assign(period=assign_period(frame["day"], rollout, _origin(rollout)))
+    frame = frame[frame["period"].notna()]
+    overall = frame.groupby("period")[cols].sum()
+    overall.index = pd.MultiIndex.from_tuples(
+        [(("overall",) * max(1, len(by))) + (p,) for p in overall.index]
+    )
+    if not by:
+        return overall
+    parts = frame.groupby([*by, "period"])[cols].sum()
+    return pd.concat([overall, parts])
+
+
+def _cell(values: pd.DataFrame, key: tuple[Any, ...], period: str) -> pd.Series | None:
+    full = (*key, period)
+    return values.loc[full] if full in values.index else None
+
+
+def _table(values: pd.DataFrame, build: Any, by: list[str]) -> pd.DataFrame:
+    """DataFrame: index = segment key tuple, columns = periods, cells = sufficient stats."""
+    keys = sorted({idx[:-1] for idx in values.index}, key=lambda k: (k[0] != "overall", k))
+    periods = sorted({idx[-1] for idx in values.index})
+    data = {p: [build(_cell(values, k, p)) for k in keys] for p in periods}
+    index = pd.MultiIndex.from_tuples(keys, names=by or ["segment"])
+    return pd.DataFrame(data, index=index)
+
+
+def period_stats(
+    metric: str, data: Dataset, rollout: Rollout, by: list[str], *,
+    csat_threshold: int = 4, measure: str = "resolution",
+) -> pd.DataFrame:
+    """Sufficient statistics of ``metric`` per segment (rows) and period (columns).
+
+    Rows are the ``overall`` segment first, then each segment key; every cell is a
+    :mod:`~rollout_metrics.sufficient` object (a zero object when the cell is empty).
+    Extra columns: for ``complaints`` the daily series (``daily_<period>``), for
+    ``handling_time`` the open-ticket counts (``open_<period>``).
+    """
+    if metric not in METRICS:
+        raise DataValidationError(f"unknown metric {metric!r}; metrics: {list(METRICS)}")
+    needed = _NEEDS.get(metric)
+    if needed:
+        names = data.table(METRICS[metric].table).collect_schema().names()
+        if needed not in names:
+            raise MissingColumnError(
+                f"{metric}: the {METRICS[metric].table} table has no {needed!r} column, which "
+                f"this metric needs. Available columns: {names}"
+            )
+    if metric in ("nps", "csat", "csat_mean"):
+        counts = survey_counts(data, rollout, by)
+        if metric == "nps":
+            v = _by_period(counts, by, ["promoters", "passives", "detractors"], rollout)
+            return _table(v, lambda c: NpsCounts(0, 0, 0) if c is None else NpsCounts(
+                int(c["promoters"]), int(c["passives"]), int(c["detractors"])), by)
+        levels = [f"csat_{k}" for k in CSAT_LEVELS]
+        v = _by_period(counts, by, levels, rollout)
+        if metric == "csat_mean":
+            return _table(v, lambda c: ValueCounts.from_pairs(
+                CSAT_LEVELS, [0] * 5 if c is None else [int(c[x]) for x in levels]), by)
+        top = [f"csat_{k}" for k in CSAT_LEVELS if k >= csat_threshold]
+        return _table(v, lambda c: Proportion(0, 0) if c is None else Proportion(
+            int(c[top].sum()), int(c[levels].sum())), by)
+    if metric == "churn":
+        act = active_customers(data, rollout, by)
+        v = _by_period(act, by, ["churned", "active"], rollout)
+        return _table(v, lambda c: EventExposure(0, 0.0) if c is None else EventExposure(
+            int(c["churned"]), float(c["active"])), by)
+    if metric == "complaints":
+        return _complaints(data, rollout, by)
+    return _handling(data, rollout, by, measure)
+
+
+def _complaints(data: Dataset, rollout: Rollout, by: list[str]) -> pd.DataFrame:
+    tickets = ticket_counts(data, rollout, by)
+    customer_by = [c for c in by if c in data.segment_columns]
+    # Exposure is by customer segment; a ticket-level segment (channel) uses all customers.
+    act = active_customers(data, rollout, customer_by if customer_by == by else [])
+    origin = _origin(rollout)
+    days = act[["day"]].drop_duplicates()
+    keys = [("overall",) * max(1, len(by))]
+    if by:
+        keys += sorted(set(map(tuple, tickets[by].astype(str).to_numpy().tolist()))
+                       | (set(map(tuple, act[by].to_numpy().tolist())) if customer_by == by
+                          else set()))
+    rows = []
+    for key in keys:
+        if key[0] == "overall" and all(k == "overall" for k in key):
+            t = tickets.groupby("day")["complaints"].sum()
+            e = act.groupby("day")["active"].sum()
+        else:
+            mask = (tickets[by] == list(key)).all(axis=1)
+            t = tickets[mask].groupby("day")["complaints"].sum()
+            if customer_by == by:
+                e = act[(act[by] == list(key)).all(axis=1)].groupby("day")["active"].sum()
+            else:
+                e = act.groupby("day")["active"].sum()
+        series = days.assign(events=days["day"].map(t).fillna(0).astype(int),
+                             exposure=days["day"].map(e).fillna(0).astype(float))
+        series["period"] = assign_period(series["day"], rollout, origin)
+        series["date"] = pd.Timestamp(origin) + pd.to_timedelta(series["day"], unit="D")
+        series = series[series["period"].notna()]
+        row: dict[str, Any] = {}
+        for period, part in series.groupby("period"):
+            row[str(period)] = EventExposure(int(part["events"].sum()),
+                                             float(part["exposure"].sum()))
+            row[f"daily_{period}"] = part[["date", "events", "exposure", "period"]]
+        rows.append(row)
+    index = pd.MultiIndex.from_tuples(keys, names=by or ["segment"])
+    return pd.DataFrame(rows, index=index)
+
+
+def _handling(data: Dataset, rollout: Rollout, by: list[str], measure: str) -> pd.DataFrame:
+    counts = handling_counts(data, rollout, by, measure=measure)
+    resolved = counts[counts["minutes"].notna()]
+    open_ = counts[counts["minutes"].isna()]
+    groups: list[tuple[tuple[Any, ...], pd.DataFrame, pd.DataFrame]] = [
+        (("overall",) * max(1, len(by)), resolved, open_)
+    ]
+    if by:
+        for key, part in resolved.groupby(by):
+            k = key if isinstance(key, tuple) else (key,)
+            groups.append((k, part, open_[(open_[by] == list(k)).all(axis=1)]))
+    rows = []
+    for _, part, op in groups:
+        row: dict[str, Any] = {}
+        for period in rollout.windows():
+            p = part[part["period"] == period]
+            row[period] = ValueCounts.from_pairs(p["minutes"].astype(float), p["tickets"])
+            row[f"open_{period}"] = int(op.loc[op["period"] == period, "tickets"].sum())
+        rows.append(row)
+    index = pd.MultiIndex.from_tuples([g[0] for g in groups], names=by or ["segment"])
+    return pd.DataFrame(rows, index=index)

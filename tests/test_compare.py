@@ -1,0 +1,187 @@
+"""compare(): shape, bad input, engine independence, additivity, determinism."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+import rollout_metrics as rm
+from rollout_metrics import DataValidationError, MissingColumnError, PeriodError
+from rollout_metrics.compare import COLUMNS
+from rollout_metrics.stats_table import period_stats
+
+ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
+
+
+@pytest.fixture(scope="module")
+def by_tier(sample: rm.Dataset) -> pd.DataFrame:
+    return rm.compare(sample, ROLLOUT, by="tier")
+
+
+def test_columns_and_rows(by_tier: pd.DataFrame) -> None:
+    assert list(by_tier.columns) == [*COLUMNS, "tier"]
+    # 5 metrics x (overall + 3 tiers) x 2 comparisons
+    assert len(by_tier) == 5 * 4 * 2
+    first = by_tier.groupby("metric", sort=False).head(1)
+    assert (first["segment"] == "overall").all()
+    assert set(by_tier["comparison"]) == {"after_vs_before", "transition_vs_before"}
+
+
+def test_ci_bounds_delta_and_p_in_unit_interval(by_tier: pd.DataFrame) -> None:
+    tested = by_tier[by_tier["p_value"].notna()]
+    assert ((tested["ci_low"] <= tested["delta"]) & (tested["delta"] <= tested["ci_high"])).all()
+    assert tested["p_value"].between(0, 1).all()
+    assert (tested["p_adjusted"] >= tested["p_value"] - 1e-15).all()
+
+
+def test_small_rows_are_reported_untested_and_outside_the_family(sample: rm.Dataset) -> None:
+    t = rm.compare(sample, ROLLOUT, metrics=["churn"], by="tier", min_n=40)
+    small = t[t["status"] == "insufficient_data"]
+    assert len(small) > 0
+    assert small["p_value"].isna().all() and small["significant"].isna().all()
+    assert small["delta"].notna().all()  # the point estimate is still shown
+    tested = t[t["p_value"].notna()]
+    expected = rm.adjust_pvalues(tested["p_value"].to_numpy(), "fdr_bh")
+    np.testing.assert_allclose(tested["p_adjusted"], expected)
+
+
+@pytest.mark.parametrize("correction", ["holm", "none"])
+def test_correction_options(sample: rm.Dataset, correction: str) -> None:
+    t = rm.compare(sample, ROLLOUT, metrics=["nps"], by="tier", correction=correction)
+    expected = rm.adjust_pvalues(t["p_value"].to_numpy(), correction)
+    np.testing.assert_allclose(t["p_adjusted"], expected)
+
+
+def test_units(by_tier: pd.DataFrame) -> None:
+    units = dict(zip(by_tier["metric"], by_tier["units"], strict=False))
+    assert units == {"nps": "NPS points", "csat": "% top-2-box",
+                     "churn": "% per 30 customer-days",
+                     "complaints": "per 1,000 customers per 30 days", "handling_time": "hours"}
+
+
+def test_segments_add_up_to_overall(sample: rm.Dataset) -> None:
+    # Adding sufficient statistics over segments equals reducing the union.
+    for metric in ("nps", "csat", "churn", "complaints", "handling_time"):
+        table = period_stats(metric, sample, ROLLOUT, ["tier"])
+        for period in ("before", "transition", "after"):
+            cells = table[period].tolist()
+            total = cells[1]
+            for c in cells[2:]:
+                total = total + c
+            assert total == cells[0], (metric, period)
+
+
+def test_crossed_segments(sample: rm.Dataset) -> None:
+    t = rm.compare(sample, ROLLOUT, metrics=["nps"], by=["tier", "region"])
+    seg = t[t["segment"] != "overall"]
+    assert len(seg) == 3 * 4 * 2
+    assert seg["segment"].str.contains(" × ").all()
+    assert {"tier", "region"} <= set(t.columns)
+
+
+def test_ticket_segment_and_tenure_band(sample: rm.Dataset) -> None:
+    t = rm.compare(sample, ROLLOUT, metrics=["handling_time", "complaints"], by="channel")
+    assert set(t["segment"]) == {"overall", "chat", "email", "phone", "sms", "social"}
+    tb = rm.compare(sample, ROLLOUT, metrics=["nps"], by="tenure_band")
+    assert set(tb["segment"]) >= {"overall", "<3 months", "3+ years"}
+
+
+def test_same_result_on_every_engine(sample_frames: dict[str, pd.DataFrame],
+                                     sample: rm.Dataset) -> None:
+    reference = rm.compare(sample, ROLLOUT, by="tier")
+    for convert in (lambda f: f, pl.from_pandas, lambda f: duckdb.from_df(f)):
+        data = rm.load_dataset({k: convert(v) for k, v in sample_frames.items()})
+        pd.testing.assert_frame_equal(rm.compare(data, ROLLOUT, by="tier"), reference,
+                                      check_exact=False, rtol=1e-12, atol=1e-12)
+
+
+def test_deterministic(sample: rm.Dataset, by_tier: pd.DataFrame) -> None:
+    again = rm.compare(sample, ROLLOUT, by="tier")
+    assert again.to_csv() == by_tier.to_csv()
+
+
+def test_single_metric_functions_match_compare(sample: rm.Dataset) -> None:
+    for fn, metric in ((rm.compare_nps, "nps"), (rm.compare_csat, "csat"),
+                       (rm.compare_churn, "churn"), (rm.compare_complaints, "complaints"),
+                       (rm.compare_handling_time, "handling_time")):
+        pd.testing.assert_frame_equal(fn(sample, ROLLOUT, by="tier"),
+                                      rm.compare(sample, ROLLOUT, metrics=[metric], by="tier"))
+
+
+def test_unknown_segment_lists_available(sample: rm.Dataset) -> None:
+    with pytest.raises(MissingColumnError, match=r"nps/csat: segment column 'country' does "
+                       r"not exist\. Available segments: \['touchpoint', 'tier', 'region'"):
+        rm.compare(sample, ROLLOUT, metrics=["nps"], by="country")
+
+
+def test_missing_metric_column_is_named(sample_frames: dict[str, pd.DataFrame]) -> None:
+    data = rm.load_dataset({"customers": sample_frames["customers"],
+                            "surveys": sample_frames["surveys"].drop(columns="nps_score")})
+    with pytest.raises(MissingColumnError, match=r"nps: the surveys table has no 'nps_score' "
+                       r"column, which this metric needs"):
+        rm.compare(data, ROLLOUT, metrics=["nps"])
+
+
+def test_unknown_metric(sample: rm.Dataset) -> None:
+    with pytest.raises(DataValidationError, match=r"unknown metric\(s\) \['sales'\]"):
+        rm.compare(sample, ROLLOUT, metrics=["sales"])
+
+
+def test_empty_period_names_period_and_dates(sample_frames: dict[str, pd.DataFrame]) -> None:
+    surveys = sample_frames["surveys"]
+    gap = surveys[(surveys["responded_at"] < "2025-06-16") | (surveys["responded_at"] >= "2025-08-11")]
+    data = rm.load_dataset({"customers": sample_frames["customers"], "surveys": gap})
+    with pytest.raises(PeriodError, match=r"nps: the before period \[2025-06-16, 2025-08-11\) "
+                       r"has no surveys data"):
+        rm.compare(data, ROLLOUT, metrics=["nps"])
+
+
+def test_window_outside_data(sample: rm.Dataset) -> None:
+    with pytest.raises(PeriodError, match=r"lies outside the data"):
+        rm.compare(sample, rm.Rollout("2026-06-01"), metrics=["nps"])
+
+
+def test_partial_window_is_flagged(sample: rm.Dataset) -> None:
+    t = rm.compare(sample, rm.Rollout("2025-12-01"), metrics=["nps"])
+    assert t.loc[0, "status"] == "partial_window"
+
+
+def test_timezone_mismatch(sample: rm.Dataset) -> None:
+    with pytest.raises(PeriodError, match=r"the rollout is in Europe/Berlin but the data was "
+                       r"loaded in UTC"):
+        rm.compare(sample, rm.Rollout("2025-09-01", timezone="Europe/Berlin"), metrics=["nps"])
+
+
+def test_censoring_flag(sample_frames: dict[str, pd.DataFrame]) -> None:
+    tickets = sample_frames["tickets"].copy()
+    tickets.loc[tickets.sample(frac=0.05, random_state=0).index, "resolved_at"] = None
+    data = rm.load_dataset({"customers": sample_frames["customers"], "tickets": tickets})
+    t = rm.compare(data, ROLLOUT, metrics=["handling_time"])
+    assert "censoring" in t.loc[0, "status"]
+
+
+def test_mix_shift_adds_up(sample: rm.Dataset) -> None:
+    for metric in ("nps", "csat", "churn", "complaints", "handling_time"):
+        t = rm.mix_shift(sample, ROLLOUT, metric, by="tier")
+        np.testing.assert_allclose(t["within"] + t["mix"], t["overall_delta"], atol=1e-9)
+    with pytest.raises(DataValidationError, match="mix_shift needs segments"):
+        rm.mix_shift(sample, ROLLOUT, "nps", by=None)  # type: ignore[arg-type]
+
+
+def test_mix_shift_detects_a_pure_mix_change() -> None:
+    # Two segments with fixed NPS (+100 and -100); only their shares change.
+    days_before = pd.date_range("2025-08-20", periods=10, freq="D")
+    days_after = pd.date_range("2025-09-01", periods=10, freq="D")
+    rows = [(1, d, 10) for d in days_before] + [(2, d, 0) for d in days_before] * 3
+    rows += [(1, d, 10) for d in days_after] * 3 + [(2, d, 0) for d in days_after]
+    surveys = pd.DataFrame(rows, columns=["customer_id", "responded_at", "nps_score"])
+    customers = pd.DataFrame({"customer_id": [1, 2], "signup_date": ["2024-01-01"] * 2,
+                              "tier": ["VIP", "new"]})
+    data = rm.load_dataset({"customers": customers, "surveys": surveys})
+    t = rm.mix_shift(data, rm.Rollout("2025-09-01", pre_days=14, post_days=14), "nps", "tier")
+    assert t.loc[0, "overall_delta"] == pytest.approx(100.0)
+    assert t.loc[0, "within"] == pytest.approx(0.0)
+    assert t.loc[0, "mix"] == pytest.approx(100.0)

@@ -1,0 +1,92 @@
+"""On the bundled sample, compare() finds the effects injected into it (data/sample/truth.json).
+
+The truth is copied here from truth.json by the generator's constants: NPS -15 points for
+VIP only; phone handling 1.5x slower (population median 4 h -> 6 h); churn hazard x3 in the
+announcement window and unchanged after; complaints x(1 + 1.5 e^(-t/14)), 1.37x on average
+over the 8-week window; CSAT has a pre-existing decline and no change effect.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import rollout_metrics as rm
+
+TRUTH = json.loads((Path(__file__).resolve().parents[1] / "data/sample/truth.json").read_text())
+ROLLOUT = rm.Rollout(TRUTH["change_date"], announced=TRUTH["announced"])
+
+
+def _truth(metric: str, segment: str, comparison: str = "after_vs_before") -> dict[str, float]:
+    for e in TRUTH["effects"]:
+        if (e["metric"], e["segment"], e["comparison"]) == (metric, segment, comparison):
+            return dict(e)
+    raise KeyError((metric, segment, comparison))
+
+
+def _row(t: pd.DataFrame, segment: str, comparison: str = "after_vs_before") -> pd.Series:
+    return t[(t.segment == segment) & (t.comparison == comparison)].iloc[0]
+
+
+@pytest.fixture(scope="module")
+def by_tier(sample: rm.Dataset) -> pd.DataFrame:
+    return rm.compare(sample, ROLLOUT, by="tier")
+
+
+@pytest.fixture(scope="module")
+def overall(sample: rm.Dataset) -> pd.DataFrame:
+    return rm.compare(sample, ROLLOUT)
+
+
+def test_nps_falls_for_vip_only(by_tier: pd.DataFrame) -> None:
+    nps = by_tier[by_tier.metric == "nps"]
+    vip = _row(nps, "VIP")
+    assert vip.significant and vip.delta < 0
+    assert vip.ci_low <= _truth("nps", "VIP")["delta"] <= vip.ci_high
+    for tier in ("new", "regular"):
+        assert not _row(nps, tier).significant
+
+
+def test_anticipatory_churn_in_transition_and_none_after(overall: pd.DataFrame) -> None:
+    churn = overall[overall.metric == "churn"]
+    tr = _row(churn, "overall", "transition_vs_before")
+    assert tr.significant and tr.delta > 0
+    ratio = _truth("churn", "overall", "transition_vs_before")["ratio"]
+    assert tr.ci_low <= tr.before * (ratio - 1) <= tr.ci_high
+    assert not _row(churn, "overall").significant
+
+
+def test_complaints_rise(overall: pd.DataFrame) -> None:
+    row = _row(overall[overall.metric == "complaints"], "overall")
+    ratio = _truth("complaints", "overall")["ratio"]
+    assert row.significant and row.delta > 0
+    assert row.ci_low <= row.before * (ratio - 1) <= row.ci_high
+
+
+def test_handling_time_slower_on_phone_only(sample: rm.Dataset) -> None:
+    t = rm.compare(sample, ROLLOUT, metrics=["handling_time"], by="channel")
+    phone = _row(t, "phone")
+    assert phone.significant and phone.delta > 0
+    assert phone.ci_low <= _truth("handling_time", "phone")["delta"] <= phone.ci_high
+    for channel in ("email", "chat", "sms", "social"):
+        assert not _row(t, channel).significant, channel
+
+
+def test_no_false_positive_where_the_truth_is_no_change(sample: rm.Dataset) -> None:
+    # Churn after the change, and every metric the change did not touch in the transition
+    # window, stay non-significant for every tier (VIP NPS is the only NPS effect).
+    t = rm.compare(sample, ROLLOUT, metrics=["nps", "churn"], by="tier")
+    nulls = t[((t.metric == "nps") & t.segment.isin(["new", "regular"]))
+              | ((t.metric == "churn") & (t.comparison == "after_vs_before"))]
+    assert not nulls["significant"].fillna(False).any()
+
+
+def test_naive_csat_is_biased_by_the_pre_existing_trend(overall: pd.DataFrame) -> None:
+    # No change effect, but the naive before/after difference picks up the trend.
+    row = _row(overall[overall.metric == "csat"], "overall")
+    bias = _truth("csat", "overall")["naive_expected_delta"]
+    assert row.delta < 0
+    assert row.ci_low <= bias <= row.ci_high
