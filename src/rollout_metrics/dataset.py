@@ -7,8 +7,8 @@ Examples
 >>> print(data.rows.to_string(index=False))
     table  rows_read  rows_excluded  rows_used
 customers       5000              0       5000
-  surveys      20156              7      20149
-  tickets      40753              3      40750
+  surveys      31856              7      31849
+  tickets      40447              3      40444
 """
 
 from __future__ import annotations
