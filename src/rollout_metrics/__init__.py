@@ -17,6 +17,8 @@ from .compare import (
     compare_nps,
 )
 from .dataset import Dataset, load_dataset, load_sample
+from .designs import did_metric, its_metric
+from .did import DidResult, did
 from .errors import (
     ConfigError,
     DataValidationError,
@@ -25,6 +27,7 @@ from .errors import (
     PeriodError,
     RolloutMetricsError,
 )
+from .its import ItsResult, its
 from .metrics import churn_rate, complaint_rate, csat, handling_time, nps
 from .mixshift import mix_shift
 from .multiple import adjust_pvalues
@@ -40,8 +43,10 @@ __all__ = [
     "ConfigError",
     "DataValidationError",
     "Dataset",
+    "DidResult",
     "DiffResult",
     "InsufficientDataError",
+    "ItsResult",
     "MissingColumnError",
     "PeriodError",
     "Rollout",
@@ -57,7 +62,11 @@ __all__ = [
     "compare_nps",
     "complaint_rate",
     "csat",
+    "did",
+    "did_metric",
     "handling_time",
+    "its",
+    "its_metric",
     "load_dataset",
     "load_sample",
     "mix_shift",

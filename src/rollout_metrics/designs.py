@@ -1,0 +1,490 @@
+"""Quasi-experimental designs on the package's metrics: :func:`its_metric`, :func:`did_metric`.
+
+The designs in :mod:`.its` and :mod:`.did` take a plain series or panel; this module
+builds that series for a metric from the per-(day, segment) reductions of
+:mod:`.reduce` (computed on the data's engine; no raw row reaches pandas), calls the
+design and returns rows in the columns of :func:`rollout_metrics.compare` plus ``term``.
+
+Daily (or weekly) values and their weights, per segment:
+
+* ``nps`` - ``100 (promoters - detractors) / n`` with weights ``n`` (responses).
+* ``csat`` - top-2-box share in % (score >= ``csat_threshold``) with weights ``n``.
+* ``churn`` - churned customers with exposure = active customer-days (a quasi-Poisson
+  count model in :func:`its_metric`); rates are reported as % per 30 customer-days.
+* ``complaints`` - complaint tickets with exposure = active customer-days (all customers
+  when the segment is a ticket column such as ``channel``); per 1,000 customers per 30 days.
+* ``handling_time`` - the daily **mean** resolution time in hours with weights = resolved
+  tickets (a mean of daily means weighted by tickets is the ticket-level mean; daily
+  medians of a few tickets are too noisy and do not aggregate). Open tickets are not in
+  the mean; their count is in ``info["open_tickets"]``.
+
+Weeks (``freq="W"``) are 7-day blocks aligned on the change date, so the change date starts
+a week; a week is labelled by its first day.
+
+Window. ITS needs a long baseline to estimate the pre-existing trend, so by default the
+series starts ``2 * rollout.pre_days`` days before the announcement (or the change date
+without one), clipped to the first day with data, and ends with the ``after`` window.
+``pre_days=`` overrides the length. The transition window (announcement to change date) is
+modelled by its own level and slope, so ``transition_effect`` measures anticipatory
+reactions and the baseline stays clean. ``washout_days`` is not applied: the segmented
+regression models the whole after window (its slope absorbs a gradual settling-in).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+from ._designs_common import html_table
+from .compare import COLUMNS
+from .dataset import Dataset
+from .did import DidResult, did
+from .errors import (
+    DataValidationError,
+    InsufficientDataError,
+    MissingColumnError,
+    PeriodError,
+    RolloutMetricsError,
+)
+from .its import ItsResult, Model, its
+from .multiple import adjust_pvalues
+from .reduce import active_customers, handling_counts, survey_counts, ticket_counts
+from .rollout import Rollout
+from .segments import normalise_by
+from .stats_table import METRICS
+
+__all__ = ["DESIGN_COLUMNS", "DESIGN_METRICS", "MetricItsResult", "did_metric", "its_metric",
+           "metric_series"]
+
+#: Columns of the design tables: those of ``compare()`` with ``term`` after ``comparison``.
+DESIGN_COLUMNS: list[str] = [*COLUMNS[:4], "term", *COLUMNS[4:]]
+DESIGN_METRICS = ("nps", "csat", "churn", "complaints", "handling_time")
+_COUNT_METRICS = ("churn", "complaints")
+_COMPARISON = {"after vs before": "after_vs_before", "transition vs before": "transition_vs_before"}
+_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricItsResult:
+    """Outcome of :func:`its_metric`: one interrupted time series per segment.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Rows of every segment, overall first, in :data:`DESIGN_COLUMNS` (plus one column
+        per ``by``). Values are in the units of :func:`~rollout_metrics.compare`;
+        ``n_before``/``n_after`` count series points (days or weeks). For the count
+        models ``level_change``/``slope_change`` are on the log-rate scale (see ``units``).
+        ``p_adjusted`` is Benjamini-Hochberg over all tested rows of the call.
+    results : Mapping[str, ItsResult]
+        The :func:`~rollout_metrics.its.its` result of each segment (model units: rates per
+        customer-day for counts).
+    series : pandas.DataFrame
+        The modelled series of every segment (``segment`` column), observed, fitted and
+        counterfactual in the table's units.
+    info : Mapping[str, Any]
+        ``start``, ``end`` (the series' half-open range), ``freq``, ``definition`` and, for
+        handling time, ``open_tickets``.
+    alpha : float
+        The CIs are ``1 - alpha`` intervals.
+    """
+
+    table: pd.DataFrame
+    results: Mapping[str, ItsResult]
+    series: pd.DataFrame
+    info: Mapping[str, Any]
+    alpha: float = 0.05
+
+    def to_frame(self) -> pd.DataFrame:
+        """The effects table (a copy)."""
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        metric = html.escape(str(self.info.get("metric", "")))
+        return html_table(f"Interrupted time series: {metric}", self.table)
+
+
+class _DailyPeriods(Rollout):
+    """A rollout whose "period" of a timestamp is its day index in ``[start, end)``.
+
+    Lets :func:`~rollout_metrics.reduce.handling_counts` (which groups by period) reduce
+    per day on the data's engine.
+    """
+
+    def period_expr(self, column: str) -> nw.Expr:
+        start, end = self.__dict__["_range"]
+        c = nw.col(column)
+        day = ((c - nw.lit(start)).dt.total_seconds().cast(nw.Float64) / 86400.0).floor()
+        return nw.when((c >= start) & (c < end)).then(day).otherwise(None)
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in DESIGN_METRICS:
+        raise DataValidationError(
+            f"unknown metric {metric!r} for the designs; metrics: {list(DESIGN_METRICS)}"
+        )
+
+
+def _data_range(data: Dataset, metric: str) -> tuple[dt.datetime, dt.datetime]:
+    tables = ("surveys", "tickets") if METRICS[metric].table == "customers" else (
+        METRICS[metric].table,)
+    ranges = [data.time_range(t) for t in tables if getattr(data, t, None) is not None]
+    return min(r[0] for r in ranges), max(r[1] for r in ranges)
+
+
+def _window(data: Dataset, rollout: Rollout, metric: str, pre_days: int | None
+            ) -> tuple[dt.datetime, dt.datetime]:
+    lo_data, hi_data = _data_range(data, metric)
+    days = 2 * rollout.pre_days if pre_days is None else pre_days
+    if days < 1:
+        raise PeriodError(f"pre_days must be >= 1, got {days}")
+    first_day = dt.datetime.combine(lo_data.date(), dt.time(0))
+    start = max(rollout.windows()["before"][1] - days * _DAY, first_day)
+    end = min(rollout.windows()["after"][1], dt.datetime.combine(hi_data.date(), dt.time(0)) + _DAY)
+    if not start < dt.datetime.combine(rollout.change_date, dt.time(0)) < end:
+        raise PeriodError(
+            f"{metric}: change date {rollout.change_date} is outside the data, which runs "
+            f"from {lo_data} to {hi_data}"
+        )
+    return start, end
+
+
+def _daily(data: Dataset, rollout: Rollout, metric: str, by: list[str], start: dt.datetime,
+           end: dt.datetime, csat_threshold: int) -> tuple[pd.DataFrame, int]:
+    """Per (day, *by): ``num`` and ``den`` (value = num/den), and open tickets."""
+    if metric in ("nps", "csat"):
+        s = survey_counts(data, rollout, by, start=start, end=end)
+        if metric == "nps":
+            num, den = 100 * (s["promoters"] - s["detractors"]), s["nps_n"]
+        else:
+            top = [f"csat_{k}" for k in range(csat_threshold, 6)]
+            num, den = 100 * s[top].sum(axis=1), s["csat_n"]
+        return s[["day", *by]].assign(num=num, den=den), 0
+    if metric in _COUNT_METRICS:
+        customer_by = [c for c in by if c in data.segment_columns]
+        act = active_customers(data, rollout, customer_by, start=start, end=end)
+        if metric == "churn":
+            return act.rename(columns={"churned": "num", "active": "den"}), 0
+        t = ticket_counts(data, rollout, by, start=start, end=end)
+        if customer_by == by:
+            merged = act.merge(t, on=["day", *by], how="left")
+        else:  # a ticket-level segment: exposure is every active customer
+            exposure = act.groupby("day")["active"].sum().rename("active").reset_index()
+            keys = t[by].drop_duplicates()
+            merged = exposure.merge(keys, how="cross").merge(t, on=["day", *by], how="left")
+        merged["complaints"] = merged["complaints"].fillna(0)
+        return merged.rename(columns={"complaints": "num", "active": "den"}), 0
+    periods = _DailyPeriods(rollout.change_date, announced=rollout.announced)
+    object.__setattr__(periods, "_range", (start, end))
+    h = handling_counts(data, periods, by)
+    open_ = int(h.loc[h["minutes"].isna(), "tickets"].sum())
+    h = h[h["minutes"].notna()]
+    hours = h["minutes"].astype(float) / 60.0
+    out = h[by].assign(day=h["period"].astype(np.int64), num=hours * h["tickets"],
+                       den=h["tickets"])
+    return out.groupby(["day", *by], as_index=False)[["num", "den"]].sum(), open_
+
+
+def metric_series(
+    data: Dataset, rollout: Rollout, metric: str, by: str | Sequence[str] | None = None, *,
+    freq: str = "D", start: dt.datetime | None = None, end: dt.datetime | None = None,
+    csat_threshold: int = 4,
+) -> pd.DataFrame:
+    """The daily (or weekly) series of ``metric`` per segment, from the reductions.
+
+    Columns: ``date, segment, *by, value, weight`` where ``value`` is in the metric's model
+    units (NPS points, % top-2-box, hours, or the event count for churn/complaints) and
+    ``weight`` the responses, tickets or active customer-days behind it. Points with a
+    zero weight are left out. ``segment`` is ``"overall"`` for the sum over segments.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> s = metric_series(rm.load_sample(), rm.Rollout("2025-09-01"), "csat", freq="W")
+    >>> list(s.columns), len(s)
+    (['date', 'segment', 'value', 'weight'], 16)
+    """
+    _check_metric(metric)
+    by_list = normalise_by(by)
+    if freq not in ("D", "W"):
+        raise ValueError(f"freq must be 'D' or 'W', got {freq!r}")
+    lo, hi = rollout.span
+    start, end = start or lo, end or hi
+    daily, _ = _daily(data, rollout, metric, by_list, start, end, csat_threshold)
+    return _assemble(daily, by_list, start, rollout, freq)
+
+
+def _assemble(daily: pd.DataFrame, by: list[str], start: dt.datetime, rollout: Rollout,
+              freq: str) -> pd.DataFrame:
+    daily = daily.copy()
+    if freq == "W":
+        offset = (dt.datetime.combine(rollout.change_date, dt.time(0)) - start).days % 7
+        daily["day"] = (daily["day"] - offset) // 7 * 7 + offset
+        # A partial first week (before the first whole week) is dropped, not averaged in.
+        daily = daily[daily["day"] >= 0]
+    parts = [daily.groupby("day", as_index=False)[["num", "den"]].sum().assign(segment="overall")]
+    if by:
+        seg = daily.groupby(["day", *by], as_index=False)[["num", "den"]].sum()
+        seg["segment"] = seg[by].astype(str).agg(" × ".join, axis=1)
+        parts.append(seg)
+    out = pd.concat(parts, ignore_index=True)
+    out = out[out["den"] > 0]
+    out["date"] = pd.Timestamp(start) + pd.to_timedelta(out["day"], unit="D")
+    return out.rename(columns={"num": "value", "den": "weight"})[
+        ["date", "segment", *by, "value", "weight"]].reset_index(drop=True)
+
+
+def _to_its_frame(s: pd.DataFrame, metric: str) -> pd.DataFrame:
+    if metric in _COUNT_METRICS:
+        return pd.DataFrame({"date": s["date"], "value": s["value"].round().astype(np.int64),
+                             "exposure": s["weight"]})
+    return pd.DataFrame({"date": s["date"], "value": s["value"] / s["weight"],
+                         "weights": s["weight"]})
+
+
+def _units(metric: str, term: str, glm: bool, freq: str) -> str:
+    units = METRICS[metric].units
+    per = "day" if freq == "D" else "week"
+    if glm and term in ("level_change", "slope_change"):
+        return "log rate ratio" + (f" per {per}" if term == "slope_change" else "")
+    return f"{units} per {per}" if term == "slope_change" else units
+
+
+def _rows_of(res: ItsResult, metric: str, by: list[str], key: tuple[Any, ...], segment: str,
+             freq: str) -> pd.DataFrame:
+    table = res.table.copy()
+    glm = metric in _COUNT_METRICS
+    scale = METRICS[metric].scale if glm else 1.0
+    rate_rows = table["term"].isin(["average_effect", "transition_effect"]) if glm else \
+        pd.Series(False, index=table.index)
+    for col in ("before", "after"):
+        table.loc[:, col] = table[col] * (scale if glm else 1.0)
+    for col in ("delta", "ci_low", "ci_high", "mde"):
+        table.loc[rate_rows, col] = table.loc[rate_rows, col] * scale
+    table["comparison"] = table["comparison"].map(_COMPARISON)
+    table["by"] = " × ".join(by)
+    table["segment"] = segment
+    table["metric"] = metric
+    table["units"] = [_units(metric, t, glm, freq) for t in table["term"]]
+    for col, value in zip(by, key, strict=False):
+        table[col] = None if segment == "overall" else value
+    return table
+
+
+def _failed_row(metric: str, by: list[str], key: tuple[Any, ...], segment: str,
+                status: str) -> pd.DataFrame:
+    row: dict[str, Any] = dict.fromkeys(DESIGN_COLUMNS, math.nan)
+    row.update(metric=metric, by=" × ".join(by), segment=segment,
+               comparison="after_vs_before", term="average_effect", method="", status=status,
+               units=METRICS[metric].units)
+    for col, value in zip(by, key, strict=False):
+        row[col] = value
+    return pd.DataFrame([row])
+
+
+def its_metric(
+    data: Dataset,
+    rollout: Rollout,
+    metric: str,
+    by: str | Sequence[str] | None = None,
+    *,
+    freq: str = "D",
+    model: Model | None = None,
+    pre_days: int | None = None,
+    alpha: float = 0.05,
+    csat_threshold: int = 4,
+) -> MetricItsResult:
+    """Interrupted time series of one metric, overall and per segment.
+
+    Parameters
+    ----------
+    data, rollout
+        The dataset and the rollout (its ``announced`` date opens the transition window,
+        modelled separately).
+    metric
+        ``"nps"``, ``"csat"``, ``"churn"``, ``"complaints"`` or ``"handling_time"``.
+    by
+        Segment column(s); ``None`` for the overall series only.
+    freq
+        ``"D"`` (daily, with day-of-week terms) or ``"W"`` (weekly).
+    model
+        Passed to :func:`~rollout_metrics.its.its`: default ``"gls_ar"`` for NPS, CSAT and
+        handling time, ``"quasipoisson"`` (offset log active customer-days) for counts.
+    pre_days
+        Days of baseline before the announcement; default ``2 * rollout.pre_days``
+        (clipped to the data).
+    alpha, csat_threshold
+        Level of the CIs; top-box threshold of CSAT.
+
+    Returns
+    -------
+    MetricItsResult
+
+    Raises
+    ------
+    DataValidationError, MissingColumnError
+        Unknown metric or segment column.
+    PeriodError
+        The change date outside the data.
+    InsufficientDataError
+        Fewer than 8 points on either side of the change (overall series; a segment
+        that is too short gets status ``insufficient_data`` instead).
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> r = rm.Rollout("2025-09-01", announced="2025-08-11")
+    >>> res = its_metric(rm.load_sample(), r, "csat")
+    >>> row = res.table.set_index("term").loc["average_effect"]
+    >>> bool(row["ci_low"] < 0 < row["ci_high"])  # truth: no change effect on CSAT
+    True
+    """
+    _check_metric(metric)
+    by_list = normalise_by(by)
+    start, end = _window(data, rollout, metric, pre_days)
+    daily, open_ = _daily(data, rollout, metric, by_list, start, end, csat_threshold)
+    series = _assemble(daily, by_list, start, rollout, freq)
+    change = pd.Timestamp(rollout.change_date)
+    announced = None if rollout.announced is None else pd.Timestamp(rollout.announced)
+    tables, results, curves = [], {}, []
+    glm = metric in _COUNT_METRICS
+    scale = METRICS[metric].scale if glm else 1.0
+    for segment, part in series.groupby("segment", sort=False):
+        seg = str(segment)
+        key = tuple(part[by_list].iloc[0]) if by_list and seg != "overall" else ()
+        frame = _to_its_frame(part, metric)
+        try:
+            res = its(frame, change_date=change, announced=announced, freq=freq, model=model,
+                      exposure="exposure" if glm else None, weights=None if glm else "weights",
+                      alpha=alpha, metric=metric, segment=seg)
+        except (InsufficientDataError, PeriodError) as exc:
+            if seg == "overall":
+                raise type(exc)(f"{metric} ({seg}, freq={freq!r}): {exc}") from exc
+            status = "insufficient_data" if isinstance(exc, InsufficientDataError) else \
+                "period_error"
+            tables.append(_failed_row(metric, by_list, key, seg, status))
+            continue
+        results[seg] = res
+        tables.append(_rows_of(res, metric, by_list, key, seg, freq))
+        curve = res.series.assign(segment=seg)
+        for col in ("observed", "fitted", "counterfactual", "ci_low", "ci_high"):
+            curve[col] = curve[col] * scale
+        curves.append(curve)
+    table = pd.concat(tables, ignore_index=True)
+    table["p_adjusted"] = adjust_pvalues(table["p_value"].to_numpy(float), "fdr_bh")
+    tested = table["p_adjusted"].notna()
+    table["significant"] = pd.array(np.where(tested, table["p_adjusted"] < alpha, False),
+                                    dtype="boolean")
+    table.loc[~tested, "significant"] = pd.NA
+    table = table[[*DESIGN_COLUMNS, *by_list]].reset_index(drop=True)
+    info: dict[str, Any] = {
+        "metric": metric, "start": start, "end": end, "freq": freq,
+        "definition": _DEFINITIONS[metric], "open_tickets": open_,
+    }
+    return MetricItsResult(table, results, pd.concat(curves, ignore_index=True), info, alpha)
+
+
+_DEFINITIONS = {
+    "nps": "100 (promoters - detractors) / responses per point, weighted by responses",
+    "csat": "% top-box responses per point, weighted by responses",
+    "churn": "churned customers per point, offset log(active customer-days)",
+    "complaints": "complaint tickets per point, offset log(active customer-days)",
+    "handling_time": "mean resolution hours per point, weighted by resolved tickets",
+}
+
+
+def did_metric(
+    data: Dataset,
+    rollout: Rollout,
+    metric: str,
+    segment_col: str,
+    treated: Sequence[str] | None = None,
+    *,
+    freq: str = "D",
+    alpha: float = 0.05,
+    csat_threshold: int = 4,
+) -> DidResult:
+    """Difference-in-differences of ``metric`` between treated and control segments.
+
+    The panel is the per-(day or week, segment) series of :func:`metric_series` over
+    the rollout's ``before`` and ``after`` windows (the transition window is left out:
+    it is neither baseline nor new terms); each point is weighted by the responses,
+    tickets or active customer-days behind it. Churn and complaints enter as rates in the
+    compare() units (a linear DiD on rates weighted by exposure). With a staggered rollout
+    built by :meth:`Rollout.per_segment` on ``segment_col``, each segment keeps its own
+    date and :func:`~rollout_metrics.did.did` runs the stacked design.
+
+    Parameters
+    ----------
+    data, rollout, metric
+        As in :func:`its_metric`.
+    segment_col
+        The column whose values are the units (e.g. ``"region"``).
+    treated
+        Treated segments; the others are controls. Optional for a staggered rollout.
+    freq, alpha, csat_threshold
+        ``"D"`` or ``"W"``; level of the CIs; CSAT top-box threshold.
+
+    Returns
+    -------
+    DidResult
+
+    Raises
+    ------
+    DataValidationError
+        A treated segment that does not exist (the message lists the available ones).
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> res = did_metric(rm.load_sample(), rm.Rollout("2025-09-01"), "nps", "tier",
+    ...                  treated=["VIP"], freq="W")
+    >>> res.table["term"].tolist()
+    ['did_2x2', 'did_twfe', 'pre_trend']
+    """
+    _check_metric(metric)
+    staggered = rollout.segment_column == segment_col and bool(rollout.segment_dates)
+    first = min(rollout.segment_dates.items(), key=lambda kv: kv[1])[0] if staggered else ""
+    base = rollout.for_segment(first) if staggered else rollout
+    lo = base.windows()["before"][0]
+    hi = max([rollout.for_segment(s).span[1] for s in rollout.segment_dates] if staggered
+             else [rollout.span[1]])
+    daily, _ = _daily(data, base, metric, [segment_col], lo, hi, csat_threshold)
+    panel = _assemble(daily, [segment_col], lo, base, freq)
+    panel = panel[panel["segment"] != "overall"]
+    available = sorted(panel[segment_col].astype(str).unique())
+    named = list(rollout.segment_dates) if staggered and treated is None else list(treated or [])
+    unknown = [t for t in named if t not in available]
+    if unknown:
+        raise DataValidationError(
+            f"{metric}: unknown {segment_col!r} segment(s) {unknown}; available segments: "
+            f"{available}"
+        )
+    if not staggered and rollout.announced is not None:
+        ann, change = pd.Timestamp(rollout.announced), pd.Timestamp(rollout.change_date)
+        panel = panel[(panel["date"] < ann) | (panel["date"] >= change)]
+    if metric in _COUNT_METRICS:
+        value = panel["value"] / panel["weight"] * METRICS[metric].scale
+    else:
+        value = panel["value"] / panel["weight"]
+    frame = pd.DataFrame({"date": panel["date"], "unit": panel[segment_col].astype(str),
+                          "value": value, "w": panel["weight"]})
+    change_date: Any = (
+        {s: pd.Timestamp(d) for s, d in rollout.segment_dates.items() if s in named}
+        if staggered else pd.Timestamp(rollout.change_date)
+    )
+    try:
+        return did(frame, treated=None if staggered else named, change_date=change_date,
+                   weights="w", alpha=alpha, metric=metric, segment=segment_col)
+    except (RolloutMetricsError, ValueError) as exc:
+        if isinstance(exc, MissingColumnError):
+            raise
+        raise type(exc)(f"{metric} by {segment_col}: {exc}") from exc

@@ -1,0 +1,154 @@
+"""its_metric() and did_metric() on the bundled sample (truth in data/sample/truth.json)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rollout_metrics as rm
+from rollout_metrics.dataset import sample_path
+from rollout_metrics.designs import DESIGN_COLUMNS, did_metric, its_metric, metric_series
+
+ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
+
+
+@pytest.fixture(scope="module")
+def data() -> rm.Dataset:
+    return rm.load_sample()
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict[str, object]:
+    return json.loads((sample_path() / "truth.json").read_text())
+
+
+def _effect(truth: dict[str, object], metric: str, comparison: str) -> dict[str, float]:
+    effects = truth["effects"]
+    assert isinstance(effects, list)
+    return next(e for e in effects if e["metric"] == metric and e["comparison"] == comparison)
+
+
+def test_csat_trend_biases_naive_but_not_its(data: rm.Dataset, truth: dict[str, object]) -> None:
+    true_delta = _effect(truth, "csat", "after_vs_before")["delta"]
+    naive = rm.compare(data, ROLLOUT, metrics=["csat"]).set_index("comparison")
+    row = naive.loc["after_vs_before"]
+    # The pre-existing decline makes the naive delta clearly negative, CI excluding 0.
+    assert row["delta"] < -2.0 and row["ci_high"] < 0
+    res = its_metric(data, ROLLOUT, "csat")
+    eff = res.table.set_index("term").loc["average_effect"]
+    assert eff["ci_low"] <= true_delta <= eff["ci_high"]
+    assert abs(eff["delta"] - true_delta) < abs(row["delta"] - true_delta)
+
+
+def test_anticipatory_churn_detected_by_both(data: rm.Dataset, truth: dict[str, object]) -> None:
+    assert _effect(truth, "churn", "transition_vs_before")["ratio"] > 1
+    naive = rm.compare(data, ROLLOUT, metrics=["churn"]).set_index("comparison")
+    assert naive.loc["transition_vs_before", "delta"] > 0
+    assert naive.loc["transition_vs_before", "p_value"] < 0.01
+    res = its_metric(data, ROLLOUT, "churn")
+    row = res.table.set_index("term").loc["transition_effect"]
+    assert row["delta"] > 0 and row["ci_low"] > 0
+    assert row["method"].startswith("its_quasipoisson")
+    assert row["units"] == "% per 30 customer-days"
+
+
+def test_table_format_matches_compare(data: rm.Dataset) -> None:
+    res = its_metric(data, ROLLOUT, "nps", by="tier", freq="W")
+    assert list(res.table.columns) == [*DESIGN_COLUMNS, "tier"]
+    assert res.table["segment"].iloc[0] == "overall"
+    assert set(res.table["segment"]) == {"overall", "VIP", "new", "regular"}
+    assert set(res.results) == {"overall", "VIP", "new", "regular"}
+    assert set(res.table["comparison"]) == {"after_vs_before", "transition_vs_before"}
+    p = res.table["p_value"].to_numpy(float)
+    assert np.all(res.table["p_adjusted"].to_numpy(float) >= p - 1e-12)
+    assert set(res.series["segment"]) == set(res.results)
+    vip = res.table[(res.table.segment == "VIP") & (res.table.term == "average_effect")]
+    assert vip["tier"].item() == "VIP" and vip["delta"].item() < 0
+    assert "Interrupted time series" in res._repr_html_()
+
+
+def test_series_from_reductions(data: rm.Dataset) -> None:
+    # Weighted mean of the daily NPS equals the NPS of the pooled counts.
+    s = metric_series(data, rm.Rollout("2025-09-01"), "nps")
+    overall = s[s.segment == "overall"]
+    pooled = rm.compare(data, rm.Rollout("2025-09-01"), metrics=["nps"])
+    before = overall[overall["date"] < pd.Timestamp("2025-09-01")]
+    score = before["value"].sum() / before["weight"].sum()
+    assert score == pytest.approx(pooled.loc[0, "before"], rel=1e-12)
+    counts = metric_series(data, rm.Rollout("2025-09-01"), "complaints", by="channel")
+    assert counts["value"].sum() > 0 and set(counts.columns) >= {"channel", "weight"}
+
+
+def test_default_pre_period_is_longer(data: rm.Dataset) -> None:
+    res = its_metric(data, ROLLOUT, "handling_time", pre_days=30)
+    assert res.table.loc[0, "n_before"] == 30
+    res = its_metric(data, replace(ROLLOUT, pre_days=28), "handling_time")
+    assert res.table.loc[0, "n_before"] == 56
+    assert res.info["open_tickets"] >= 0
+
+
+def test_too_short_series_says_counts(data: rm.Dataset) -> None:
+    short = rm.Rollout("2025-09-01", post_days=5)
+    with pytest.raises(rm.InsufficientDataError, match=r"csat .*at least 8 .*got \d+ before and 5"):
+        its_metric(data, short, "csat")
+
+
+def test_short_segment_gets_status(data: rm.Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rollout_metrics.designs as designs
+
+    real = designs.its
+
+    def its_short_segments(frame: pd.DataFrame, **kw: object) -> object:
+        if kw["segment"] != "overall":
+            raise rm.InsufficientDataError("got 3 before")
+        return real(frame, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(designs, "its", its_short_segments)
+    res = its_metric(data, ROLLOUT, "nps", by="tier", freq="W")
+    seg = res.table[res.table.segment != "overall"]
+    assert set(seg["status"]) == {"insufficient_data"}
+
+
+def test_change_date_outside_data(data: rm.Dataset) -> None:
+    with pytest.raises(rm.PeriodError, match="outside the data"):
+        its_metric(data, rm.Rollout("2026-03-01"), "nps")
+
+
+def test_unknown_metric_and_segment(data: rm.Dataset) -> None:
+    with pytest.raises(rm.DataValidationError, match="unknown metric 'sales'"):
+        its_metric(data, ROLLOUT, "sales")
+    with pytest.raises(rm.MissingColumnError, match="Available segments"):
+        its_metric(data, ROLLOUT, "nps", by="planet")
+
+
+def test_did_metric_vip_nps(data: rm.Dataset) -> None:
+    res = did_metric(data, rm.Rollout("2025-09-01"), "nps", "tier", treated=["VIP"], freq="W")
+    row = res.table.set_index("term").loc["did_2x2"]
+    assert row["delta"] < 0
+    assert row["status"] == "few_clusters"
+
+
+def test_did_metric_unknown_treated_lists_segments(data: rm.Dataset) -> None:
+    with pytest.raises(rm.DataValidationError, match=r"unknown 'tier' segment\(s\) \['Gold'\]; "
+                       r"available segments: \['VIP', 'new', 'regular'\]"):
+        did_metric(data, ROLLOUT, "csat", "tier", treated=["Gold"])
+
+
+def test_did_metric_counts_and_staggered(data: rm.Dataset) -> None:
+    res = did_metric(data, rm.Rollout("2025-09-01"), "churn", "region",
+                     treated=_regions(data)[:1])
+    assert res.table["metric"].iloc[0] == "churn"
+    regions = _regions(data)
+    staggered = rm.Rollout.per_segment("region", {regions[0]: "2025-08-18",
+                                                   regions[1]: "2025-09-15"})
+    res = did_metric(data, staggered, "nps", "region", freq="W")
+    assert "did_stacked" in set(res.table["term"])
+
+
+def _regions(data: rm.Dataset) -> list[str]:
+    s = metric_series(data, rm.Rollout("2025-09-01"), "nps", by="region", freq="W")
+    return sorted(s["region"].dropna().unique())
