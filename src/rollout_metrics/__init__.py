@@ -33,6 +33,7 @@ from .mixshift import mix_shift
 from .multiple import adjust_pvalues
 from .results import DiffResult
 from .rollout import Rollout
+from .sensitivity import sensitivity
 
 try:
     __version__ = version("rollout-metrics")
@@ -71,4 +72,5 @@ __all__ = [
     "load_sample",
     "mix_shift",
     "nps",
+    "sensitivity",
 ]
