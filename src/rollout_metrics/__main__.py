@@ -1,0 +1,9 @@
+"""``python -m rollout_metrics``: the command line of :mod:`rollout_metrics.cli`."""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,389 @@
+"""Figures of a rollout comparison: each function returns a :class:`matplotlib.figure.Figure`.
+
+Figures are built with :class:`~matplotlib.figure.Figure` directly, not through pyplot, so
+no backend is chosen at import, nothing is shown, and a notebook displays the returned
+figure exactly once.  Colours are the Okabe-Ito palette (safe for colour-blind readers)
+and every colour is doubled by a line style, marker or label so the figures read in
+grayscale: ``before`` solid blue, ``transition`` dotted orange, ``after`` dashed vermillion.
+
+Time series and distributions come from the small per-day tables of
+:mod:`rollout_metrics.trends` and :mod:`rollout_metrics.reduce`, never from raw rows.
+
+Examples
+--------
+>>> import rollout_metrics as rm
+>>> data, r = rm.load_sample(), rm.Rollout("2025-09-01", announced="2025-08-11")
+>>> fig = plot_over_time(data, r, "nps")
+>>> len(fig.axes)
+1
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib import dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from .dataset import Dataset
+from .errors import DataValidationError
+from .reduce import handling_counts
+from .rollout import Rollout
+from .trends import churn_survival, metric_over_time, period_values
+
+__all__ = [
+    "METRIC_LABELS",
+    "plot_churn_survival",
+    "plot_forest",
+    "plot_handling_ecdf",
+    "plot_heatmap",
+    "plot_over_time",
+]
+
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}
+PERIOD_STYLE = {
+    "before": {"color": OKABE_ITO["blue"], "linestyle": "-"},
+    "transition": {"color": OKABE_ITO["orange"], "linestyle": ":"},
+    "after": {"color": OKABE_ITO["vermillion"], "linestyle": "--"},
+}
+METRIC_LABELS = {
+    "nps": "NPS", "csat": "CSAT (top-2-box %)", "csat_mean": "CSAT (mean score)",
+    "churn": "Churn (% per 30 customer-days)",
+    "complaints": "Complaints (per 1,000 customers per 30 days)",
+    "handling_time": "Handling time (hours)",
+}
+# +1: higher is better for customers; -1: higher is worse (used for heatmap colours).
+GOOD_DIRECTION = {"nps": 1, "csat": 1, "csat_mean": 1, "churn": -1, "complaints": -1,
+                  "handling_time": -1}
+
+
+def _figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def plot_over_time(
+    data: Dataset, rollout: Rollout, metrics: str | Sequence[str] = "nps", *,
+    freq: str = "W", segment: Mapping[str, str] | None = None,
+    series: pd.DataFrame | None = None, alpha: float = 0.05,
+) -> Figure:
+    """Each metric over time, one panel per metric, with the rollout dates marked.
+
+    Draws the weekly (or daily) value with its ``1 - alpha`` band (see
+    :func:`rollout_metrics.trends.metric_over_time`), the level of each whole period as
+    a horizontal line, the announcement (dotted) and change date (solid) as vertical lines
+    and the transition window shaded.
+
+    Parameters
+    ----------
+    data, rollout, metrics
+        The dataset, the rollout and one metric name or a list of them.
+    freq
+        ``"W"`` or ``"D"``.
+    segment
+        Restrict to one segment, e.g. ``{"tier": "VIP"}``.
+    series
+        Optional model overlay for a single metric, e.g. an interrupted-time-series fit:
+        columns ``date``, ``fitted``, ``counterfactual`` in the metric's units.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> fig = plot_over_time(rm.load_sample(), rm.Rollout("2025-09-01"), ["nps", "churn"])
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['NPS', 'Churn (% per 30 customer-days)']
+    """
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    if series is not None:
+        missing = {"date", "fitted", "counterfactual"} - set(series.columns)
+        if missing:
+            raise DataValidationError(
+                f"series needs columns date, fitted, counterfactual; missing {sorted(missing)}; "
+                f"available: {list(series.columns)}")
+        if len(names) != 1:
+            raise DataValidationError("series overlays one metric: pass a single metric")
+    fig = _figure(9, 2.6 * len(names) + 0.4)
+    axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, metric in zip(axes, names, strict=True):
+        t = metric_over_time(data, rollout, metric, freq=freq, segment=segment, alpha=alpha)
+        levels = period_values(data, rollout, metric, segment=segment, alpha=alpha)
+        mid = t["start"] + (t["end"] - t["start"]) / 2
+        for period, style in PERIOD_STYLE.items():
+            rows = t["period"] == period
+            if not rows.any():
+                continue
+            ax.fill_between(mid[rows], t.loc[rows, "ci_low"], t.loc[rows, "ci_high"],
+                            color=style["color"], alpha=0.18, linewidth=0)
+            ax.plot(mid[rows], t.loc[rows, "value"], marker="o", markersize=3,
+                    label=period, **style)
+            lv = levels[levels["period"] == period].iloc[0]
+            ax.hlines(lv["value"], lv["start"], lv["end"], color=style["color"],
+                      linewidth=2.5, alpha=0.9)
+            ax.annotate(f"{period} {lv['value']:.1f}", (lv["start"], lv["value"]),
+                        xytext=(2, 4), textcoords="offset points", fontsize=8,
+                        color=style["color"])
+        _mark_dates(ax, rollout)
+        if series is not None:
+            s = series.sort_values("date")
+            ax.plot(pd.to_datetime(s["date"]), s["fitted"], color=OKABE_ITO["black"],
+                    linewidth=1.2, label="fitted")
+            ax.plot(pd.to_datetime(s["date"]), s["counterfactual"], color=OKABE_ITO["black"],
+                    linewidth=1.2, linestyle="-.", label="counterfactual")
+        ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+        ax.grid(axis="y", alpha=0.3)
+    locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
+    axes[-1].xaxis.set_major_locator(locator)
+    axes[-1].xaxis.set_major_formatter(
+        mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    axes[0].legend(loc="upper left", fontsize=8, ncols=5, frameon=False)
+    what = "weekly" if freq == "W" else "daily"
+    where = ", ".join(f"{k} = {v}" for k, v in (segment or {}).items())
+    fig.suptitle(f"Metrics over time ({what}{'; ' + where if where else ''}; "
+                 f"band: {1 - alpha:.0%} CI; handling time is the mean)", fontsize=10)
+    return fig
+
+
+def _mark_dates(ax: Axes, rollout: Rollout) -> None:
+    w = rollout.windows()
+    change = float(mdates.date2num(  # type: ignore[no-untyped-call]
+        w["after"][0] - dt.timedelta(days=rollout.washout_days)))
+    ax.axvline(change, color=OKABE_ITO["black"], linewidth=1.2)
+    if "transition" in w:
+        start, end = (float(mdates.date2num(x))  # type: ignore[no-untyped-call]
+                      for x in w["transition"])
+        ax.axvspan(start, end, color="0.85", alpha=0.5, linewidth=0)
+        ax.axvline(start, color=OKABE_ITO["black"], linewidth=1.0, linestyle=":")
+
+
+def _rows_for(results: pd.DataFrame, metric: str, comparison: str) -> pd.DataFrame:
+    rows = results[(results["metric"] == metric) & (results["comparison"] == comparison)]
+    if rows.empty:
+        raise DataValidationError(
+            f"no rows for metric {metric!r} and comparison {comparison!r}; metrics in the "
+            f"table: {sorted(results['metric'].unique())}")
+    overall = rows[rows["segment"] == "overall"].head(1)
+    return pd.concat([overall, rows[rows["segment"] != "overall"]])
+
+
+def _label(row: pd.Series) -> str:
+    if row["segment"] == "overall":
+        return "overall"
+    return f"{row['by']}: {row['segment']}" if row["by"] else str(row["segment"])
+
+
+def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_before"
+                ) -> Figure:
+    """Forest plot of one metric's deltas with confidence intervals, overall row on top.
+
+    Significant rows (after the multiple-comparison correction) are drawn with a filled
+    vermillion square and a bold label; other tested rows with an open blue circle;
+    untested rows (``insufficient_data``) are listed with their status and no interval.
+
+    Parameters
+    ----------
+    results
+        The table returned by :func:`rollout_metrics.compare` (or a report's results).
+    metric, comparison
+        Which rows to draw.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> t = rm.compare(rm.load_sample(), rm.Rollout("2025-09-01"), ["nps"], by="tier")
+    >>> fig = plot_forest(t, "nps")
+    >>> fig.axes[0].get_yticklabels()[0].get_text()
+    'overall'
+    """
+    rows = _rows_for(results, metric, comparison).reset_index(drop=True)
+    fig = _figure(7, 0.35 * len(rows) + 1.3)
+    ax = fig.subplots()
+    y = -np.arange(len(rows), dtype=float)
+    for i, row in rows.iterrows():
+        yi = y[int(str(i))]
+        sig = row["significant"]
+        if pd.isna(sig):
+            ax.plot(row["delta"], yi, marker="x", color="0.4", linestyle="none")
+            ax.annotate(str(row["status"]), (row["delta"], yi), xytext=(6, -3),
+                        textcoords="offset points", fontsize=7, color="0.3")
+            continue
+        colour = OKABE_ITO["vermillion"] if sig else OKABE_ITO["blue"]
+        ax.plot([row["ci_low"], row["ci_high"]], [yi, yi], color=colour,
+                linewidth=2.2 if sig else 1.2)
+        ax.plot(row["delta"], yi, marker="s" if sig else "o", markersize=7,
+                markerfacecolor=colour if sig else "white", markeredgecolor=colour,
+                linestyle="none")
+    ax.axvline(0, color=OKABE_ITO["black"], linewidth=0.8)
+    ax.set_yticks(y, [_label(r) for _, r in rows.iterrows()])
+    for tick, (_, row) in zip(ax.get_yticklabels(), rows.iterrows(), strict=True):
+        if row["significant"] is True or (not pd.isna(row["significant"])
+                                          and bool(row["significant"])):
+            tick.set_fontweight("bold")
+    if len(rows) > 1:
+        ax.axhline(-0.5, color="0.6", linewidth=0.6)
+    ax.set_xlabel(f"delta, after − before ({rows['units'].iloc[0]})")
+    ax.set_title(f"{METRIC_LABELS.get(metric, metric)}: {comparison.replace('_', ' ')} "
+                 "(bold/filled: significant after correction)", fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def standardized_delta(results: pd.DataFrame, alpha: float = 0.05) -> pd.Series:
+    """``delta / SE`` with SE recovered from the CI width: (ci_high − ci_low) / (2 z).
+
+    Comparable across metrics with different units (NPS has no relative delta); signed so
+    that positive means *better for customers* (higher NPS/CSAT, lower churn, complaints
+    and handling time).
+    """
+    from scipy import special
+
+    z = float(special.ndtri(1 - alpha / 2))
+    se = (results["ci_high"] - results["ci_low"]) / (2 * z)
+    sign = results["metric"].map(GOOD_DIRECTION).fillna(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (sign * results["delta"] / se.where(se > 0)).astype(float)
+
+
+def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
+                 alpha: float = 0.05) -> Figure:
+    """Heatmap of segment × metric changes, coloured by direction for customers.
+
+    The colour is the standardized delta (:func:`standardized_delta`, clipped to ±4):
+    purple = better for customers, orange = worse, so metrics in different units share one
+    scale.  Each cell is annotated with the raw delta in the metric's units (a ``*``
+    and a thick black frame mark significance after correction, ``n/a`` an untested
+    cell) so the figure also reads in grayscale.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> t = rm.compare(rm.load_sample(), rm.Rollout("2025-09-01"), ["nps", "csat"], by="tier")
+    >>> plot_heatmap(t).axes[0].get_xticklabels()[0].get_text()
+    'NPS'
+    """
+    rows = results[results["comparison"] == comparison].copy()
+    if rows.empty:
+        raise DataValidationError(f"no rows for comparison {comparison!r}")
+    rows["label"] = [_label(r) for _, r in rows.iterrows()]
+    rows = rows.drop_duplicates(["metric", "label"])
+    rows["z"] = standardized_delta(rows, alpha).clip(-4, 4)
+    metrics = list(dict.fromkeys(rows["metric"]))
+    labels = list(dict.fromkeys(["overall", *rows["label"]]))
+    z = rows.pivot(index="label", columns="metric", values="z").reindex(
+        index=labels, columns=metrics)
+    fig = _figure(1.5 * len(metrics) + 3, 0.38 * len(labels) + 1.6)
+    ax = fig.subplots()
+    sns.heatmap(z.astype(float), ax=ax, cmap="PuOr", vmin=-4, vmax=4,
+                linewidths=0.5, linecolor="white",
+                cbar_kws={"label": "standardized delta (+ better for customers)"})
+    ax.set_facecolor("0.9")
+    for _, r in rows.iterrows():
+        i, j = labels.index(r["label"]), metrics.index(r["metric"])
+        sig = r["significant"]
+        text = "n/a" if pd.isna(sig) else f"{r['delta']:+.1f}{'*' if sig else ''}"
+        dark = not pd.isna(r["z"]) and abs(r["z"]) > 2.5
+        ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=8,
+                color="white" if dark else "black", fontweight="bold" if sig is True else None)
+        if not pd.isna(sig) and bool(sig):
+            ax.add_patch(Rectangle((j + 0.04, i + 0.04), 0.92, 0.92, fill=False,
+                                   edgecolor="black", linewidth=2))
+    ax.set_xticklabels([METRIC_LABELS.get(m, m).split(" (")[0] for m in metrics],
+                       rotation=0)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_title(f"{comparison.replace('_', ' ')}: delta in each metric's units "
+                 "(* = significant after correction)", fontsize=9)
+    return fig
+
+
+def plot_handling_ecdf(data: Dataset, rollout: Rollout, *, measure: str = "resolution"
+                       ) -> Figure:
+    """Handling-time ECDFs per period on a log scale, with the median and p90 marked.
+
+    Built from :func:`rollout_metrics.reduce.handling_counts` (tickets per whole minute
+    and period); open tickets have no handling time and are left out of the curves (the
+    comparison flags them as ``censoring``).
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> fig = plot_handling_ecdf(rm.load_sample(), rm.Rollout("2025-09-01"))
+    >>> fig.axes[0].get_xscale()
+    'log'
+    """
+    counts = handling_counts(data, rollout, [], measure=measure)
+    counts = counts[counts["minutes"].notna()]
+    fig = _figure(8, 4)
+    ax = fig.subplots()
+    for period, style in PERIOD_STYLE.items():
+        part = counts[counts["period"] == period].sort_values("minutes")
+        if part.empty:
+            continue
+        hours = np.maximum(part["minutes"].to_numpy(float), 1.0) / 60.0
+        cum = np.cumsum(part["tickets"].to_numpy(float))
+        cdf = cum / cum[-1]
+        marks = {q: hours[np.searchsorted(cdf, q)] for q in (0.5, 0.9)}
+        ax.step(hours, cdf, where="post", linewidth=1.6,
+                label=f"{period}: n={int(cum[-1]):,}, median {marks[0.5]:.1f} h, "
+                      f"p90 {marks[0.9]:.1f} h",
+                color=style["color"], linestyle=style["linestyle"])
+        for q, marker in ((0.5, "o"), (0.9, "D")):
+            ax.plot(marks[q], q, marker=marker, color=style["color"], markersize=7,
+                    markerfacecolor="white", linestyle="none")
+    ax.set_xscale("log")
+    ax.set_xlabel(f"{measure.replace('_', ' ')} time (hours, log scale)")
+    ax.set_ylabel("share of tickets handled")
+    ax.axhline(0.5, color="0.7", linewidth=0.6)
+    ax.axhline(0.9, color="0.7", linewidth=0.6)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.grid(alpha=0.3)
+    ax.set_title("Handling time: ECDF by period (circle: median, diamond: p90)", fontsize=9)
+    return fig
+
+
+def plot_churn_survival(data: Dataset, rollout: Rollout, *, alpha: float = 0.05) -> Figure:
+    """Kaplan-Meier curves of staying a customer, per period, with ``1 - alpha`` bands.
+
+    See :func:`rollout_metrics.trends.churn_survival` (days since each window start,
+    delayed entry for customers who sign up during the window).
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> fig = plot_churn_survival(rm.load_sample(), rm.Rollout("2025-09-01"))
+    >>> fig.axes[0].get_xlabel()
+    'days since the start of the window'
+    """
+    km = churn_survival(data, rollout, alpha=alpha)
+    fig = _figure(8, 4)
+    ax = fig.subplots()
+    for period, style in PERIOD_STYLE.items():
+        part = km[km["period"] == period]
+        if part.empty:
+            continue
+        days = np.concatenate([[0], part["day"].to_numpy() + 1])
+        surv = np.concatenate([[1.0], part["survival"].to_numpy()])
+        low = np.concatenate([[1.0], part["ci_low"].to_numpy()])
+        high = np.concatenate([[1.0], part["ci_high"].to_numpy()])
+        ax.fill_between(days, low, high, step="post", color=style["color"], alpha=0.15,
+                        linewidth=0)
+        ax.step(days, surv, where="post", linewidth=1.6,
+                label=f"{period} ({int(part['churned'].sum())} churned)",
+                color=style["color"], linestyle=style["linestyle"])
+    ax.set_xlabel("days since the start of the window")
+    ax.set_ylabel("share still a customer")
+    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"Churn: Kaplan-Meier by period ({1 - alpha:.0%} band)", fontsize=9)
+    return fig

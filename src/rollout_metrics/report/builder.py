@@ -1,0 +1,326 @@
+"""Build the HTML report: run the comparisons, draw the figures, render the template.
+
+The report is one self-contained HTML file: CSS inline, figures embedded as base64 PNG,
+no external URL.  Everything from the data (segment names, quality examples, the title)
+is escaped by Jinja2's autoescape.  The same inputs and seed give byte-identical HTML
+except the line with the generation time (PNG metadata carries no software version or
+date).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import plots
+from ..compare import COLUMNS, DEFAULT_METRICS, compare
+from ..dataset import Dataset
+from ..errors import DataValidationError, RolloutMetricsError
+from ..mixshift import mix_shift
+from ..multiple import adjust_pvalues
+from ..rollout import Rollout
+from ..segments import available_segments, normalise_by
+from ..stats_table import METRICS
+from .summary import CORRECTIONS, Sentence, executive_summary, fmt, fmt_p
+
+__all__ = ["Report", "build_report"]
+
+Progress = Callable[[str], None]
+METHODS = {
+    "nps": "Each respondent scores +1 (promoter, 9–10), 0 (passive) or −1 (detractor); the "
+           "difference of the two means with the adjusted Wald interval and its z test.",
+    "csat": "Share of top-2-box answers (4–5 of 5); two-proportion z test with the "
+            "Newcombe hybrid-score interval.",
+    "csat_mean": "Mean CSAT score; Welch's t test and interval.",
+    "churn": "Churn events per customer-day at risk (sign-up to churn, within each window); "
+             "exact conditional Poisson test of the two rates.",
+    "complaints": "Complaints per active customer-day; daily counts in a Poisson or, when "
+                  "overdispersed, quasi-Poisson GLM with exposure offset (t test).",
+    "handling_time": "Handling-time quantile (resolved minus created); bootstrap interval for "
+                     "the difference of quantiles, Mann–Whitney p-value.  Open tickets are "
+                     "counted and flagged as censoring when more than 2%.",
+}
+TIME_LINE = "generated-at"
+
+
+def _png(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Report:
+    """A rendered rollout report: the results behind it and its HTML.
+
+    Display it in a notebook (``_repr_html_``) or write it with :meth:`to_html`.
+    """
+
+    title: str
+    results: pd.DataFrame
+    context: dict[str, Any] = field(repr=False)
+
+    def html(self, *, standalone: bool = True) -> str:
+        """The report as HTML: a whole document, or a fragment for notebooks."""
+        env = jinja2.Environment(
+            loader=jinja2.FunctionLoader(_load_template), autoescape=True,
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        )
+        css = (files("rollout_metrics.report") / "style.css").read_text(encoding="utf-8")
+        return env.get_template("template.html.j2").render(
+            **self.context, title=self.title, css=css, standalone=standalone)
+
+    def to_html(self, path: str | Path) -> Path:
+        """Write the self-contained HTML file (parent folders created); return its path."""
+        out = Path(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(self.html(), encoding="utf-8")
+        return out
+
+    def _repr_html_(self) -> str:
+        return self.html(standalone=False)
+
+
+def _load_template(name: str) -> str:
+    return (files("rollout_metrics.report") / name).read_text(encoding="utf-8")
+
+
+def _family(data: Dataset, rollout: Rollout, metrics: list[str], by: list[str],
+            kwargs: dict[str, Any], progress: Progress) -> pd.DataFrame:
+    """Overall rows once per metric, then each ``by`` column separately (not crossed)."""
+    frames: list[pd.DataFrame] = []
+    covered: set[str] = set()
+    for col in by:
+        usable = [m for m in metrics if col in available_segments(data, METRICS[m].table)]
+        if not usable:
+            raise DataValidationError(
+                f"segment column {col!r} does not apply to any of the metrics {metrics}; "
+                f"customer segments: {data.segment_columns}")
+        progress(f"comparing {', '.join(usable)} by {col}")
+        t = compare(data, rollout, usable, by=col, correction="none", **kwargs)
+        overall = t["segment"] == "overall"
+        frames.append(t[overall & ~t["metric"].isin(covered)])
+        frames.append(t[~overall])
+        covered |= set(usable)
+    rest = [m for m in metrics if m not in covered]
+    if rest:
+        progress(f"comparing {', '.join(rest)} overall")
+        frames.append(compare(data, rollout, rest, correction="none", **kwargs))
+    table = pd.concat(frames, ignore_index=True)
+    table.loc[table["segment"] == "overall", "by"] = ""
+    order = {m: i for i, m in enumerate(metrics)}
+    table = table.assign(_o=table["metric"].map(order),
+                         _s=(table["segment"] != "overall").astype(int))
+    table = table.sort_values(["_o", "_s"], kind="stable").drop(columns=["_o", "_s"])
+    return table.reset_index(drop=True)
+
+
+def _adjust(table: pd.DataFrame, correction: str, alpha: float) -> pd.DataFrame:
+    table = table.copy()
+    table["p_adjusted"] = adjust_pvalues(table["p_value"].to_numpy(float), correction)
+    tested = table["p_adjusted"].notna()
+    table["significant"] = pd.array(np.where(tested, table["p_adjusted"] < alpha, False),
+                                    dtype="boolean")
+    table.loc[~tested, "significant"] = pd.NA
+    return table
+
+
+def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for _, r in table.iterrows():
+        sig = r["significant"]
+        out.append({
+            "key": f"{r['metric']}|{r['by']}|{r['segment']}|{r['comparison']}",
+            "metric": r["metric"], "by": r["by"], "segment": r["segment"],
+            "comparison": r["comparison"].replace("_", " "),
+            "n_before": fmt(r["n_before"], 0), "n_after": fmt(r["n_after"], 0),
+            "before": fmt(r["before"]), "after": fmt(r["after"]), "delta": fmt(r["delta"]),
+            "ci": "–" if pd.isna(r["ci_low"]) else f"{fmt(r['ci_low'])} to {fmt(r['ci_high'])}",
+            "p": fmt_p(r["p_value"]), "p_adj": fmt_p(r["p_adjusted"]),
+            "significant": "–" if pd.isna(sig) else ("yes" if sig else "no"),
+            "sig_class": "na" if pd.isna(sig) else ("sig" if sig else "ns"),
+            "mde": fmt(r["mde"]), "status": r["status"], "units": r["units"],
+        })
+    return out
+
+
+def _mix(data: Dataset, rollout: Rollout, metrics: list[str], by: list[str]
+         ) -> tuple[list[dict[str, str]], list[str]]:
+    rows, notes = [], []
+    for col in by:
+        for m in metrics:
+            if col not in available_segments(data, METRICS[m].table):
+                continue
+            try:
+                t = mix_shift(data, rollout, m, col)
+            except RolloutMetricsError as exc:
+                notes.append(f"{m} by {col}: {exc}")
+                continue
+            for r in t.to_dict("records"):
+                share = float(r["mix_share"])
+                rows.append({
+                    "metric": str(r["metric"]), "by": str(r["by"]),
+                    "comparison": str(r["comparison"]).replace("_", " "),
+                    "overall": fmt(r["overall_delta"]), "within": fmt(r["within"]),
+                    "mix": fmt(r["mix"]), "units": str(r["units"]),
+                    "share": "–" if np.isnan(share) else fmt(100 * share, 0) + "%",
+                })
+    return rows, notes
+
+
+def _figures(data: Dataset, rollout: Rollout, table: pd.DataFrame, metrics: list[str],
+             alpha: float, progress: Progress) -> list[dict[str, str]]:
+    figs: list[tuple[str, str, Callable[[], Figure]]] = [
+        ("over-time", "Each metric per week; horizontal lines: the level of each period; "
+         "dotted line: announcement; solid line: change date.",
+         lambda: plots.plot_over_time(data, rollout, metrics, alpha=alpha)),
+        ("heatmap", "Segment × metric changes after vs before.",
+         lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha)),
+    ]
+    for m in metrics:
+        figs.append((f"forest-{m}", f"{m}: per-segment deltas with confidence intervals.",
+                     lambda m=m: plots.plot_forest(table, m)))  # type: ignore[misc]
+    if "handling_time" in metrics:
+        figs.append(("handling-ecdf", "Handling time distribution per period.",
+                     lambda: plots.plot_handling_ecdf(data, rollout)))
+    if "churn" in metrics:
+        figs.append(("churn-km", "Share of customers still active, per period.",
+                     lambda: plots.plot_churn_survival(data, rollout, alpha=alpha)))
+    out = []
+    for fig_id, caption, draw in figs:
+        progress(f"plot {fig_id}")
+        out.append({"id": fig_id, "caption": caption, "png": _png(draw())})
+    return out
+
+
+def _methods(table: pd.DataFrame, metrics: list[str], opts: dict[str, Any]) -> list[dict[str, str]]:
+    out = []
+    for m in metrics:
+        used = sorted({x for x in table.loc[table["metric"] == m, "method"] if x})
+        out.append({"metric": m, "test": METHODS.get(m, ""), "methods": ", ".join(used) or "–",
+                    "ci": f"{1 - opts['alpha']:.0%} two-sided", "units": METRICS[m].units})
+    return out
+
+
+def build_report(
+    data: Dataset, rollout: Rollout, by: str | Sequence[str] | None = None,
+    metrics: Sequence[str] | None = None, *, title: str = "Rollout report",
+    alpha: float = 0.05, correction: str = "fdr_bh", min_n: int = 30,
+    handling_stat: str = "median", n_resamples: int = 2000, seed: int = 0,
+    progress: Progress | None = None,
+) -> Report:
+    """Compare every metric overall and per segment and render the HTML report.
+
+    Each ``by`` column is compared separately (not crossed), with the metrics whose
+    table it applies to (a ticket's ``channel`` applies to complaints and handling time
+    only).  All tested rows of the report, both comparisons included, form **one
+    family** for the ``correction`` of p-values, so ``p_adjusted`` can differ from a
+    single :func:`rollout_metrics.compare` call.
+
+    Parameters
+    ----------
+    data, rollout
+        The validated dataset and the rollout.
+    by, metrics
+        Segment columns and metric names (default: all five metrics).
+    title
+        Shown as the heading (escaped).
+    alpha, correction, min_n, handling_stat, n_resamples, seed
+        As in :func:`rollout_metrics.compare`.
+    progress
+        Called with a short message before each step (the CLI prints them).
+
+    Returns
+    -------
+    Report
+        ``.results`` (the tidy table with the report's adjusted p-values), ``.html()``,
+        ``.to_html(path)``, and an inline display in notebooks.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> rep = rm.build_report(rm.load_sample(), rm.Rollout("2025-09-01"), metrics=["nps"],
+    ...                       by="tier")
+    >>> rep.results["segment"].tolist()
+    ['overall', 'VIP', 'new', 'regular']
+    >>> 'id="summary"' in rep.html()
+    True
+    """
+    say = progress or (lambda _msg: None)
+    names = list(metrics) if metrics is not None else list(DEFAULT_METRICS)
+    by_list = normalise_by(by)
+    if correction not in CORRECTIONS:
+        raise DataValidationError(
+            f"correction must be one of {list(CORRECTIONS)}, got {correction!r}")
+    kwargs = {"alpha": alpha, "min_n": min_n, "handling_stat": handling_stat,
+              "n_resamples": n_resamples, "seed": seed}
+    table = _adjust(_family(data, rollout, names, by_list, kwargs, say), correction, alpha)
+    say("mix shift")
+    mix_rows, mix_notes = _mix(data, rollout, names, by_list)
+    figures = _figures(data, rollout, table, names, alpha, say)
+    customer_cols = set(data.segment_columns)
+    summary: list[Sentence] = executive_summary(
+        table, correction=correction, alpha=alpha, customer_columns=customer_cols,
+        handling_stat=handling_stat)
+    after = table[table["comparison"] == "after_vs_before"]
+    sections = []
+    for m in names:
+        part = after[after["metric"] == m]
+        sections.append({"metric": m, "units": METRICS[m].units, "rows": _rows(part)})
+    opts = {"alpha": alpha, "correction": CORRECTIONS[correction], "min_n": min_n,
+            "n_resamples": n_resamples, "seed": seed, "handling_stat": handling_stat}
+    excluded = int(data.rows["rows_excluded"].sum())
+    context: dict[str, Any] = {
+        "summary": summary,
+        "excluded": excluded,
+        "headline": _rows(after[after["segment"] == "overall"]),
+        "sections": sections,
+        "transition": _rows(table[table["comparison"] == "transition_vs_before"]),
+        "has_transition": rollout.announced is not None,
+        "figures": figures,
+        "mix": mix_rows, "mix_notes": mix_notes,
+        "rows_table": data.rows.to_dict("records"),
+        "quality": [{k: str(v) for k, v in r.items()} for r in data.quality.to_dict("records")],
+        "methods": _methods(table, names, opts), "opts": opts,
+        "n_tests": int(table["p_adjusted"].notna().sum()),
+        "by": by_list,
+        "version": _version(),
+        "fingerprint": data.fingerprint(),
+        "rollout": rollout.describe(),
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "time_line": TIME_LINE,
+    }
+    return Report(title=title, results=table[[*COLUMNS, *[c for c in by_list
+                                                           if c in table.columns]]],
+                  context=context)
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def timed(quiet: bool = False) -> Progress:
+    """A progress printer: one line per step with the elapsed seconds, on stderr."""
+    import sys
+
+    start = time.perf_counter()
+
+    def say(msg: str) -> None:
+        if not quiet:
+            print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    return say

@@ -1,0 +1,252 @@
+"""Small tables behind the plots: each metric per day or week, and churn survival curves.
+
+Everything here starts from the per-day reductions of :mod:`rollout_metrics.reduce`
+(or one small narwhals group-by for handling time per day) and never collects raw rows.
+
+Bins never straddle a period boundary: weeks are counted from the start of each period
+(``before``, ``transition``, ``after``), so the last week of a period may be shorter.
+Washout days belong to no period and are left out.
+
+Examples
+--------
+>>> import rollout_metrics as rm
+>>> data, r = rm.load_sample(), rm.Rollout("2025-09-01", announced="2025-08-11")
+>>> t = metric_over_time(data, r, "nps")
+>>> list(t.columns)
+['start', 'end', 'period', 'n', 'value', 'ci_low', 'ci_high']
+>>> sorted(t["period"].unique())
+['after', 'before', 'transition']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from .dataset import Dataset
+from .errors import DataValidationError
+from .reduce import active_customers, assign_period, survey_counts, ticket_counts
+from .rollout import Rollout
+from .segments import attach_segments
+from .stats_table import METRICS
+
+__all__ = ["churn_survival", "metric_over_time", "period_values"]
+
+FREQS = {"D": 1, "W": 7}
+TREND_COLUMNS = ["start", "end", "period", "n", "value", "ci_low", "ci_high"]
+
+
+def _z(alpha: float) -> float:
+    return float(special.ndtri(1.0 - alpha / 2.0))
+
+
+def _filter(frame: pd.DataFrame, segment: Mapping[str, str]) -> pd.DataFrame:
+    for col, value in segment.items():
+        frame = frame[frame[col].astype(str) == str(value)]
+    return frame
+
+
+def _handling_daily(data: Dataset, rollout: Rollout, by: list[str]) -> pd.DataFrame:
+    """Per (day, segment): resolved tickets, sum and sum of squares of minutes."""
+    lo, hi = rollout.span
+    frame = attach_segments(data, "tickets", by, rollout, metric="handling_time")
+    minutes = (nw.col("resolved_at") - nw.col("created_at")).dt.total_seconds().cast(
+        nw.Float64) / 60.0
+    day = ((nw.col("created_at") - nw.lit(lo)).dt.total_seconds().cast(nw.Float64)
+           / 86400.0).floor()
+    out = (
+        frame.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi)
+                     & ~nw.col("resolved_at").is_null())
+        .with_columns(day.alias("day"), minutes.alias("m"), (minutes * minutes).alias("m2"),
+                      nw.lit(1).cast(nw.Int64).alias("one"))
+        .group_by("day", *by)
+        .agg(nw.col("one").sum().alias("n"), nw.col("m").sum().alias("s"),
+             nw.col("m2").sum().alias("ss"))
+        .collect().to_pandas()
+    )
+    out["day"] = pd.to_numeric(out["day"]).astype(np.int64)
+    return out
+
+
+def _daily(data: Dataset, rollout: Rollout, metric: str, segment: Mapping[str, str],
+           csat_threshold: int) -> tuple[str, pd.DataFrame]:
+    """The per-day sufficient statistics: ``("mean", day/n/s/ss)`` or ``("rate", day/e/x)``."""
+    by = list(segment)
+    if metric in ("nps", "csat"):
+        c = _filter(survey_counts(data, rollout, by), segment)
+        if metric == "nps":
+            s = c["promoters"] - c["detractors"]
+            return "mean", pd.DataFrame({"day": c["day"], "n": c["nps_n"], "s": s,
+                                         "ss": c["promoters"] + c["detractors"]})
+        top = sum(c[f"csat_{k}"] for k in range(csat_threshold, 6))
+        return "mean", pd.DataFrame({"day": c["day"], "n": c["csat_n"], "s": top, "ss": top})
+    if metric == "churn":
+        c = _filter(active_customers(data, rollout, by), segment)
+        return "rate", pd.DataFrame({"day": c["day"], "e": c["churned"], "x": c["active"]})
+    if metric == "complaints":
+        t = _filter(ticket_counts(data, rollout, by), segment)
+        customer_seg = {k: v for k, v in segment.items() if k in data.segment_columns}
+        a = _filter(active_customers(data, rollout, list(customer_seg)), customer_seg)
+        e = t.groupby("day")["complaints"].sum()
+        x = a.groupby("day")["active"].sum()
+        days = x.index
+        return "rate", pd.DataFrame({"day": days, "e": e.reindex(days, fill_value=0).to_numpy(),
+                                     "x": x.to_numpy()})
+    if metric == "handling_time":
+        c = _filter(_handling_daily(data, rollout, by), segment)
+        return "mean", c[["day", "n", "s", "ss"]]
+    raise DataValidationError(
+        f"unknown metric {metric!r}; metrics: ['nps', 'csat', 'churn', 'complaints', "
+        "'handling_time']"
+    )
+
+
+def _summarise(kind: str, g: pd.DataFrame, scale: float, z: float) -> dict[str, float]:
+    if kind == "mean":
+        n, s, ss = float(g["n"].sum()), float(g["s"].sum()), float(g["ss"].sum())
+        if n == 0:
+            return {"n": 0.0, "value": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+        mean = s / n
+        var = max(ss / n - mean * mean, 0.0) * n / max(n - 1.0, 1.0)
+        half = z * np.sqrt(var / n)
+    else:
+        n, x = float(g["e"].sum()), float(g["x"].sum())
+        if x == 0:
+            return {"n": n, "value": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+        mean = n / x
+        half = z * np.sqrt(n) / x
+    return {"n": n, "value": mean * scale, "ci_low": (mean - half) * scale,
+            "ci_high": (mean + half) * scale}
+
+
+def _binned(data: Dataset, rollout: Rollout, metric: str, width: int | None,
+            segment: Mapping[str, str] | None, alpha: float, csat_threshold: int
+            ) -> pd.DataFrame:
+    kind, daily = _daily(data, rollout, metric, dict(segment or {}), csat_threshold)
+    origin = rollout.span[0]
+    daily = daily.assign(period=assign_period(daily["day"], rollout, origin))
+    daily = daily[daily["period"].notna()]
+    scale, z = METRICS[metric].scale, _z(alpha)
+    rows: list[dict[str, Any]] = []
+    for period, (start, end) in rollout.windows().items():
+        p0, p1 = (start - origin).days, (end - origin).days
+        part = daily[daily["period"] == period]
+        step = width or (p1 - p0)
+        for b0 in range(p0, p1, step):
+            g = part[(part["day"] >= b0) & (part["day"] < b0 + step)]
+            rows.append({
+                "start": pd.Timestamp(origin + dt.timedelta(days=b0)),
+                "end": pd.Timestamp(origin + dt.timedelta(days=min(b0 + step, p1))),
+                "period": period, **_summarise(kind, g, scale, z),
+            })
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def metric_over_time(
+    data: Dataset, rollout: Rollout, metric: str, *, freq: str = "W",
+    segment: Mapping[str, str] | None = None, alpha: float = 0.05, csat_threshold: int = 4,
+) -> pd.DataFrame:
+    """One metric per day or week inside the rollout's windows, with a pointwise CI.
+
+    Parameters
+    ----------
+    data, rollout
+        The dataset and the rollout whose windows define the bins.
+    metric
+        ``"nps"``, ``"csat"``, ``"churn"``, ``"complaints"`` or ``"handling_time"``.
+    freq
+        ``"W"`` (7-day bins counted from each period's start) or ``"D"``.
+    segment
+        Restrict to one segment, e.g. ``{"tier": "VIP"}``.
+    alpha
+        The band is a normal-approximation ``1 - alpha`` interval: mean ± z·SE for NPS
+        (scores +1/0/−1), CSAT top-box and mean handling time; ±z·√events/exposure for
+        the churn and complaint rates.
+    csat_threshold
+        Top-box threshold of CSAT (4 = top-2 of 5).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``start, end, period, n, value, ci_low, ci_high`` in the units of
+        :func:`rollout_metrics.compare`, except handling time, which is the *mean* in
+        hours (medians of bins do not add up).
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> t = metric_over_time(rm.load_sample(), rm.Rollout("2025-09-01"), "csat", freq="D")
+    >>> len(t)
+    112
+    """
+    if freq not in FREQS:
+        raise DataValidationError(f"freq must be one of {list(FREQS)}, got {freq!r}")
+    return _binned(data, rollout, metric, FREQS[freq], segment, alpha, csat_threshold)
+
+
+def period_values(
+    data: Dataset, rollout: Rollout, metric: str, *,
+    segment: Mapping[str, str] | None = None, alpha: float = 0.05, csat_threshold: int = 4,
+) -> pd.DataFrame:
+    """The metric over each whole period (same columns as :func:`metric_over_time`).
+
+    These are the levels drawn as horizontal lines over each period in
+    :func:`rollout_metrics.plots.plot_over_time`.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> t = period_values(rm.load_sample(), rm.Rollout("2025-09-01"), "nps")
+    >>> t["period"].tolist()
+    ['before', 'after']
+    """
+    return _binned(data, rollout, metric, None, segment, alpha, csat_threshold)
+
+
+def churn_survival(data: Dataset, rollout: Rollout, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Kaplan-Meier share of customers not yet churned, by days since each window start.
+
+    Customers who sign up during a window enter its risk set on their sign-up day
+    (delayed entry), so the product-limit estimate
+    S(t) = Π_{d ≤ t} (1 − churned_d / at_risk_d) is computed on the per-day table of
+    :func:`rollout_metrics.reduce.active_customers` (``survival.kaplan_meier`` assumes
+    everybody enters at time 0, hence not reused).  The band is Greenwood's variance on
+    the log-log scale (Kalbfleisch & Prentice 2002), pointwise ``1 - alpha``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period, day, at_risk, churned, survival, ci_low, ci_high``; ``day`` 0 is the
+        first day of the window.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> km = churn_survival(rm.load_sample(), rm.Rollout("2025-09-01"))
+    >>> bool(km.groupby("period")["survival"].is_monotonic_decreasing.all())
+    True
+    """
+    z = _z(alpha)
+    parts = []
+    for period, (start, end) in rollout.windows().items():
+        t = active_customers(data, None, [], start=start, end=end)
+        n, d = t["active"].to_numpy(float), t["churned"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hazard = np.where(n > 0, d / n, 0.0)
+            s = np.cumprod(1.0 - hazard)
+            gw = np.cumsum(np.where(n > d, d / (n * (n - d)), 0.0))
+            sigma = np.sqrt(gw) / np.abs(np.log(s))
+            low, high = s ** np.exp(z * sigma), s ** np.exp(-z * sigma)
+        inside = (s > 0) & (s < 1)
+        parts.append(pd.DataFrame({
+            "period": period, "day": t["day"].to_numpy(), "at_risk": n, "churned": d,
+            "survival": s, "ci_low": np.where(inside, low, s),
+            "ci_high": np.where(inside, high, s),
+        }))
+    return pd.concat(parts, ignore_index=True)
