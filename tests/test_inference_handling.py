@@ -140,12 +140,24 @@ def test_quantile_bootstrap_matches_row_resampling() -> None:
     assert np.mean(boot) == pytest.approx(np.mean(rows), abs=0.5)
 
 
-def test_quantile_bootstrap_chunks_large_value_sets(monkeypatch: pytest.MonkeyPatch) -> None:
-    # 20,000 distinct values: chunks stay far below the memory budget; small budget forces chunks
-    monkeypatch.setattr(ranks, "BOOTSTRAP_CHUNK_BYTES", 2_000_000)
+def test_quantile_bootstrap_large_value_sets() -> None:
+    # 20,000 distinct values: the order-statistic sampler costs O(1) per resample.
     values = np.arange(20_000, dtype=float)
     counts = np.random.default_rng(2).integers(1, 5, 20_000)
     big = ValueCounts(tuple(values.tolist()), tuple(int(c) for c in counts))
-    r = quantile_diff(big, big, n_resamples=200, seed=1)
+    r = quantile_diff(big, big, n_resamples=2000, seed=1)
     assert r.estimate == 0.0
     assert r.ci_low <= 0.0 <= r.ci_high
+
+
+def test_interpolated_quantile_bootstrap_matches_row_resampling() -> None:
+    # q = 0.9 with n - 1 not a multiple of 10: two adjacent order statistics interpolated.
+    rng = np.random.default_rng(5)
+    x = np.round(rng.lognormal(3.0, 0.6, 257))
+    v, c = ValueCounts.from_values(x).arrays()
+    boot = ranks._bootstrap_quantiles(v, c, 0.9, 20000, np.random.default_rng(1))
+    rows = np.quantile(rng.choice(x, size=(20000, x.size)), 0.9, axis=1)
+    assert np.std(boot) == pytest.approx(np.std(rows), rel=0.05)
+    assert np.mean(boot) == pytest.approx(np.mean(rows), abs=0.3)
+    np.testing.assert_allclose(np.quantile(boot, [0.025, 0.975]),
+                               np.quantile(rows, [0.025, 0.975]), rtol=0.03)

@@ -32,8 +32,6 @@ from rollout_metrics.sufficient import ValueCounts
 
 __all__ = ["RankResult", "brunner_munzel_counts", "mann_whitney_counts", "quantile_diff"]
 
-#: Memory budget (bytes) for one chunk of bootstrap count matrices in :func:`quantile_diff`.
-BOOTSTRAP_CHUNK_BYTES = 48_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,22 +215,42 @@ def _bootstrap_quantiles(
     n_resamples: int,
     rng: np.random.Generator,
 ) -> NDArray[np.float64]:
-    """Quantile of each multinomial resample of the value counts (numpy's linear rule)."""
+    """Quantile of each bootstrap resample of the value counts (numpy's linear rule).
+
+    Resampling n rows from the value counts is drawing n uniforms and mapping them
+    through the inverse CDF, so the resample's k-th order statistic is F⁻¹(U₍ₖ₎) with
+    U₍ₖ₎ ~ Beta(k, n − k + 1), and the next one is U₍ₖ₊₁₎ = U₍ₖ₎ + (1 − U₍ₖ₎)·Beta(1, n − k)
+    (the smallest of the n − k uniforms above it; David & Nagaraja 2003, *Order
+    Statistics*, §2.1-2.2).  That is O(1) per resample instead of O(distinct values).
+
+    Values are taken as rounded to the grid of their smallest spacing (whole minutes):
+    F⁻¹ spreads each value's mass uniformly over its rounding interval, the smoothed
+    bootstrap for rounded data (Hall, DiCiccio & Romano 1989, *Ann. Statist.* 17(2)).
+    The plain percentile interval of a discrete median sits on the grid and over-covers
+    (0.972 in 4,000 A/A splits of log-normal whole-minute times, n = 300); smoothed it
+    covers 0.953 (``tests/test_calibration.py``).
+    """
     n = int(counts.sum())
-    pvals = counts / n
     pos = q * (n - 1)
     lo, hi = math.floor(pos), math.ceil(pos)
     frac = pos - lo
-    # three (chunk x K) int64 / bool arrays live at once: keep them under the budget
-    chunk = max(1, min(n_resamples, BOOTSTRAP_CHUNK_BYTES // (17 * values.size)))
-    out = np.empty(n_resamples)
-    for start in range(0, n_resamples, chunk):
-        size = min(chunk, n_resamples - start)
-        cum = np.cumsum(rng.multinomial(n, pvals, size=size), axis=1)
-        v_lo = values[np.argmax(cum >= lo + 1, axis=1)]
-        v_hi = v_lo if hi == lo else values[np.argmax(cum >= hi + 1, axis=1)]
-        out[start : start + size] = v_lo + (v_hi - v_lo) * frac
-    return out
+    cum = np.cumsum(counts) / n
+    prev = np.concatenate([[0.0], cum[:-1]])
+    last = values.size - 1
+    width = float(np.min(np.diff(values))) if values.size > 1 else 0.0
+
+    def inverse_cdf(u: NDArray[np.float64]) -> NDArray[np.float64]:
+        j = np.minimum(np.searchsorted(cum, u, side="left"), last)
+        within = (u - prev[j]) / (cum[j] - prev[j])
+        out: NDArray[np.float64] = values[j] + width * (within - 0.5)
+        return out
+
+    u_lo = rng.beta(lo + 1, n - lo, size=n_resamples)
+    v_lo = inverse_cdf(u_lo)
+    if hi == lo:
+        return v_lo
+    u_hi = u_lo + (1.0 - u_lo) * rng.beta(1, n - lo - 1, size=n_resamples)
+    return v_lo + (inverse_cdf(u_hi) - v_lo) * frac
 
 
 def quantile_diff(
@@ -248,9 +266,9 @@ def quantile_diff(
 
     The quantile uses linear interpolation between order statistics (numpy's default,
     :meth:`ValueCounts.quantile`).  CI: percentile bootstrap, resampling each period's value
-    counts from a multinomial with the observed shares (``numpy.random.Generator.multinomial``,
-    equivalent to resampling the rows), in chunks so memory stays bounded for 20,000+ distinct
-    values.  With heavily tied data the percentile interval can miss the point estimate; it is
+    counts (equivalent to resampling the rows), drawn exactly and in O(1) per resample through
+    the order statistics of uniforms (see ``_bootstrap_quantiles``), so 20,000+ distinct
+    values cost nothing extra.  With heavily tied data the percentile interval can miss the point estimate; it is
     then widened to reach it.  p-value: the tie-corrected Mann-Whitney test
     (:func:`mann_whitney_counts`), as METHODS.md prescribes; it tests a shift in distribution,
     so it can disagree with the quantile CI.  ``extra``: bootstrap ``se`` (SD) and
