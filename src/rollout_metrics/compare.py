@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -154,12 +154,78 @@ def _status(metric: str, b: Any, a: Any, cell: pd.Series, period: tuple[str, str
     return flags
 
 
+def _pool(cells: list[pd.Series]) -> pd.Series:
+    """Cell-wise sum of segment cells: sufficient statistics add, daily series stack."""
+    out: dict[str, Any] = {}
+    for name in cells[0].index:
+        values = [c[name] for c in cells if name in c.index and c[name] is not None]
+        if name.startswith("daily_"):
+            out[name] = pd.concat([v for v in values if isinstance(v, pd.DataFrame)],
+                                  ignore_index=True)
+        else:
+            total = values[0]
+            for v in values[1:]:
+                total = total + v
+            out[name] = total
+    return pd.Series(out, dtype=object)
+
+
+def _staggered_table(metric: str, data: Dataset, rollout: Rollout, by: list[str],
+                     opts: Options) -> tuple[pd.DataFrame, set[str], set[tuple[Any, ...]]]:
+    """Staggered rollout: each segment of the dated column on its own windows.
+
+    The overall row pools every dated segment's own before and after periods (event
+    time: each segment contributes its own before and after windows), so it is defined
+    and answers "what changed, on average, for the segments that switched". Segments
+    without a date are reported on the earliest date's windows with status
+    ``not_treated``. Returns the table, the partly covered periods and those keys.
+    """
+    col = str(rollout.segment_column)
+    if by not in ([], [col]):
+        raise DataValidationError(
+            f"the rollout is staggered by {col!r} (Rollout.per_segment); compare it overall "
+            f"or by={col!r}, not by={by}"
+        )
+    spec = METRICS[metric]
+    base = replace(rollout, segment_column=None, segment_dates={})
+    kw: dict[str, Any] = {"csat_threshold": opts.csat_threshold,
+                          "measure": opts.handling_measure}
+    cells: dict[tuple[Any, ...], pd.Series] = {}
+    partial: set[str] = set()
+    for seg in sorted(rollout.segment_dates):
+        own = rollout.for_segment(seg)
+        table = period_stats(metric, data, own, [col], **kw)
+        if (seg,) not in table.index:
+            known = sorted(str(k[0]) for k in table.index if k[0] != "overall")
+            raise DataValidationError(
+                f"{metric}: segment {seg!r} of {col!r} has a change date but no {spec.table} "
+                f"data; segments with data: {known}"
+            )
+        cells[(seg,)] = table.loc[[(seg,)]].iloc[0]
+        partial |= set(_partial_periods(data, own, spec.table))
+    rows = {("overall",): _pool(list(cells.values()))}
+    untreated: set[tuple[Any, ...]] = set()
+    if by:
+        rows |= cells
+        table = period_stats(metric, data, base, [col], **kw)
+        for key in table.index:
+            if key[0] != "overall" and str(key[0]) not in rollout.segment_dates:
+                rows[tuple(key)] = table.loc[key]
+                untreated.add(tuple(key))
+    index = pd.MultiIndex.from_tuples(list(rows), names=by or ["segment"])
+    return pd.DataFrame(list(rows.values()), index=index), partial, untreated
+
+
 def _rows(metric: str, data: Dataset, rollout: Rollout, by: list[str], opts: Options
           ) -> list[dict[str, Any]]:
     spec = METRICS[metric]
-    partial = set(_partial_periods(data, rollout, spec.table))
-    table = period_stats(metric, data, rollout, by, csat_threshold=opts.csat_threshold,
-                         measure=opts.handling_measure)
+    untreated: set[tuple[Any, ...]] = set()
+    if rollout.segment_dates:
+        table, partial, untreated = _staggered_table(metric, data, rollout, by, opts)
+    else:
+        partial = set(_partial_periods(data, rollout, spec.table))
+        table = period_stats(metric, data, rollout, by, csat_threshold=opts.csat_threshold,
+                             measure=opts.handling_measure)
     rows = []
     for key, cell in table.iterrows():
         key_t = key if isinstance(key, tuple) else (key,)
@@ -176,8 +242,11 @@ def _rows(metric: str, data: Dataset, rollout: Rollout, by: list[str], opts: Opt
                             f"{metric}: the {p} period [{start.date()}, {end.date()}) has no "
                             f"{spec.table} data; check the rollout dates against the data"
                         )
-            rows.append(_row(metric, by, key_t, segment, name, b, a, cell, (p_b, p_a), opts,
-                             partial))
+            row = _row(metric, by, key_t, segment, name, b, a, cell, (p_b, p_a), opts, partial)
+            if key_t in untreated:
+                row["status"] = "not_treated" if row["status"] == "ok" else \
+                    f"{row['status']},not_treated"
+            rows.append(row)
     return rows
 
 
