@@ -74,3 +74,7 @@ __all__ = [
     "nps",
     "sensitivity",
 ]
+
+from .report import Report, build_report
+
+__all__ += ["Report", "build_report"]

@@ -1,8 +1,8 @@
 """Figures of a rollout comparison: each function returns a :class:`matplotlib.figure.Figure`.
 
 Figures are built with :class:`~matplotlib.figure.Figure` directly, not through pyplot, so
-no backend is chosen at import, nothing is shown, and a notebook displays the returned
-figure exactly once.  Colours are the Okabe-Ito palette (safe for colour-blind readers)
+no backend is chosen at import, nothing is shown, nothing needs closing, and a notebook
+displays the returned figure exactly once (through its ``_repr_png_``).  Colours are the Okabe-Ito palette (safe for colour-blind readers)
 and every colour is doubled by a line style, marker or label so the figures read in
 grayscale: ``before`` solid blue, ``transition`` dotted orange, ``after`` dashed vermillion.
 
@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -66,8 +67,17 @@ GOOD_DIRECTION = {"nps": 1, "csat": 1, "csat_mean": 1, "churn": -1, "complaints"
                   "handling_time": -1}
 
 
+class _Figure(Figure):
+    """A Figure that shows itself in notebooks whatever the backend (it has no pyplot manager)."""
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", metadata={"Software": None})
+        return buf.getvalue()
+
+
 def _figure(width: float, height: float) -> Figure:
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return _Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
 def plot_over_time(

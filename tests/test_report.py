@@ -1,0 +1,169 @@
+"""The HTML report: sections, self-containment, escaping, numbers, determinism, rendering."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+import rollout_metrics as rm
+from rollout_metrics.report.summary import fmt
+
+ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
+SECTIONS = ["summary", "headline", "segments", "plots", "transition", "mix-shift",
+            "data-quality", "methods", "footer"]
+MALICIOUS = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def report(sample: rm.Dataset) -> rm.Report:
+    return rm.build_report(sample, ROLLOUT, by=["tier", "channel"], title="Sample",
+                           n_resamples=500)
+
+
+@pytest.fixture(scope="module")
+def html_path(report: rm.Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return report.to_html(tmp_path_factory.mktemp("report") / "sample.html")
+
+
+@pytest.fixture(scope="module")
+def soup(html_path: Path) -> BeautifulSoup:
+    return BeautifulSoup(html_path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_every_section_present(soup: BeautifulSoup) -> None:
+    for section in SECTIONS:
+        assert soup.find(id=section) is not None, section
+
+
+def test_self_contained(html_path: Path, soup: BeautifulSoup) -> None:
+    text = html_path.read_text(encoding="utf-8")
+    assert "http://" not in text and "https://" not in text
+    assert not soup.find_all("link") and not soup.find_all("script")
+    images = soup.find_all("img")
+    assert len(images) >= 5
+    assert all(str(img["src"]).startswith("data:image/png;base64,") for img in images)
+
+
+def test_summary_numbers_match_the_tables(soup: BeautifulSoup) -> None:
+    items = soup.select("#summary li[data-key]")
+    assert len(items) >= 5
+    for li in items:
+        key = li["data-key"]
+        row = soup.select_one(f'tr[data-key="{key}"]')
+        assert row is not None, key
+        text = li.get_text()
+        delta = row.select_one("td.delta").get_text().lstrip("\u2212")
+        low, high = row.select_one("td.ci").get_text().split(" to ")
+        assert f" {delta} " in text or f" {delta}" in text, (key, text)
+        assert f"CI {low} to {high}" in text, (key, text)
+        before, after = row.select_one("td.before").get_text(), row.select_one("td.after")
+        assert f"from {before} to {after.get_text()}" in text
+
+
+def test_headline_matches_results(report: rm.Report, soup: BeautifulSoup) -> None:
+    overall = report.results[(report.results.segment == "overall")
+                             & (report.results.comparison == "after_vs_before")]
+    cells = [td.get_text() for td in soup.select("#headline td.delta")]
+    assert cells == [fmt(x) for x in overall["delta"]]
+
+
+def test_vip_nps_drop_is_reported(soup: BeautifulSoup) -> None:
+    # truth.json: NPS of VIP customers falls 15 points after the change.
+    sentence = soup.select_one('#summary li[data-key="nps|tier|VIP|after_vs_before"]')
+    assert sentence is not None
+    assert sentence.get_text().startswith("NPS fell")
+    assert "significant after correcting for" in sentence.get_text()
+
+
+def test_one_family_for_the_whole_report(report: rm.Report, soup: BeautifulSoup) -> None:
+    n_tests = int(report.results["p_adjusted"].notna().sum())
+    assert f"correcting for {n_tests} comparisons" in soup.select_one("#summary").get_text()
+    # Channel applies to ticket metrics only; one overall row per metric and comparison.
+    channel = report.results[report.results["by"] == "channel"]
+    assert set(channel["metric"]) == {"complaints", "handling_time"}
+    assert (report.results["segment"] == "overall").sum() == 10
+
+
+def test_data_quality_counts_every_excluded_row(sample: rm.Dataset,
+                                                soup: BeautifulSoup) -> None:
+    rows = soup.select("#data-quality table.quality tbody tr")
+    assert len(rows) == len(sample.quality)
+    counted = sum(int(r.find_all("td")[3].get_text()) for r in rows)
+    assert counted == int(sample.rows["rows_excluded"].sum())
+
+
+def test_footer(sample: rm.Dataset, soup: BeautifulSoup) -> None:
+    footer = soup.select_one("#footer").get_text()
+    assert rm.__version__ in footer
+    assert sample.fingerprint() in footer
+    assert ROLLOUT.describe() in footer
+    assert soup.select_one("#footer .generated-at") is not None
+
+
+def test_notebook_fragment(report: rm.Report) -> None:
+    fragment = report._repr_html_()
+    assert "<html" not in fragment and 'class="rm-report"' in fragment
+
+
+def test_malicious_segment_name_is_escaped(sample_frames: dict[str, pd.DataFrame],
+                                           tmp_path: Path) -> None:
+    frames = {k: v.copy() for k, v in sample_frames.items()}
+    frames["customers"]["tier"] = frames["customers"]["tier"].replace("VIP", MALICIOUS)
+    data = rm.load_dataset(frames)
+    rep = rm.build_report(data, ROLLOUT, by="tier", metrics=["nps"],
+                          title=f"Title {MALICIOUS}")
+    html = rep.to_html(tmp_path / "x.html").read_text(encoding="utf-8")
+    assert MALICIOUS not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find_all("script") == []
+    assert any(MALICIOUS in td.get_text() for td in soup.select("#segments td.segment"))
+
+
+def _without_time(html: str) -> str:
+    return re.sub(r'<p class="generated-at">.*?</p>', "", html)
+
+
+def test_same_inputs_same_bytes(sample: rm.Dataset) -> None:
+    def build() -> str:
+        return rm.build_report(sample, ROLLOUT, by="tier", metrics=["nps", "handling_time"],
+                               n_resamples=200, seed=3).html()
+
+    first, second = build(), build()
+    assert first != _without_time(first)  # the time line exists and is the only one removed
+    assert _without_time(first) == _without_time(second)
+
+
+def test_bad_correction(sample: rm.Dataset) -> None:
+    with pytest.raises(rm.DataValidationError, match="correction must be one of"):
+        rm.build_report(sample, ROLLOUT, metrics=["nps"], correction="bonferroni")
+
+
+def test_segment_that_applies_to_no_metric(sample: rm.Dataset) -> None:
+    with pytest.raises(rm.DataValidationError, match="'channel' does not apply"):
+        rm.build_report(sample, ROLLOUT, by="channel", metrics=["nps"])
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None,
+                    reason="chromium is not installed (the CI installs it)")
+def test_headless_screenshot_is_not_blank(html_path: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    shot = tmp_path / "x.png"
+    subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--no-first-run", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
+         "--window-size=1280,2000", html_path.resolve().as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )
+    with Image.open(shot) as img:
+        colours = img.convert("RGB").getcolors(maxcolors=1 << 20)
+        assert img.size == (1280, 2000)
+    assert colours is not None and len(colours) > 50
