@@ -1,0 +1,97 @@
+"""The floor: hand-written DuckDB SQL for the same reductions as ``compare``.
+
+One scan per table, each joined to the customer segments: survey counts per
+day × segment; ticket and complaint counts per day × segment together with
+handling-time minute counts per period × segment (grouping sets over one scan);
+sign-up and churn counts per day × segment.  Only the small results are fetched;
+no test is run, so this is the least any engine-side implementation can cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data import ensure, parse_count
+
+LO, TRANSITION, CHANGE, HI = "2025-06-16", "2025-08-11", "2025-09-01", "2025-10-27"
+SEG = "c.tier, c.region, c.plan"
+DAY = f"floor(epoch(CAST({{col}} AS TIMESTAMP) - TIMESTAMP '{LO}') / 86400)"
+
+
+def survey_sql(folder: Path) -> str:
+    return f"""
+    SELECT {DAY.format(col='s.responded_at')} AS day, {SEG},
+      count(s.nps_score) AS nps_n, count_if(s.nps_score >= 9) AS promoters,
+      count_if(s.nps_score BETWEEN 7 AND 8) AS passives,
+      count_if(s.nps_score <= 6) AS detractors, count(s.csat_score) AS csat_n,
+      count_if(s.csat_score = 1) AS csat_1, count_if(s.csat_score = 2) AS csat_2,
+      count_if(s.csat_score = 3) AS csat_3, count_if(s.csat_score = 4) AS csat_4,
+      count_if(s.csat_score = 5) AS csat_5
+    FROM read_parquet('{folder}/surveys.parquet') s
+    JOIN read_parquet('{folder}/customers.parquet') c USING (customer_id)
+    WHERE s.responded_at >= TIMESTAMP '{LO}' AND s.responded_at < TIMESTAMP '{HI}'
+    GROUP BY ALL"""
+
+
+def ticket_sql(folder: Path) -> str:
+    return f"""
+    WITH t AS (
+      SELECT {DAY.format(col='t.created_at')} AS day, {SEG}, t.is_complaint,
+        CASE WHEN t.created_at < TIMESTAMP '{TRANSITION}' THEN 'before'
+             WHEN t.created_at < TIMESTAMP '{CHANGE}' THEN 'transition' ELSE 'after' END
+          AS period,
+        round(epoch(t.resolved_at - t.created_at) / 60) AS minutes
+      FROM read_parquet('{folder}/tickets.parquet') t
+      JOIN read_parquet('{folder}/customers.parquet') c USING (customer_id)
+      WHERE t.created_at >= TIMESTAMP '{LO}' AND t.created_at < TIMESTAMP '{HI}')
+    SELECT day, period, tier, region, plan, minutes, count(*) AS tickets,
+      count_if(is_complaint) AS complaints
+    FROM t GROUP BY GROUPING SETS ((day, tier, region, plan), (period, tier, region, plan,
+      minutes))"""
+
+
+def customer_sql(folder: Path) -> str:
+    first = f"greatest({DAY.format(col='signup_date')}, 0)"
+    last = DAY.format(col="churn_date")
+    return f"""
+    WITH c AS (
+      SELECT {first} AS first, {last} AS last, tier, region, plan
+      FROM read_parquet('{folder}/customers.parquet')
+      WHERE CAST(signup_date AS DATE) < DATE '{HI}'
+        AND (churn_date IS NULL OR CAST(churn_date AS DATE) >= DATE '{LO}'))
+    SELECT 'join' AS kind, first AS day, tier, region, plan, count(*) AS n FROM c
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'leave', last, tier, region, plan, count(*) FROM c
+    WHERE last IS NOT NULL AND last < date_diff('day', DATE '{LO}', DATE '{HI}')
+    GROUP BY ALL"""
+
+
+def floor(folder: Path) -> dict[str, pd.DataFrame]:
+    """Run the three scans; return the small reduced tables."""
+    con = duckdb.connect()
+    return {name: con.sql(sql(folder)).df() for name, sql in
+            (("surveys", survey_sql), ("tickets", ticket_sql), ("customers", customer_sql))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tickets", type=parse_count, default=1_000_000)
+    args = parser.parse_args(argv)
+    folder = ensure(args.tickets)
+    t0 = time.perf_counter()
+    out = floor(folder)
+    sizes = ", ".join(f"{k} {len(v):,} rows" for k, v in out.items())
+    print(f"{sizes} in {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

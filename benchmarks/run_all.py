@@ -1,0 +1,158 @@
+"""Time ``compare`` against a pandas baseline and a DuckDB floor; print a table.
+
+Every configuration runs in a fresh subprocess (so peak RSS is that run's own),
+``--runs`` times; the table shows the median wall time (measured inside the run,
+interpreter start-up and imports excluded), the largest peak RSS, and the ratios
+to the pandas baseline and to the DuckDB floor.  For the in-memory engines the
+Parquet files are loaded first; that load is reported separately and not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data import ensure, parse_count
+
+BY36 = ["tier", "region", "plan"]
+CONFIGS = {
+    "compare parquet, by=tier": "parquet_tier",
+    "compare parquet, 36 cells": "parquet_36",
+    "compare pandas in memory, 36 cells": "pandas_36",
+    "compare polars in memory, 36 cells": "polars_36",
+    "pandas baseline, 36 cells": "baseline",
+    "duckdb floor, 36 cells": "floor",
+}
+
+
+def _compare(data: Any, by: str | list[str]) -> None:
+    import rollout_metrics as rm
+
+    rm.compare(rm.load_dataset(data), rm.Rollout("2025-09-01", announced="2025-08-11"), by=by)
+
+
+def _frames(folder: Path, engine: str) -> dict[str, Any]:
+    if engine == "pandas":
+        import pandas as pd
+
+        return {t: pd.read_parquet(folder / f"{t}.parquet")
+                for t in ("customers", "surveys", "tickets")}
+    import polars as pl
+
+    return {t: pl.read_parquet(folder / f"{t}.parquet")
+            for t in ("customers", "surveys", "tickets")}
+
+
+def worker(config: str, folder: Path) -> dict[str, float]:
+    """Run one configuration in this process; return wall and load seconds."""
+    import rollout_metrics  # noqa: F401  (import cost outside the timing)
+
+    load = 0.0
+    t0 = time.perf_counter()
+    if config in ("parquet_tier", "parquet_36"):
+        _compare(str(folder), "tier" if config == "parquet_tier" else BY36)
+    elif config in ("pandas_36", "polars_36"):
+        frames = _frames(folder, config.split("_")[0])
+        load = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        _compare(frames, BY36)
+    elif config == "baseline":
+        from baseline_pandas import baseline
+
+        baseline(folder)
+    else:
+        from floor_duckdb import floor
+
+        floor(folder)
+    return {"wall": time.perf_counter() - t0, "load": load}
+
+
+def run_once(config: str, folder: Path) -> dict[str, float]:
+    """One run in a fresh subprocess; its own peak RSS from ``wait4``."""
+    cmd = [sys.executable, __file__, "--worker", config, "--folder", str(folder)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise RuntimeError(f"{config} failed with exit code {proc.returncode}")
+    result: dict[str, float] = json.loads(out.decode().strip().splitlines()[-1])
+    result["rss_mb"] = usage.ru_maxrss / 1024  # kilobytes on Linux
+    return result
+
+
+def measure(folder: Path, runs: int, skip_baseline: bool) -> dict[str, dict[str, float]]:
+    out = {}
+    for label, config in CONFIGS.items():
+        if skip_baseline and config == "baseline":
+            continue
+        results = [run_once(config, folder) for _ in range(runs)]
+        out[label] = {"wall": statistics.median(r["wall"] for r in results),
+                      "load": statistics.median(r["load"] for r in results),
+                      "rss_mb": max(r["rss_mb"] for r in results)}
+        print(f"  {label}: {out[label]['wall']:.2f} s", file=sys.stderr)
+    return out
+
+
+def table(results: dict[str, dict[str, float]]) -> str:
+    base = results.get("pandas baseline, 36 cells", {}).get("wall")
+    floor = results["duckdb floor, 36 cells"]["wall"]
+    lines = [f"| {'config':<36} | median wall s | peak RSS MB | vs baseline | vs floor |"
+             " load s (untimed) |", f"|{'-' * 38}|--------------:|------------:|"
+             "------------:|---------:|-----------------:|"]
+    for label, r in results.items():
+        ratio_b = f"{r['wall'] / base:.3f}" if base else "n/a"
+        load = f"{r['load']:.2f}" if r["load"] else ""
+        lines.append(f"| {label:<36} | {r['wall']:>13.2f} | {r['rss_mb']:>11.0f} | "
+                     f"{ratio_b:>11} | {r['wall'] / floor:>8.2f} | {load:>16} |")
+    return "\n".join(lines)
+
+
+def summary(results: dict[str, dict[str, float]]) -> str:
+    wall = {k: v["wall"] for k, v in results.items()}
+    p36, tier = wall["compare parquet, 36 cells"], wall["compare parquet, by=tier"]
+    lines = [f"cost of adding segments (36 cells / by=tier): {p36 / tier:.2f}x "
+             "(target <= 1.30)",
+             f"compare parquet 36 cells / floor: {p36 / wall['duckdb floor, 36 cells']:.2f}x "
+             "(target <= 2)",
+             f"pandas in memory / parquet path: "
+             f"{wall['compare pandas in memory, 36 cells'] / p36:.2f}x (target <= 1.5)",
+             f"peak RSS compare parquet 36 cells: "
+             f"{results['compare parquet, 36 cells']['rss_mb']:.0f} MB (target <= 1536)"]
+    if "pandas baseline, 36 cells" in wall:
+        lines.append(f"speed-up over the pandas baseline: "
+                     f"{wall['pandas baseline, 36 cells'] / p36:.1f}x (target >= 8)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tickets", type=parse_count, default=10_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.folder)))
+        return 0
+    folder = ensure(args.tickets)
+    print(f"{args.tickets:,} tickets ({folder}), {args.runs} runs per config, "
+          f"{os.cpu_count()} cores", file=sys.stderr)
+    results = measure(folder, args.runs, args.skip_baseline)
+    print(table(results))
+    print(summary(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
