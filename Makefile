@@ -23,7 +23,7 @@ $(VENV)/.installed-core: pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[dev,notebooks]'
+	$(PIP) install -e '.[dev,notebooks,spark]'
 	@touch $@ $(VENV)/.installed-core
 
 report: $(VENV)/.installed-core

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import narwhals as nw
@@ -27,6 +28,7 @@ __all__ = [
     "try_cast_float",
     "try_parse_datetime",
     "with_row_numbers",
+    "with_seconds_between",
 ]
 
 #: A trailing UTC offset or "Z": the text of a timezone-aware timestamp.
@@ -135,6 +137,17 @@ def try_parse_datetime(
             else f"TRY_CAST({q} AS TIMESTAMP)"
         )
         return _replace_duckdb(frame, col, sql)
+    if impl is nw.Implementation.PYSPARK:
+        from pyspark.sql import functions as F
+
+        trimmed = f"trim(`{col}`)"
+        if aware:
+            # An instant; shown in the session timezone: move it to wall-clock `timezone`.
+            sql = (f"from_utc_timestamp(to_utc_timestamp(try_to_timestamp({trimmed}), "
+                   f"current_timezone()), '{timezone}')")
+        else:
+            sql = f"try_to_timestamp({trimmed})"
+        return _lazy(frame.to_native().withColumn(col, F.expr(sql)))
     raise NotImplementedError(f"text to timestamp conversion is not available for {impl}")
 
 
@@ -158,3 +171,29 @@ def to_text(frame: nw.LazyFrame[Any], col: str) -> nw.LazyFrame[Any]:
         pdf = frame.to_native()
         return _lazy(pdf.assign(**{col: pdf[col].astype("string")}))
     return frame.with_columns(nw.col(col).cast(nw.String))
+
+
+def with_seconds_between(
+    frame: nw.LazyFrame[Any], name: str, end: str | dt.datetime, start: str | dt.datetime
+) -> nw.LazyFrame[Any]:
+    """Add column ``name``: seconds from ``start`` to ``end`` (columns or naive datetimes).
+
+    narwhals computes durations on pandas, Polars and DuckDB; PySpark has no duration
+    type there, so Spark uses microseconds since the epoch.  Nulls stay null.
+    """
+    if frame.implementation is nw.Implementation.PYSPARK:
+        from pyspark.sql import functions as F
+
+        def micros(x: str | dt.datetime) -> Any:
+            if isinstance(x, str):
+                return F.unix_micros(F.col(x).cast("timestamp"))
+            return F.unix_micros(F.lit(x.isoformat(sep=" ")).cast("timestamp"))
+
+        sdf = frame.to_native()
+        return _lazy(sdf.withColumn(name, (micros(end) - micros(start)) / 1e6))
+
+    def col(x: str | dt.datetime) -> nw.Expr:
+        return nw.col(x) if isinstance(x, str) else nw.lit(x)
+
+    seconds = (col(end) - col(start)).dt.total_seconds().cast(nw.Float64)
+    return frame.with_columns(seconds.alias(name))

@@ -27,6 +27,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
+from .coerce import with_seconds_between
 from .dataset import Dataset
 from .rollout import Rollout
 from .segments import attach_segments
@@ -42,10 +43,12 @@ __all__ = [
 CSAT_LEVELS = (1, 2, 3, 4, 5)
 
 
-def _day_index(col: str, origin: dt.datetime) -> nw.Expr:
-    seconds = (nw.col(col) - nw.lit(origin)).dt.total_seconds().cast(nw.Float64)
-    # Float on purpose: pandas cannot cast a missing day to int64; whole numbers anyway.
-    return (seconds / 86400.0).floor()
+def _with_day(frame: nw.LazyFrame[Any], name: str, col: str, origin: dt.datetime
+              ) -> nw.LazyFrame[Any]:
+    """Add ``name``: whole days from ``origin`` to ``col`` (float: pandas cannot hold a
+    missing day in int64; the values are whole numbers anyway)."""
+    frame = with_seconds_between(frame, name, col, origin)
+    return frame.with_columns((nw.col(name) / 86400.0).floor().alias(name))
 
 
 def _collect(frame: nw.LazyFrame[Any], counts: list[str]) -> pd.DataFrame:
@@ -99,10 +102,10 @@ def survey_counts(
         "csat_n": ~csat.is_null(),
         **{f"csat_{k}": csat == k for k in CSAT_LEVELS},
     }
+    inside = frame.filter((nw.col("responded_at") >= lo) & (nw.col("responded_at") < hi))
     counts = (
-        frame.filter((nw.col("responded_at") >= lo) & (nw.col("responded_at") < hi))
-        .with_columns(_day_index("responded_at", lo).alias("day"),
-                      *[e.fill_null(False).cast(nw.Int64).alias(k) for k, e in helpers.items()])
+        _with_day(inside, "day", "responded_at", lo)
+        .with_columns(*[e.fill_null(False).cast(nw.Int64).alias(k) for k, e in helpers.items()])
         .group_by("day", *by)
         .agg(*[nw.col(k).sum() for k in helpers])
     )
@@ -121,10 +124,10 @@ def ticket_counts(
     frame = attach_segments(data, "tickets", by, rollout, metric="complaints")
     complaint = (nw.col("is_complaint").fill_null(False)
                  if "is_complaint" in frame.collect_schema().names() else nw.lit(False))
+    inside = frame.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi))
     counts = (
-        frame.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi))
-        .with_columns(_day_index("created_at", lo).alias("day"),
-                      complaint.cast(nw.Int64).alias("complaints"),
+        _with_day(inside, "day", "created_at", lo)
+        .with_columns(complaint.cast(nw.Int64).alias("complaints"),
                       nw.lit(1).cast(nw.Int64).alias("tickets"))
         .group_by("day", *by)
         .agg(nw.col("tickets").sum(), nw.col("complaints").sum())
@@ -150,11 +153,12 @@ def active_customers(
     frame = attach_segments(data, "customers", by, rollout, metric="churn")
     names = frame.collect_schema().names()
     churn = nw.col("churn_date") if "churn_date" in names else nw.lit(None, nw.Datetime("us"))
-    first = _day_index("signup_date", lo).clip(lower_bound=0)
-    last = _day_index("churn_date", lo) if "churn_date" in names else nw.lit(None, nw.Int64)
-    base = frame.filter(
+    base = _with_day(frame.filter(
         (nw.col("signup_date") < hi) & (churn.is_null() | (churn >= lo))
-    ).with_columns(first.alias("first"), last.alias("last"), nw.lit(1).alias("one"))
+    ), "first", "signup_date", lo)
+    base = (_with_day(base, "last", "churn_date", lo) if "churn_date" in names
+            else base.with_columns(nw.lit(None, nw.Float64).alias("last")))
+    base = base.with_columns(nw.col("first").clip(lower_bound=0), nw.lit(1).alias("one"))
     joins = _collect(base.group_by("first", *by).agg(nw.col("one").sum().alias("n")), ["n"])
     leaves = _collect(base.filter(~nw.col("last").is_null() & (nw.col("last") < n_days))
                       .group_by("last", *by).agg(nw.col("one").sum().alias("n")), ["n"])
@@ -199,13 +203,12 @@ def handling_counts(
             f"handling_time: the tickets table has no {end_col!r} column; available: "
             f"{frame.collect_schema().names()}"
         )
-    minutes = ((nw.col(end_col) - nw.col("created_at")).dt.total_seconds().cast(nw.Float64)
-               / 60.0).round(0)
     period = rollout.period_expr("created_at") if rollout else nw.lit("all")
+    inside = frame.with_columns(period.alias("period")).filter(~nw.col("period").is_null())
     counts = (
-        frame.with_columns(period.alias("period"))
-        .filter(~nw.col("period").is_null())
-        .with_columns(minutes.alias("minutes"), nw.lit(1).cast(nw.Int64).alias("one"))
+        with_seconds_between(inside, "minutes", end_col, "created_at")
+        .with_columns((nw.col("minutes") / 60.0).round(0).alias("minutes"),
+                      nw.lit(1).cast(nw.Int64).alias("one"))
         .group_by("period", *by, "minutes")
         .agg(nw.col("one").sum().alias("tickets"))
     )

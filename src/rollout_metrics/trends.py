@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .coerce import with_seconds_between
 from .dataset import Dataset
 from .errors import DataValidationError
 from .reduce import active_customers, assign_period, survey_counts, ticket_counts
@@ -56,15 +57,15 @@ def _handling_daily(data: Dataset, rollout: Rollout, by: list[str]) -> pd.DataFr
     """Per (day, segment): resolved tickets, sum and sum of squares of minutes."""
     lo, hi = rollout.span
     frame = attach_segments(data, "tickets", by, rollout, metric="handling_time")
-    minutes = (nw.col("resolved_at") - nw.col("created_at")).dt.total_seconds().cast(
-        nw.Float64) / 60.0
-    day = ((nw.col("created_at") - nw.lit(lo)).dt.total_seconds().cast(nw.Float64)
-           / 86400.0).floor()
+    inside = frame.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi)
+                          & ~nw.col("resolved_at").is_null())
+    inside = with_seconds_between(inside, "m", "resolved_at", "created_at")
+    inside = with_seconds_between(inside, "day", "created_at", lo)
+    minutes = nw.col("m") / 60.0
     out = (
-        frame.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi)
-                     & ~nw.col("resolved_at").is_null())
-        .with_columns(day.alias("day"), minutes.alias("m"), (minutes * minutes).alias("m2"),
-                      nw.lit(1).cast(nw.Int64).alias("one"))
+        inside.with_columns((nw.col("day") / 86400.0).floor().alias("day"), minutes.alias("m"),
+                            (minutes * minutes).alias("m2"),
+                            nw.lit(1).cast(nw.Int64).alias("one"))
         .group_by("day", *by)
         .agg(nw.col("one").sum().alias("n"), nw.col("m").sum().alias("s"),
              nw.col("m2").sum().alias("ss"))

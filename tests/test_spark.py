@@ -1,0 +1,98 @@
+"""The same analysis on a local Spark session gives the same numbers as pandas (to 1e-9).
+
+Runs in `make test` (the `spark` extra is installed there; Java 17 is on the machines).
+Skipped with a reason only when pyspark or Java is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import rollout_metrics as rm
+from rollout_metrics import DataValidationError, MissingColumnError
+
+pyspark = pytest.importorskip("pyspark", reason="the spark extra is not installed")
+if shutil.which("java") is None:  # pragma: no cover - machines have Java 17
+    pytest.skip("Java is not installed", allow_module_level=True)
+
+pytestmark = pytest.mark.spark
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]").appName("rollout-metrics-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def spark_data(spark: Any) -> rm.Dataset:
+    frames = {t: spark.read.csv(str(SAMPLE / f"{t}.csv"), header=True, inferSchema=True)
+              for t in ("customers", "surveys", "tickets")}
+    return rm.load_dataset(frames)
+
+
+def test_quality_counts_match_pandas(spark_data: rm.Dataset, sample: rm.Dataset) -> None:
+    pd.testing.assert_frame_equal(spark_data.quality[["table", "rule", "column", "rows"]],
+                                  sample.quality[["table", "rule", "column", "rows"]])
+    pd.testing.assert_frame_equal(spark_data.rows, sample.rows)
+
+
+def test_compare_matches_pandas(spark_data: rm.Dataset, sample: rm.Dataset) -> None:
+    got = rm.compare(spark_data, ROLLOUT, by="tier")
+    expected = rm.compare(sample, ROLLOUT, by="tier")
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+def test_ticket_segment_matches_pandas(spark_data: rm.Dataset, sample: rm.Dataset) -> None:
+    got = rm.compare(spark_data, ROLLOUT, metrics=["handling_time", "complaints"], by="channel")
+    expected = rm.compare(sample, ROLLOUT, metrics=["handling_time", "complaints"], by="channel")
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+def test_text_timestamps_and_scores_are_parsed(spark: Any) -> None:
+    customers = spark.createDataFrame(
+        [(1, "2024-01-01"), (2, "2024-02-01")], "customer_id INT, signup_date STRING")
+    surveys = spark.createDataFrame(
+        [(1, "2025-01-10 10:00:00", "9"), (2, "not a date", "7"), (1, "2025-01-11", "n/a")],
+        "customer_id INT, responded_at STRING, nps_score STRING")
+    data = rm.load_dataset({"customers": customers, "surveys": surveys})
+    rules = dict(zip(data.quality["rule"], data.quality["rows"], strict=True))
+    assert rules == {"unparseable responded_at": 1, "unparseable nps_score": 1}
+
+
+def test_missing_column_error_is_the_same(spark: Any, tiny: dict[str, pd.DataFrame]) -> None:
+    bad = tiny["surveys"].drop(columns="responded_at")
+    frames = {"customers": spark.createDataFrame(tiny["customers"].astype(str)),
+              "surveys": spark.createDataFrame(bad)}
+    with pytest.raises(MissingColumnError, match=r"surveys: required column 'responded_at'"):
+        rm.load_dataset(frames)
+
+
+def test_out_of_range_score_is_counted_the_same(spark: Any, tiny: dict[str, pd.DataFrame]
+                                                ) -> None:
+    surveys = tiny["surveys"].assign(nps_score=[9, 11])
+    frames = {"customers": spark.createDataFrame(tiny["customers"].astype(str)),
+              "surveys": spark.createDataFrame(surveys)}
+    data = rm.load_dataset(frames)
+    assert data.quality["rule"].tolist() == ["nps_score outside 0-10"]
+    with pytest.raises(DataValidationError, match=r"1 rows break the rule 'nps_score outside"):
+        rm.load_dataset(frames, strict=True)
