@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,14 @@ class Dataset:
     quality: pd.DataFrame
     rows: pd.DataFrame
     timezone: str = "UTC"
+    # Reductions already computed on these (immutable) tables: one scan per question.
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        """``compute()`` once per ``key`` for this dataset (small results only)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def table(self, name: str) -> nw.LazyFrame[Any]:
         """The validated table ``name``; a clear error when it was not loaded."""
@@ -82,10 +90,15 @@ class Dataset:
     def time_range(self, name: str) -> tuple[dt.datetime, dt.datetime]:
         """Earliest and latest event timestamp of table ``name``."""
         col = _TIME_COLUMN[name]
-        lo, hi = self.table(name).select(
-            nw.col(col).min().alias("lo"), nw.col(col).max().alias("hi")
-        ).collect().row(0)
-        return pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
+
+        def compute() -> tuple[dt.datetime, dt.datetime]:
+            lo, hi = self.table(name).select(
+                nw.col(col).min().alias("lo"), nw.col(col).max().alias("hi")
+            ).collect().row(0)
+            return pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
+
+        result: tuple[dt.datetime, dt.datetime] = self.memo(("time_range", name), compute)
+        return result
 
     def fingerprint(self) -> str:
         """Row counts and a short hash of them and the quality table, for report footers."""

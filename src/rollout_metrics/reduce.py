@@ -51,6 +51,19 @@ def _with_day(frame: nw.LazyFrame[Any], name: str, col: str, origin: dt.datetime
     return frame.with_columns((nw.col(name) / 86400.0).floor().alias(name))
 
 
+def _memo(data: Dataset, key: tuple[Any, ...], compute: Any) -> pd.DataFrame:
+    """Compute a reduction once per dataset and key; hand out copies (callers may mutate)."""
+    result: pd.DataFrame = data.memo(key, compute)
+    return result.copy()
+
+
+def _key(name: str, rollout: Rollout | None, by: list[str], lo: dt.datetime, hi: dt.datetime,
+         *extra: Any) -> tuple[Any, ...]:
+    # tenure_band depends on the change date; everything else only on the range.
+    change = rollout.change_date if rollout is not None and "tenure_band" in by else None
+    return (name, tuple(by), lo, hi, change, *extra)
+
+
 def _collect(frame: nw.LazyFrame[Any], counts: list[str]) -> pd.DataFrame:
     """Collect the small result; counts and day numbers as int64 whatever the engine gave."""
     out = frame.collect().to_pandas()
@@ -81,8 +94,8 @@ def assign_period(day: pd.Series, rollout: Rollout, origin: dt.datetime) -> pd.S
     return out
 
 
-def survey_counts(
-    data: Dataset, rollout: Rollout, by: list[str], *,
+def _survey_counts(
+    data: Dataset, rollout: Rollout | None, by: list[str], *,
     start: dt.datetime | None = None, end: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """Per (day, segment): NPS promoter/passive/detractor counts and CSAT score counts.
@@ -112,7 +125,7 @@ def survey_counts(
     return _collect(counts, list(helpers)).sort_values(["day", *by], ignore_index=True)
 
 
-def ticket_counts(
+def _ticket_counts(
     data: Dataset, rollout: Rollout | None, by: list[str], *,
     start: dt.datetime | None = None, end: dt.datetime | None = None,
 ) -> pd.DataFrame:
@@ -136,7 +149,7 @@ def ticket_counts(
                                                                    ignore_index=True)
 
 
-def active_customers(
+def _active_customers(
     data: Dataset, rollout: Rollout | None, by: list[str], *,
     start: dt.datetime | None = None, end: dt.datetime | None = None,
 ) -> pd.DataFrame:
@@ -162,29 +175,38 @@ def active_customers(
     joins = _collect(base.group_by("first", *by).agg(nw.col("one").sum().alias("n")), ["n"])
     leaves = _collect(base.filter(~nw.col("last").is_null() & (nw.col("last") < n_days))
                       .group_by("last", *by).agg(nw.col("one").sum().alias("n")), ["n"])
-    days = np.arange(n_days)
-    keys = [()] if not by else sorted(
-        set(map(tuple, joins[by].to_numpy().tolist())) | set(map(tuple, leaves[by].to_numpy()
-                                                                    .tolist())))
-    parts = []
-    for key in keys:
-        j = joins if not by else joins[(joins[by] == list(key)).all(axis=1)]
-        lv = leaves if not by else leaves[(leaves[by] == list(key)).all(axis=1)]
-        start_n = np.bincount(j["first"].astype(int), weights=j["n"], minlength=n_days)[:n_days]
-        churned = np.bincount(lv["last"].astype(int), weights=lv["n"], minlength=n_days)[:n_days]
-        # Exposure runs from max(signup, start) to min(churn, end) (METHODS.md): a customer
-        # churning on day d was at risk up to midnight starting d, not on d itself.
-        active = np.cumsum(start_n) - np.cumsum(churned)
-        part = pd.DataFrame({"day": days, "active": active.astype(np.int64),
-                             "churned": churned.astype(np.int64)})
-        for col, value in zip(by, key, strict=True):
-            part[col] = value
-        parts.append(part)
-    out = pd.concat(parts, ignore_index=True)
+    return _running_total(joins, leaves, by, n_days)
+
+
+def _running_total(joins: pd.DataFrame, leaves: pd.DataFrame, by: list[str], n_days: int
+                   ) -> pd.DataFrame:
+    """Customers at risk per (segment, day) from sign-up and churn counts, all segments at once.
+
+    Exposure runs from max(signup, start) to min(churn, end) (METHODS.md): a customer
+    churning on day d was at risk up to the midnight starting d, not on d itself.
+    """
+    keys = by or ["__all"]
+    joins, leaves = joins.assign(__all=0), leaves.assign(__all=0)
+    days = pd.RangeIndex(n_days, name="day")
+    start_wide = joins.pivot_table(index=keys, columns="first", values="n", aggfunc="sum")
+    churn_wide = leaves.pivot_table(index=keys, columns="last", values="n", aggfunc="sum")
+    index = start_wide.index.union(churn_wide.index)
+    start = start_wide.reindex(index=index, columns=days).fillna(0).to_numpy()
+    churn = churn_wide.reindex(index=index, columns=days).fillna(0).to_numpy()
+    active = np.cumsum(start, axis=1) - np.cumsum(churn, axis=1)
+    out = pd.DataFrame({
+        "day": np.tile(np.arange(n_days), len(index)),
+        "active": active.ravel().astype(np.int64),
+        "churned": churn.ravel().astype(np.int64),
+    })
+    labels = pd.DataFrame([k if isinstance(k, tuple) else (k,) for k in index.tolist()],
+                          columns=keys)
+    for col in by:
+        out[col] = np.repeat(labels[col].to_numpy(), n_days)
     return out[["day", *by, "active", "churned"]]
 
 
-def handling_counts(
+def _handling_counts(
     data: Dataset, rollout: Rollout | None, by: list[str], *, measure: str = "resolution",
 ) -> pd.DataFrame:
     """Per (period, segment, whole minute): tickets resolved in that many minutes.
@@ -215,3 +237,60 @@ def handling_counts(
     out = _collect(counts, ["tickets"])
     out["minutes"] = out["minutes"].astype("Int64")
     return out.sort_values(["period", *by, "minutes"], ignore_index=True, na_position="last")
+
+
+def survey_counts(
+    data: Dataset, rollout: Rollout | None, by: list[str], *,
+    start: dt.datetime | None = None, end: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Per (day, segment): NPS promoter/passive/detractor counts and CSAT score counts.
+
+    Columns: ``day, *by, nps_n, promoters, passives, detractors, csat_n, csat_1..csat_5``.
+    Computed once per dataset and arguments (NPS and CSAT share the scan).
+    """
+    lo, hi = _range(rollout, start, end)
+    return _memo(data, _key("surveys", rollout, by, lo, hi),
+                 lambda: _survey_counts(data, rollout, by, start=lo, end=hi))
+
+
+def ticket_counts(
+    data: Dataset, rollout: Rollout | None, by: list[str], *,
+    start: dt.datetime | None = None, end: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Per (day, segment): tickets opened and complaints among them (``day, *by, tickets,
+    complaints``); computed once per dataset and arguments."""
+    lo, hi = _range(rollout, start, end)
+    return _memo(data, _key("tickets", rollout, by, lo, hi),
+                 lambda: _ticket_counts(data, rollout, by, start=lo, end=hi))
+
+
+def active_customers(
+    data: Dataset, rollout: Rollout | None, by: list[str], *,
+    start: dt.datetime | None = None, end: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Per (day, segment): customers at risk at the start of the day, and churn events.
+
+    A customer is at risk on day ``d`` when ``signup <= d < churn``, so exposure runs from
+    max(signup, start) to min(churn, end); churning on day ``d`` is an event on ``d``.
+    Columns: ``day, *by, active, churned``.  Computed once per dataset and arguments
+    (churn and complaint exposure share it).
+    """
+    lo, hi = _range(rollout, start, end)
+    return _memo(data, _key("customers", rollout, by, lo, hi),
+                 lambda: _active_customers(data, rollout, by, start=lo, end=hi))
+
+
+def handling_counts(
+    data: Dataset, rollout: Rollout | None, by: list[str], *, measure: str = "resolution",
+) -> pd.DataFrame:
+    """Per (period, segment, whole minute): tickets resolved in that many minutes.
+
+    ``measure="resolution"`` uses ``resolved_at - created_at``, ``"first_response"``
+    ``first_response_at - created_at``.  Open tickets appear with ``minutes`` null:
+    counted, not dropped.  Periods are by ``created_at``.  Columns: ``period, *by,
+    minutes, tickets``.
+    """
+    windows = tuple(rollout.windows().items()) if rollout is not None else None
+    change = rollout.change_date if rollout is not None and "tenure_band" in by else None
+    key = ("handling", tuple(by), windows, change, measure)
+    return _memo(data, key, lambda: _handling_counts(data, rollout, by, measure=measure))

@@ -141,42 +141,50 @@ def period_stats(
     return _handling(data, rollout, by, measure)
 
 
+def _wide(frame: pd.DataFrame, by: list[str], value: str, days: pd.Index) -> pd.DataFrame:
+    """``value`` per (segment key) x day, zeros where a day has no row."""
+    keys = by or ["__all"]
+    wide = frame.assign(__all="overall").pivot_table(
+        index=keys, columns="day", values=value, aggfunc="sum")
+    return wide.reindex(columns=days).fillna(0)
+
+
 def _complaints(data: Dataset, rollout: Rollout, by: list[str]) -> pd.DataFrame:
     tickets = ticket_counts(data, rollout, by)
     customer_by = [c for c in by if c in data.segment_columns]
     # Exposure is by customer segment; a ticket-level segment (channel) uses all customers.
-    act = active_customers(data, rollout, customer_by if customer_by == by else [])
+    per_segment_exposure = customer_by == by
+    act = active_customers(data, rollout, by if per_segment_exposure else [])
     origin = _origin(rollout)
-    days = act[["day"]].drop_duplicates()
-    keys = [("overall",) * max(1, len(by))]
+    days = pd.Index(sorted(act["day"].unique()), name="day")
+    period = assign_period(pd.Series(days), rollout, origin).to_numpy()
+    dates = pd.Timestamp(origin) + pd.to_timedelta(days, unit="D")
+    events = _wide(tickets, by, "complaints", days)
+    exposure = _wide(act, by if per_segment_exposure else [], "active", days)
+    total_events = events.sum(axis=0).to_numpy()
+    total_exposure = exposure.sum(axis=0).to_numpy()
+    overall = ("overall",) * max(1, len(by))
+    series: list[tuple[tuple[Any, ...], Any, Any]] = [(overall, total_events, total_exposure)]
     if by:
-        keys += sorted(set(map(tuple, tickets[by].astype(str).to_numpy().tolist()))
-                       | (set(map(tuple, act[by].to_numpy().tolist())) if customer_by == by
-                          else set()))
+        keys = events.index.union(exposure.index) if per_segment_exposure else events.index
+        ev = events.reindex(keys).fillna(0)
+        ex = exposure.reindex(keys).fillna(0) if per_segment_exposure else None
+        for i, key in enumerate(keys):
+            k = key if isinstance(key, tuple) else (key,)
+            series.append((k, ev.iloc[i].to_numpy(),
+                           total_exposure if ex is None else ex.iloc[i].to_numpy()))
     rows = []
-    for key in keys:
-        if key[0] == "overall" and all(k == "overall" for k in key):
-            t = tickets.groupby("day")["complaints"].sum()
-            e = act.groupby("day")["active"].sum()
-        else:
-            mask = (tickets[by] == list(key)).all(axis=1)
-            t = tickets[mask].groupby("day")["complaints"].sum()
-            if customer_by == by:
-                e = act[(act[by] == list(key)).all(axis=1)].groupby("day")["active"].sum()
-            else:
-                e = act.groupby("day")["active"].sum()
-        series = days.assign(events=days["day"].map(t).fillna(0).astype(int),
-                             exposure=days["day"].map(e).fillna(0).astype(float))
-        series["period"] = assign_period(series["day"], rollout, origin)
-        series["date"] = pd.Timestamp(origin) + pd.to_timedelta(series["day"], unit="D")
-        series = series[series["period"].notna()]
+    for _, ev_k, ex_k in series:
+        daily = pd.DataFrame({"date": dates, "events": ev_k.astype(int),
+                              "exposure": ex_k.astype(float), "period": period})
+        daily = daily[daily["period"].notna()]
         row: dict[str, Any] = {}
-        for period, part in series.groupby("period"):
-            row[str(period)] = EventExposure(int(part["events"].sum()),
-                                             float(part["exposure"].sum()))
-            row[f"daily_{period}"] = part[["date", "events", "exposure", "period"]]
+        for name, part in daily.groupby("period"):
+            row[str(name)] = EventExposure(int(part["events"].sum()),
+                                           float(part["exposure"].sum()))
+            row[f"daily_{name}"] = part.reset_index(drop=True)
         rows.append(row)
-    index = pd.MultiIndex.from_tuples(keys, names=by or ["segment"])
+    index = pd.MultiIndex.from_tuples([k for k, _, _ in series], names=by or ["segment"])
     return pd.DataFrame(rows, index=index)
 
 
@@ -188,9 +196,11 @@ def _handling(data: Dataset, rollout: Rollout, by: list[str], measure: str) -> p
         (("overall",) * max(1, len(by)), resolved, open_)
     ]
     if by:
+        open_by = dict(iter(open_.groupby(by)))
+        empty = open_.iloc[:0]
         for key, part in resolved.groupby(by):
             k = key if isinstance(key, tuple) else (key,)
-            groups.append((k, part, open_[(open_[by] == list(k)).all(axis=1)]))
+            groups.append((k, part, open_by.get(key, empty)))
     rows = []
     for _, part, op in groups:
         row: dict[str, Any] = {}
