@@ -152,3 +152,8 @@ def test_did_metric_counts_and_staggered(data: rm.Dataset) -> None:
 def _regions(data: rm.Dataset) -> list[str]:
     s = metric_series(data, rm.Rollout("2025-09-01"), "nps", by="region", freq="W")
     return sorted(s["region"].dropna().unique())
+
+
+def test_did_metric_change_date_outside_data(data: rm.Dataset) -> None:
+    with pytest.raises(rm.PeriodError, match=r"nps: change date 2026-03-01 is outside the data, which runs from 2025"):
+        did_metric(data, rm.Rollout("2026-03-01"), "nps", "tier", treated=["VIP"])

@@ -441,6 +441,8 @@ def did_metric(
     ------
     DataValidationError
         A treated segment that does not exist (the message lists the available ones).
+    PeriodError
+        A change date outside the data.
 
     Examples
     --------
@@ -452,6 +454,13 @@ def did_metric(
     """
     _check_metric(metric)
     staggered = rollout.segment_column == segment_col and bool(rollout.segment_dates)
+    lo_data, hi_data = _data_range(data, metric)
+    for day in (rollout.segment_dates.values() if staggered else [rollout.change_date]):
+        if not lo_data < dt.datetime.combine(day, dt.time(0)) <= hi_data:
+            raise PeriodError(
+                f"{metric}: change date {day} is outside the data, which runs from {lo_data} "
+                f"to {hi_data}"
+            )
     first = min(rollout.segment_dates.items(), key=lambda kv: kv[1])[0] if staggered else ""
     base = rollout.for_segment(first) if staggered else rollout
     lo = base.windows()["before"][0]
