@@ -25,14 +25,17 @@ import pyarrow as pa
 
 from .errors import DataValidationError
 
-__all__ = ["find_table_files", "read_table", "to_duckdb"]
+__all__ = ["find_table_files", "materialize", "read_table", "to_duckdb"]
 
 _SUFFIXES = (".parquet", ".csv", ".csv.gz")
 _COUNTER = itertools.count()
 
 
 def _connection() -> duckdb.DuckDBPyConnection:
-    return duckdb.default_connection()
+    con = duckdb.default_connection()
+    # Scheduled runs log stderr: no terminal progress bars from the engine.
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _read_files(pattern: str, table: str) -> nw.LazyFrame[Any]:
@@ -130,3 +133,22 @@ def to_duckdb(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
         )
     arrow = frame.collect().to_arrow()
     return nw.from_native(_connection().from_arrow(arrow))
+
+
+def materialize(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """Compute a DuckDB relation once into a temporary table and read from it.
+
+    A validated table is a plan (parsing, duplicate detection, joins); without this every
+    later query would run that plan again.  The temporary table lives in the relation's
+    own connection (DuckDB compresses it and spills to disk past its memory limit).
+    Other engines are returned unchanged.
+    """
+    if frame.implementation is not nw.Implementation.DUCKDB:
+        return frame
+    rel = frame.to_native()
+    rel.query("progress_off", "SET enable_progress_bar = false")
+    name = f"rollout_metrics_validated_{next(_COUNTER)}"
+    rel.create(name)
+    # .query runs on rel's connection, which may not be the default one.
+    out: nw.LazyFrame[Any] = nw.from_native(rel.query(f"{name}_source", f"SELECT * FROM {name}"))
+    return out

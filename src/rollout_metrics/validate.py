@@ -31,6 +31,7 @@ from .coerce import (
     with_row_numbers,
 )
 from .errors import DataValidationError, MissingColumnError
+from .io import materialize
 from .schema import ColumnSpec, TableSpec
 
 __all__ = ["QUALITY_COLUMNS", "ValidatedTable", "validate_table"]
@@ -275,6 +276,8 @@ class _Validator:
 
     # -- apply ---------------------------------------------------------------------
     def apply(self) -> ValidatedTable:
+        # Run the validation plan once; counts, examples and every later query read the result.
+        self.frame = materialize(self.frame)
         seen: nw.Expr = nw.lit(False)
         exclusive = []
         for rule in self.rules:
