@@ -49,14 +49,23 @@ def its_rates(rho: float, level: float, slope: float, n_sim: int, seed: int) -> 
 
 
 def test_its_gls_ar_coverage_with_ar1_noise() -> None:
-    # METHODS.md: GLS AR(1) covered 0.94 on 300 series; here 1,000 seeded series.
+    # METHODS.md: GLS AR(1) covered 0.94 on 300 series. Here 1,000 seeded series: plain
+    # GLSAR measured 0.932, the default with the bias-corrected rho 0.945 (docs/methods.md).
     coverage, _ = its_rates(rho=0.5, level=-2.0, slope=0.03, n_sim=1000, seed=20240501)
     assert 0.93 <= coverage <= 0.97, coverage
 
 
 def test_its_false_positive_rate_without_autocorrelation() -> None:
+    # Measured 0.051 (1,000 series).
     _, fpr = its_rates(rho=0.0, level=0.0, slope=0.0, n_sim=1000, seed=20240502)
     assert 0.035 <= fpr <= 0.065, fpr
+
+
+def test_its_false_positive_rate_with_ar1_noise() -> None:
+    # Measured 0.064 with the bias-corrected rho, 0.077 with plain GLSAR (1,000 series):
+    # still above nominal because rho's sampling error is not propagated (docs/methods.md).
+    _, fpr = its_rates(rho=0.5, level=0.0, slope=0.0, n_sim=1000, seed=20240504)
+    assert 0.035 <= fpr <= 0.075, fpr
 
 
 def did_panel(rng: np.random.Generator, n_units: int = 20, n_dates: int = 28) -> pd.DataFrame:

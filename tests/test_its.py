@@ -82,6 +82,34 @@ def test_gls_ar_equals_statsmodels_glsar(order: int, seed: int) -> None:
     assert mine.df_resid == ref.df_resid
 
 
+@pytest.mark.parametrize("rho", [0.0, 0.3, 0.6])
+def test_residual_autocorrelation_bias_matches_kendall(rho: float) -> None:
+    # Kendall (1954), Marriott & Pope (1954): with only the mean estimated,
+    # E[r1] = rho - (1 + 3 rho)/n + O(n^-2).
+    from rollout_metrics._designs_common import _residual_lag1_ratio
+
+    n = 400
+    ratio = _residual_lag1_ratio(np.ones((n, 1)))
+    # The ratio of expectations is exactly -1/n at rho = 0 (Kendall's bias) and has the
+    # same order, (1 + rho)/n to (1 + 3 rho)/n, otherwise.
+    bias = rho - ratio(rho)
+    assert (1 + rho) / n * 0.95 <= bias <= (1 + 3 * rho) / n + 1e-12
+
+
+def test_bias_corrected_rho_is_larger_and_its_default() -> None:
+    frame = _series(seed=3)
+    t = np.arange(len(frame), dtype=float)
+    x = np.column_stack([np.ones(len(t)), t, (t >= 120) * 1.0, (t >= 120) * (t - 120)])
+    y = frame["value"].to_numpy()
+    plain, fixed = gls_ar(y, x, 1), gls_ar(y, x, 1, bias_correct=True)
+    assert fixed.rho[0] > plain.rho[0]
+    on = its(frame, change_date=frame["date"].iloc[120], ar_order=1)
+    off = its(frame, change_date=frame["date"].iloc[120], ar_order=1, bias_correct=False)
+    assert on.model_info["rho"][0] > off.model_info["rho"][0]
+    se = [(r.table.iloc[0]["ci_high"] - r.table.iloc[0]["ci_low"]) for r in (on, off)]
+    assert se[0] > se[1]
+
+
 def test_poisson_ar_order0_equals_statsmodels_glm() -> None:
     rng = np.random.default_rng(5)
     n = 100

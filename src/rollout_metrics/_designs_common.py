@@ -9,6 +9,9 @@ model fits behind :func:`rollout_metrics.its.its` on plain numpy arrays:
   p observations are dropped by the whitening; rho from Yule-Walker on the
   residuals; three passes by default), written in numpy so a coverage
   simulation of thousands of fits runs in seconds. Tested against GLSAR.
+  ``bias_correct=True`` (used by :func:`rollout_metrics.its.its`) replaces the AR(1)
+  Yule-Walker estimate by its bias-corrected value (Kendall 1954; Marriott & Pope 1954),
+  in the moment form that accounts for the regressors.
 * :func:`ols_hac` - OLS (or WLS) with Newey-West HAC covariance, Bartlett
   kernel, small-sample correction n/(n-k) and a t reference, as Stata's
   ``newey``; reproduces case ``hac_newey_west_stata``.
@@ -32,6 +35,8 @@ import pandas as pd
 import statsmodels.api as sm
 from numpy.typing import NDArray
 from scipy import stats
+from scipy.optimize import brentq
+from scipy.signal import lfilter
 from statsmodels.regression.linear_model import yule_walker
 
 from rollout_metrics.errors import DataValidationError, MissingColumnError, PeriodError
@@ -230,6 +235,8 @@ def gls_ar(
     *,
     maxiter: int = 3,
     rtol: float = 1e-4,
+    bias_correct: bool | str = False,
+    keep_first: bool = False,
 ) -> RegressionFit:
     """Feasible GLS with AR(``order``) errors (``order=0``: OLS with t reference).
 
@@ -255,9 +262,81 @@ def gls_ar(
         last = beta
         rho, _ = yule_walker(y - x @ beta, order=order, df=None, result_object=False)
         rho = np.atleast_1d(np.asarray(rho, dtype=float))
+        if bias_correct == "kendall":
+            rho = _debias(rho, len(y))
+        elif bias_correct:
+            rho = _debias_exact(rho, x)
     del converged  # the final fit uses the last rho either way, as GLSAR does
-    beta, xtx_inv, ssr, df = _ols(_whiten(y, rho), _whiten(x, rho))
+    whiten = _prais if keep_first else _whiten
+    beta, xtx_inv, ssr, df = _ols(whiten(y, rho), whiten(x, rho))
     return RegressionFit(beta, ssr / df * xtx_inv, float(df), ssr / df, rho)
+
+
+def _debias(rho: FloatArray, n: int) -> FloatArray:
+    """Kendall (1954) / Marriott-Pope (1954) first-order bias correction of an AR(1) estimate.
+
+    With the mean estimated, E[rho_hat] = rho - (1 + 3 rho)/n + O(n^-2), so
+    rho_hat + (1 + 3 rho_hat)/n removes the leading term; capped at 0.99. Higher orders
+    are returned unchanged (BIC rarely picks them on daily KPIs; no closed form used here).
+    """
+    if len(rho) != 1:
+        return rho
+    return np.minimum(rho + (1 + 3 * rho) / n, 0.99)
+
+
+def _residual_lag1_ratio(x: FloatArray) -> Any:
+    """rho -> E[sum e_t e_(t+1)] / E[sum e_t^2] for OLS residuals e = M u, u ~ AR(1)(rho).
+
+    With M = I - Q Q' and S the AR(1) correlation matrix, E[e'e] is proportional to
+    tr(M S M) = n - tr(Q'SQ) and the lag-1 term to the first off-diagonal sum of
+    M S M = S - QQ'S - SQQ' + Q(Q'SQ)Q'; both need only S Q (n x k).
+    """
+    n = x.shape[0]
+    q, _ = np.linalg.qr(x)
+
+    def ratio(rho: float) -> float:
+        # S q by two AR(1) recursions (forward and backward sums of rho^|i-j| q_j).
+        fwd = lfilter([1.0], [1.0, -rho], q, axis=0)
+        bwd = lfilter([1.0], [1.0, -rho], q[::-1], axis=0)[::-1]
+        sq = fwd + bwd - q
+        c = q.T @ sq
+        off = (n - 1) * rho
+        off -= float(np.einsum("ij,ij->", q[:-1], sq[1:]))
+        off -= float(np.einsum("ij,ij->", sq[:-1], q[1:]))
+        off += float(np.einsum("ij,jk,ik->", q[:-1], c, q[1:]))
+        return float(off / (n - float(np.trace(c))))
+
+    return ratio
+
+
+def _debias_exact(rho: FloatArray, x: FloatArray) -> FloatArray:
+    """AR(1) coefficient whose expected residual lag-1 autocorrelation equals the observed one.
+
+    A moment (ratio of expectations) form of the Kendall / Marriott-Pope bias correction
+    that accounts for the regressors the residuals come from (trend, day of week,
+    intervention terms): E[e' L e] / E[e' e] with e = M u is tr(L M S M) / tr(M S M), S the
+    AR(1) correlation. At rho = 0 with a mean only it is Kendall's -1/n exactly; it leaves
+    out the O(rho/n) part due to the ratio's non-linearity. On the coverage set-up (rho 0.5,
+    10 regressors, n 180) the mean estimate moved from 0.467 (plain) to 0.497.
+    """
+    if len(rho) != 1:
+        return rho
+    ratio = _residual_lag1_ratio(x)
+    target = float(rho[0])
+    lo, hi = -0.98, 0.98
+    if target <= ratio(lo):
+        return np.array([lo])
+    if target >= ratio(hi):
+        return np.array([hi])
+    return np.array([brentq(lambda r: ratio(r) - target, lo, hi, xtol=1e-4)])
+
+
+def _prais(x: FloatArray, rho: FloatArray) -> FloatArray:
+    # Prais-Winsten for AR(1): keep the first row, scaled by sqrt(1 - rho^2).
+    if len(rho) != 1:
+        return _whiten(x, rho)
+    first = x[:1] * np.sqrt(max(1e-12, 1 - float(rho[0]) ** 2))
+    return np.concatenate([first, _whiten(x, rho)])
 
 
 def ols_hac(

@@ -21,7 +21,14 @@ noise rho = 0.5, Newey-West HAC covered the true average effect in only 0.87-0.8
 feasible GLS with AR(1) errors in 0.94 (METHODS.md; ``tests/test_designs_simulation.py`` keeps
 that check). So ``model="gls_ar"`` (default for values) is feasible GLS with AR(p) errors, p
 chosen by BIC (up to 7) on the residuals of a baseline fit to the ``before`` window; its fit
-is the iteration of statsmodels ``GLSAR(..., rho=p).iterative_fit()``. ``"ols_hac"`` is OLS
+is the iteration of statsmodels ``GLSAR(..., rho=p).iterative_fit()`` with one change for
+small samples: for AR(1) the Yule-Walker rho of the regression residuals is biased towards 0
+(Kendall 1954; Marriott & Pope 1954: E[rho_hat] = rho - (1 + 3 rho)/n, more with many
+regressors), which makes the SEs too small. Each pass therefore replaces it by the rho whose
+*expected* residual lag-1 autocorrelation, given the design, equals the observed one (the
+moment form of that correction, exact for the regressors used; ``bias_correct=False`` gives
+plain GLSAR). Measured on 1,000 series of the set-up above: see ``docs/methods.md``.
+``"ols_hac"`` is OLS
 with Newey-West HAC (Stata ``newey``). Counts with ``exposure``: ``"quasipoisson"`` (default)
 is a log-link GLM with offset log(exposure), AR(p) errors on the Pearson scale in the IRLS
 steps (p chosen the same way) and dispersion phi = Pearson chi2/df; ``"poisson"`` is the
@@ -186,6 +193,7 @@ def its(
     alpha: float = 0.05,
     metric: str = "value",
     segment: str = "overall",
+    bias_correct: bool = True,
 ) -> ItsResult:
     """Interrupted time series (segmented regression) around ``change_date``.
 
@@ -219,6 +227,9 @@ def its(
         Level of the tests; CIs are ``1 - alpha``.
     metric, segment : str
         Labels of the table rows.
+    bias_correct : bool
+        ``gls_ar`` with AR(1) errors: replace the Yule-Walker rho by the bias-corrected
+        one (see the module notes; default). ``False`` is statsmodels' ``GLSAR``.
 
     Returns
     -------
@@ -293,7 +304,7 @@ def its(
     x, names, interventions = _design(data["date"], freq, change, ann)
     return _fit_and_report(
         data, x, names, interventions, freq=freq, model=model, ar_order=ar_order,
-        hac_lags=hac_lags, alpha=alpha, labels=(metric, segment),
+        hac_lags=hac_lags, alpha=alpha, labels=(metric, segment), bias_correct=bias_correct,
     )  # fmt: skip
 
 
@@ -330,6 +341,7 @@ def _fit_and_report(
     hac_lags: int | None,
     alpha: float,
     labels: tuple[str, str],
+    bias_correct: bool = True,
 ) -> ItsResult:
     glm = model in ("poisson", "quasipoisson")
     y, w, e = (data[c].to_numpy(dtype=float) for c in ("y", "w", "e"))
@@ -345,7 +357,7 @@ def _fit_and_report(
     fit: RegressionFit
     if model == "gls_ar":
         sw = np.sqrt(w)
-        fit = gls_ar(sw * y, sw[:, None] * x, order)
+        fit = gls_ar(sw * y, sw[:, None] * x, order, bias_correct=bias_correct)
         method = f"its_gls_ar{order}" if order > 0 else "its_ols"
     elif model == "ols_hac":
         fit = ols_hac(y, x, lags, weights=None if np.all(w == 1) else w)
