@@ -157,3 +157,11 @@ def _regions(data: rm.Dataset) -> list[str]:
 def test_did_metric_change_date_outside_data(data: rm.Dataset) -> None:
     with pytest.raises(rm.PeriodError, match=r"nps: change date 2026-03-01 is outside the data, which runs from 2025"):
         did_metric(data, rm.Rollout("2026-03-01"), "nps", "tier", treated=["VIP"])
+
+
+def test_its_metric_refuses_staggered_rollout(data: rm.Dataset) -> None:
+    r = rm.Rollout.per_segment("region", {"North": "2025-09-01", "South": "2025-10-06"})
+    with pytest.raises(rm.PeriodError, match=r"staggered by 'region' \(2 dates\)"):
+        its_metric(data, r, "nps")
+    res = its_metric(data, r.for_segment("South"), "nps", freq="W")
+    assert res.table.loc[0, "n_after"] == 8

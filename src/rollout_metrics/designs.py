@@ -333,7 +333,7 @@ def its_metric(
     DataValidationError, MissingColumnError
         Unknown metric or segment column.
     PeriodError
-        The change date outside the data.
+        The change date outside the data; a staggered rollout (one date per segment).
     InsufficientDataError
         Fewer than 8 points on either side of the change (overall series; a segment
         that is too short gets status ``insufficient_data`` instead).
@@ -348,6 +348,12 @@ def its_metric(
     True
     """
     _check_metric(metric)
+    if rollout.segment_dates:
+        raise PeriodError(
+            f"its_metric models one change date; this rollout is staggered by "
+            f"{rollout.segment_column!r} ({len(rollout.segment_dates)} dates). Run it per "
+            "segment with rollout.for_segment(value), or use did_metric()"
+        )
     by_list = normalise_by(by)
     start, end = _window(data, rollout, metric, pre_days)
     daily, open_ = _daily(data, rollout, metric, by_list, start, end, csat_threshold)
