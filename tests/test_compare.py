@@ -185,3 +185,17 @@ def test_mix_shift_detects_a_pure_mix_change() -> None:
     assert t.loc[0, "overall_delta"] == pytest.approx(100.0)
     assert t.loc[0, "within"] == pytest.approx(0.0)
     assert t.loc[0, "mix"] == pytest.approx(100.0)
+
+
+def test_memoised_reductions_do_not_leak_between_designs(sample_frames: dict[str, pd.DataFrame]
+                                                          ) -> None:
+    # compare() and its_metric() reduce handling times by period and by day respectively;
+    # on one dataset, each must get its own reduction, in either order.
+    fresh = rm.load_dataset(dict(sample_frames))
+    first = rm.its_metric(fresh, ROLLOUT, "handling_time").table
+    rm.compare(fresh, ROLLOUT, metrics=["handling_time"])
+    again = rm.its_metric(fresh, ROLLOUT, "handling_time").table
+    pd.testing.assert_frame_equal(first, again)
+    other = rm.load_dataset(dict(sample_frames))
+    rm.compare(other, ROLLOUT, metrics=["handling_time"])
+    pd.testing.assert_frame_equal(rm.its_metric(other, ROLLOUT, "handling_time").table, first)

@@ -290,6 +290,9 @@ def handling_counts(
     counted, not dropped.  Periods are by ``created_at``.  Columns: ``period, *by,
     minutes, tickets``.
     """
+    if rollout is not None and type(rollout) is not Rollout:
+        # A subclass may define periods its own way (e.g. one per day): not memoised.
+        return _handling_counts(data, rollout, by, measure=measure)
     windows = tuple(rollout.windows().items()) if rollout is not None else None
     change = rollout.change_date if rollout is not None and "tenure_band" in by else None
     key = ("handling", tuple(by), windows, change, measure)
