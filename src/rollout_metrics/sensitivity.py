@@ -83,9 +83,9 @@ def sensitivity(
     --------
     >>> import rollout_metrics as rm
     >>> t = sensitivity(rm.load_sample(), rm.Rollout("2025-09-01"), "csat",
-    ...                 washout_days=[0, 14], pre_days=[28, 56])
-    >>> t[["washout_days", "pre_days", "default", "sign_flip"]].values.tolist()[:3]
-    [[0, 56, True, False], [0, 28, False, False], [0, 56, False, False]]
+    ...                 washout_days=[0, 14], pre_days=[28])
+    >>> t[["washout_days", "pre_days", "default", "sign_flip"]].values.tolist()
+    [[0, 56, True, False], [0, 28, False, False], [14, 28, False, False]]
     >>> bool(t["stable"].all())
     True
     """
