@@ -96,3 +96,11 @@ def test_out_of_range_score_is_counted_the_same(spark: Any, tiny: dict[str, pd.D
     assert data.quality["rule"].tolist() == ["nps_score outside 0-10"]
     with pytest.raises(DataValidationError, match=r"1 rows break the rule 'nps_score outside"):
         rm.load_dataset(frames, strict=True)
+
+
+@pytest.mark.parametrize("metric", ["csat", "complaints", "handling_time"])
+def test_its_metric_matches_pandas(spark_data: rm.Dataset, sample: rm.Dataset,
+                                   metric: str) -> None:
+    got = rm.its_metric(spark_data, ROLLOUT, metric).table
+    expected = rm.its_metric(sample, ROLLOUT, metric).table
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, atol=1e-9)

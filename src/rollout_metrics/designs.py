@@ -39,7 +39,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import narwhals as nw
 import numpy as np
 import pandas as pd
 
@@ -112,20 +111,6 @@ class MetricItsResult:
         return html_table(f"Interrupted time series: {metric}", self.table)
 
 
-class _DailyPeriods(Rollout):
-    """A rollout whose "period" of a timestamp is its day index in ``[start, end)``.
-
-    Lets :func:`~rollout_metrics.reduce.handling_counts` (which groups by period) reduce
-    per day on the data's engine.
-    """
-
-    def period_expr(self, column: str) -> nw.Expr:
-        start, end = self.__dict__["_range"]
-        c = nw.col(column)
-        day = ((c - nw.lit(start)).dt.total_seconds().cast(nw.Float64) / 86400.0).floor()
-        return nw.when((c >= start) & (c < end)).then(day).otherwise(None)
-
-
 def _check_metric(metric: str) -> None:
     if metric not in DESIGN_METRICS:
         raise DataValidationError(
@@ -182,13 +167,11 @@ def _daily(data: Dataset, rollout: Rollout, metric: str, by: list[str], start: d
             merged = exposure.merge(keys, how="cross").merge(t, on=["day", *by], how="left")
         merged["complaints"] = merged["complaints"].fillna(0)
         return merged.rename(columns={"complaints": "num", "active": "den"}), 0
-    periods = _DailyPeriods(rollout.change_date, announced=rollout.announced)
-    object.__setattr__(periods, "_range", (start, end))
-    h = handling_counts(data, periods, by)
+    h = handling_counts(data, rollout, by, grain="day", start=start, end=end)
     open_ = int(h.loc[h["minutes"].isna(), "tickets"].sum())
     h = h[h["minutes"].notna()]
     hours = h["minutes"].astype(float) / 60.0
-    out = h[by].assign(day=h["period"].astype(np.int64), num=hours * h["tickets"],
+    out = h[by].assign(day=h["day"].astype(np.int64), num=hours * h["tickets"],
                        den=h["tickets"])
     return out.groupby(["day", *by], as_index=False)[["num", "den"]].sum(), open_
 

@@ -207,15 +207,9 @@ def _running_total(joins: pd.DataFrame, leaves: pd.DataFrame, by: list[str], n_d
 
 
 def _handling_counts(
-    data: Dataset, rollout: Rollout | None, by: list[str], *, measure: str = "resolution",
+    data: Dataset, rollout: Rollout | None, by: list[str], *, measure: str,
+    grain: str, lo: dt.datetime | None, hi: dt.datetime | None,
 ) -> pd.DataFrame:
-    """Per (period, segment, whole minute): tickets resolved in that many minutes.
-
-    ``measure="resolution"`` uses ``resolved_at - created_at``;
-    ``"first_response"`` uses ``first_response_at - created_at``.  Tickets still
-    open (no end timestamp) appear with ``minutes`` null: counted, not dropped.
-    Periods are by ``created_at``.  Columns: ``period, *by, minutes, tickets``.
-    """
     end_col = {"resolution": "resolved_at", "first_response": "first_response_at"}[measure]
     frame = attach_segments(data, "tickets", by, rollout, metric="handling_time")
     if end_col not in frame.collect_schema().names():
@@ -225,18 +219,23 @@ def _handling_counts(
             f"handling_time: the tickets table has no {end_col!r} column; available: "
             f"{frame.collect_schema().names()}"
         )
-    period = rollout.period_expr("created_at") if rollout else nw.lit("all")
-    inside = frame.with_columns(period.alias("period")).filter(~nw.col("period").is_null())
+    if grain == "day" and lo is not None and hi is not None:
+        inside = _with_day(
+            frame.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi)),
+            "day", "created_at", lo)
+    else:
+        period = rollout.period_expr("created_at") if rollout else nw.lit("all")
+        inside = frame.with_columns(period.alias("period")).filter(~nw.col("period").is_null())
     counts = (
         with_seconds_between(inside, "minutes", end_col, "created_at")
         .with_columns((nw.col("minutes") / 60.0).round(0).alias("minutes"),
                       nw.lit(1).cast(nw.Int64).alias("one"))
-        .group_by("period", *by, "minutes")
+        .group_by(grain, *by, "minutes")
         .agg(nw.col("one").sum().alias("tickets"))
     )
     out = _collect(counts, ["tickets"])
     out["minutes"] = out["minutes"].astype("Int64")
-    return out.sort_values(["period", *by, "minutes"], ignore_index=True, na_position="last")
+    return out.sort_values([grain, *by, "minutes"], ignore_index=True, na_position="last")
 
 
 def survey_counts(
@@ -282,18 +281,24 @@ def active_customers(
 
 def handling_counts(
     data: Dataset, rollout: Rollout | None, by: list[str], *, measure: str = "resolution",
+    grain: str = "period", start: dt.datetime | None = None, end: dt.datetime | None = None,
 ) -> pd.DataFrame:
-    """Per (period, segment, whole minute): tickets resolved in that many minutes.
+    """Per (period or day, segment, whole minute): tickets resolved in that many minutes.
 
     ``measure="resolution"`` uses ``resolved_at - created_at``, ``"first_response"``
     ``first_response_at - created_at``.  Open tickets appear with ``minutes`` null:
-    counted, not dropped.  Periods are by ``created_at``.  Columns: ``period, *by,
-    minutes, tickets``.
+    counted, not dropped.  Tickets belong to the period (``grain="period"``, the rollout's
+    windows) or day (``grain="day"``, days from ``start`` over ``[start, end)``, default the
+    rollout's span) of their ``created_at``.  Columns: ``period`` or ``day``, ``*by,
+    minutes, tickets``.  Computed once per dataset and arguments.
     """
-    if rollout is not None and type(rollout) is not Rollout:
-        # A subclass may define periods its own way (e.g. one per day): not memoised.
-        return _handling_counts(data, rollout, by, measure=measure)
+    if grain not in ("period", "day"):
+        raise ValueError(f"grain must be 'period' or 'day', got {grain!r}")
+    lo = hi = None
+    if grain == "day":
+        lo, hi = _range(rollout, start, end)
     windows = tuple(rollout.windows().items()) if rollout is not None else None
     change = rollout.change_date if rollout is not None and "tenure_band" in by else None
-    key = ("handling", tuple(by), windows, change, measure)
-    return _memo(data, key, lambda: _handling_counts(data, rollout, by, measure=measure))
+    key = ("handling", tuple(by), windows, change, measure, grain, lo, hi)
+    return _memo(data, key, lambda: _handling_counts(data, rollout, by, measure=measure,
+                                                     grain=grain, lo=lo, hi=hi))

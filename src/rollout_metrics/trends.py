@@ -24,17 +24,20 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-import narwhals as nw
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from .coerce import with_seconds_between
 from .dataset import Dataset
 from .errors import DataValidationError
-from .reduce import active_customers, assign_period, survey_counts, ticket_counts
+from .reduce import (
+    active_customers,
+    assign_period,
+    handling_counts,
+    survey_counts,
+    ticket_counts,
+)
 from .rollout import Rollout
-from .segments import attach_segments
 from .stats_table import METRICS
 
 __all__ = ["churn_survival", "metric_over_time", "period_values"]
@@ -54,25 +57,13 @@ def _filter(frame: pd.DataFrame, segment: Mapping[str, str]) -> pd.DataFrame:
 
 
 def _handling_daily(data: Dataset, rollout: Rollout, by: list[str]) -> pd.DataFrame:
-    """Per (day, segment): resolved tickets, sum and sum of squares of minutes."""
-    lo, hi = rollout.span
-    frame = attach_segments(data, "tickets", by, rollout, metric="handling_time")
-    inside = frame.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi)
-                          & ~nw.col("resolved_at").is_null())
-    inside = with_seconds_between(inside, "m", "resolved_at", "created_at")
-    inside = with_seconds_between(inside, "day", "created_at", lo)
-    minutes = nw.col("m") / 60.0
-    out = (
-        inside.with_columns((nw.col("day") / 86400.0).floor().alias("day"), minutes.alias("m"),
-                            (minutes * minutes).alias("m2"),
-                            nw.lit(1).cast(nw.Int64).alias("one"))
-        .group_by("day", *by)
-        .agg(nw.col("one").sum().alias("n"), nw.col("m").sum().alias("s"),
-             nw.col("m2").sum().alias("ss"))
-        .collect().to_pandas()
-    )
-    out["day"] = pd.to_numeric(out["day"]).astype(np.int64)
-    return out
+    """Per (day, segment): resolved tickets, sum and sum of squares of minutes, from the
+    shared whole-minute value counts (:func:`~rollout_metrics.reduce.handling_counts`)."""
+    h = handling_counts(data, rollout, by, grain="day")
+    h = h[h["minutes"].notna()]
+    m = h["minutes"].astype(float)
+    out = h[["day", *by]].assign(n=h["tickets"], s=m * h["tickets"], ss=m * m * h["tickets"])
+    return out.groupby(["day", *by], as_index=False)[["n", "s", "ss"]].sum()
 
 
 def _daily(data: Dataset, rollout: Rollout, metric: str, segment: Mapping[str, str],
