@@ -15,7 +15,7 @@ import rollout_metrics as rm
 from rollout_metrics.report.summary import fmt
 
 ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
-SECTIONS = ["summary", "headline", "segments", "plots", "transition", "mix-shift",
+SECTIONS = ["summary", "headline", "segments", "plots", "transition", "trend", "mix-shift",
             "data-quality", "methods", "footer"]
 MALICIOUS = "<script>alert(1)</script>"
 

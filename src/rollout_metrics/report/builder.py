@@ -34,6 +34,7 @@ from ..rollout import Rollout
 from ..segments import available_segments, normalise_by
 from ..stats_table import METRICS
 from .summary import CORRECTIONS, Sentence, executive_summary, fmt, fmt_p
+from .trend import trend_check
 
 __all__ = ["Report", "build_report"]
 
@@ -269,11 +270,13 @@ def build_report(
     table = _adjust(_family(data, rollout, names, by_list, kwargs, say), correction, alpha)
     say("mix shift")
     mix_rows, mix_notes = _mix(data, rollout, names, by_list)
+    trend_rows, trend_sentences, trend_notes = trend_check(data, rollout, table, names, alpha,
+                                                           say)
     figures = _figures(data, rollout, table, names, alpha, say)
     customer_cols = set(data.segment_columns)
     summary: list[Sentence] = executive_summary(
         table, correction=correction, alpha=alpha, customer_columns=customer_cols,
-        handling_stat=handling_stat)
+        handling_stat=handling_stat) + trend_sentences
     after = table[table["comparison"] == "after_vs_before"]
     sections = []
     for m in names:
@@ -291,6 +294,7 @@ def build_report(
         "has_transition": rollout.announced is not None,
         "figures": figures,
         "mix": mix_rows, "mix_notes": mix_notes,
+        "trend": trend_rows, "trend_notes": trend_notes,
         "rows_table": data.rows.to_dict("records"),
         "quality": [{k: str(v) for k, v in r.items()} for r in data.quality.to_dict("records")],
         "methods": _methods(table, names, opts), "opts": opts,

@@ -1,0 +1,34 @@
+"""The report's trend check sets the naive change beside the interrupted time series."""
+
+from __future__ import annotations
+
+import pytest
+
+import rollout_metrics as rm
+from rollout_metrics.report.trend import _verdict, trend_check
+
+ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
+
+
+@pytest.mark.parametrize(("naive_sig", "naive", "lo", "hi", "verdict"), [
+    (True, -3.5, -3.1, 3.4, "not confirmed: the pre-existing trend explains it"),
+    (True, 1.1, -1.4, 2.7, "inconclusive once the trend is modelled (wider interval)"),
+    (True, -6.8, -16.0, -4.5, "confirmed"),
+    (True, -6.8, 1.0, 4.0, "opposite sign once the trend is modelled"),
+    (False, -1.0, -5.0, -2.0, "found only once the trend is modelled"),
+    (False, 0.2, -0.1, 1.1, "no change in either"),
+])
+def test_verdicts(naive_sig: bool, naive: float, lo: float, hi: float, verdict: str) -> None:
+    assert _verdict(naive_sig, naive, lo, hi) == verdict
+
+
+def test_sample_csat_trend_is_called_out(sample: rm.Dataset) -> None:
+    # truth.json: CSAT has a pre-existing decline and no change effect; NPS truly fell.
+    table = rm.compare(sample, ROLLOUT, metrics=["nps", "csat"])
+    rows, sentences, notes = trend_check(sample, ROLLOUT, table, ["nps", "csat"], 0.05,
+                                         lambda _m: None)
+    verdicts = {r["metric"]: r["verdict"] for r in rows}
+    assert verdicts == {"nps": "confirmed",
+                        "csat": "not confirmed: the pre-existing trend explains it"}
+    assert [s.text.split(":")[0] for s in sentences] == ["CSAT"]
+    assert notes == []
