@@ -254,3 +254,38 @@ def test_words_like_today_are_not_dates(tiny: dict[str, pd.DataFrame]) -> None:
     s = tiny["surveys"].assign(responded_at=["2025-01-10 10:00:00", "now"])
     data = rm.load_dataset({"customers": tiny["customers"], "surveys": s})
     assert _rules(data) == {("surveys", "unparseable responded_at"): 1}
+
+
+def test_many_duplicate_and_unknown_ids_are_joined_not_listed() -> None:
+    # Above 10,000 flagged ids the rule joins instead of listing them; counts are the same.
+    n = 10_001
+    customers = pd.DataFrame({"customer_id": [1], "signup_date": ["2024-01-01"]})
+    ids = list(range(n)) * 2 + [n]
+    tickets = pd.DataFrame({
+        "ticket_id": ids, "customer_id": [1] * (2 * n) + [2],
+        "created_at": ["2025-01-01 10:00:00"] * (2 * n + 1),
+    })
+    data = rm.load_dataset({"customers": customers, "tickets": tickets})
+    assert _rules(data) == {("tickets", "duplicate ticket_id"): 2 * n,
+                            ("tickets", "unknown customer_id (not in customers)"): 1}
+
+
+def test_duckdb_copies_are_released_with_the_dataset(tmp_path: Path,
+                                                     tiny: dict[str, pd.DataFrame]) -> None:
+    import gc
+
+    tiny["customers"].to_parquet(tmp_path / "customers.parquet")
+    tiny["tickets"].to_parquet(tmp_path / "tickets.parquet")
+
+    def validated_tables() -> int:
+        con = duckdb.default_connection()
+        return int(con.sql("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE "
+                           "'rollout_metrics_validated_%'").fetchall()[0][0])
+
+    before = validated_tables()
+    data = rm.load_dataset(tmp_path)
+    assert validated_tables() == before + 2
+    assert data.time_range("tickets")[0].isoformat() == "2025-01-10T09:00:00"
+    del data
+    gc.collect()
+    assert validated_tables() == before

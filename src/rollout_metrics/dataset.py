@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,7 +203,7 @@ def load_dataset(
          for t, v in validated.items()],
         columns=["table", "rows_read", "rows_excluded", "rows_used"],
     )
-    return Dataset(
+    dataset = Dataset(
         customers=validated["customers"].frame,
         surveys=validated["surveys"].frame if "surveys" in validated else None,
         tickets=validated["tickets"].frame if "tickets" in validated else None,
@@ -210,6 +211,17 @@ def load_dataset(
         rows=rows,
         timezone=timezone,
     )
+    # Engine-side copies of the validated tables live exactly as long as the Dataset.
+    releases = [v.release for v in validated.values() if v.release is not None]
+    if releases:
+        weakref.finalize(dataset, _release_all, releases)
+    return dataset
+
+
+def _release_all(releases: list[Any]) -> None:
+    # Newest first: a later table's plan refers to earlier ones (tickets -> customers).
+    for release in reversed(releases):
+        release()
 
 
 def sample_path() -> Path:

@@ -14,8 +14,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,20 +137,27 @@ def to_duckdb(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     return nw.from_native(_connection().from_arrow(arrow))
 
 
-def materialize(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+def materialize(frame: nw.LazyFrame[Any]) -> tuple[nw.LazyFrame[Any], Callable[[], None] | None]:
     """Compute a DuckDB relation once into a temporary table and read from it.
 
     A validated table is a plan (parsing, duplicate detection, joins); without this every
     later query would run that plan again.  The temporary table lives in the relation's
     own connection (DuckDB compresses it and spills to disk past its memory limit).
-    Other engines are returned unchanged.
+    Returns the new frame and a function that drops the table (``None`` for other
+    engines, which are returned unchanged).
     """
     if frame.implementation is not nw.Implementation.DUCKDB:
-        return frame
+        return frame, None
     rel = frame.to_native()
     rel.query("progress_off", "SET enable_progress_bar = false")
     name = f"rollout_metrics_validated_{next(_COUNTER)}"
     rel.create(name)
     # .query runs on rel's connection, which may not be the default one.
-    out: nw.LazyFrame[Any] = nw.from_native(rel.query(f"{name}_source", f"SELECT * FROM {name}"))
-    return out
+    source = rel.query(f"{name}_source", f"SELECT * FROM {name}")
+
+    def drop() -> None:
+        with contextlib.suppress(duckdb.Error):
+            source.query(f"{name}_drop", f"DROP TABLE IF EXISTS {name}")
+
+    out: nw.LazyFrame[Any] = nw.from_native(source)
+    return out, drop

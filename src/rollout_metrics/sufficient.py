@@ -122,12 +122,17 @@ class ValueCounts:
     @classmethod
     def from_pairs(cls, values: Iterable[float], counts: Iterable[int]) -> ValueCounts:
         """Build from unsorted, possibly repeated values; zero counts are dropped."""
-        merged: dict[float, int] = {}
-        for v, c in zip(values, counts, strict=True):
-            if c:
-                merged[float(v)] = merged.get(float(v), 0) + int(c)
-        keys = sorted(merged)
-        return cls(tuple(keys), tuple(merged[k] for k in keys))
+        v = np.asarray(list(values) if not isinstance(values, np.ndarray) else values,
+                       dtype=float)
+        c = np.asarray(list(counts) if not isinstance(counts, np.ndarray) else counts,
+                       dtype=np.int64)
+        if v.shape != c.shape:
+            raise ValueError(f"from_pairs needs as many counts as values: got {v.size} values "
+                             f"and {c.size} counts")
+        keep = c != 0
+        uniq, inverse = np.unique(v[keep], return_inverse=True)
+        summed = np.bincount(inverse, weights=c[keep], minlength=uniq.size).astype(np.int64)
+        return cls(tuple(uniq.tolist()), tuple(summed.tolist()))
 
     @classmethod
     def from_values(cls, values: Iterable[float]) -> ValueCounts:

