@@ -199,3 +199,20 @@ def test_memoised_reductions_do_not_leak_between_designs(sample_frames: dict[str
     other = rm.load_dataset(dict(sample_frames))
     rm.compare(other, ROLLOUT, metrics=["handling_time"])
     pd.testing.assert_frame_equal(rm.its_metric(other, ROLLOUT, "handling_time").table, first)
+
+
+def test_large_pandas_frames_are_routed_through_duckdb(
+    monkeypatch: pytest.MonkeyPatch, sample_frames: dict[str, pd.DataFrame],
+    sample: rm.Dataset,
+) -> None:
+    from rollout_metrics import io
+
+    monkeypatch.setattr(io, "PANDAS_TO_DUCKDB_ROWS", 0)
+    data = rm.load_dataset(dict(sample_frames))
+    assert data.table("tickets").implementation.name == "DUCKDB"
+    pd.testing.assert_frame_equal(data.quality.drop(columns="examples"),
+                                  sample.quality.drop(columns="examples"))
+    assert data.quality["examples"].str.startswith("row ").all()  # row numbers kept
+    pd.testing.assert_frame_equal(rm.compare(data, ROLLOUT, by="tier"),
+                                  rm.compare(sample, ROLLOUT, by="tier"),
+                                  check_exact=False, rtol=1e-12, atol=1e-12)

@@ -23,6 +23,7 @@ from typing import Any
 
 import duckdb
 import narwhals as nw
+import pandas as pd
 import pyarrow as pa
 
 from .errors import DataValidationError
@@ -31,6 +32,10 @@ __all__ = ["find_table_files", "materialize", "read_table", "to_duckdb"]
 
 _SUFFIXES = (".parquet", ".csv", ".csv.gz")
 _COUNTER = itertools.count()
+
+#: From this many rows on, a pandas frame is validated and reduced by DuckDB, which reads
+#: it in place: 10M tickets took 19.6 s on pandas against 9.3 s from Parquet (benchmarks/).
+PANDAS_TO_DUCKDB_ROWS = 1_000_000
 
 
 def _connection() -> duckdb.DuckDBPyConnection:
@@ -118,10 +123,20 @@ def read_table(source: Any, *, table: str) -> nw.LazyFrame[Any]:
             "files or a pandas, Polars, PyArrow, DuckDB or PySpark frame"
         ) from exc
     if isinstance(frame, nw.DataFrame):
+        native = frame.to_native()
+        if isinstance(native, pd.DataFrame) and len(native) >= PANDAS_TO_DUCKDB_ROWS:
+            return _pandas_through_duckdb(native)
         return frame.lazy()
     if isinstance(frame, nw.LazyFrame):
         return frame
     raise DataValidationError(f"{table}: expected a table, got a {type(source).__name__}")
+
+
+def _pandas_through_duckdb(df: Any) -> nw.LazyFrame[Any]:
+    """A large pandas frame as a DuckDB relation, keeping its row numbers for messages."""
+    numbered = df.assign(__row=range(len(df)))
+    out: nw.LazyFrame[Any] = nw.from_native(_connection().from_df(numbered))
+    return out
 
 
 def to_duckdb(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:

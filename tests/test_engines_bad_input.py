@@ -1,0 +1,58 @@
+"""Bad input gives the same clear error, and the same counts, whatever the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import rollout_metrics as rm
+from rollout_metrics import DataValidationError, MissingColumnError
+
+ENGINES: dict[str, Callable[[pd.DataFrame], Any]] = {
+    "pandas": lambda f: f,
+    "polars": pl.from_pandas,
+    "polars-lazy": lambda f: pl.from_pandas(f).lazy(),
+    "pyarrow": lambda f: pa.Table.from_pandas(f, preserve_index=False),
+    "duckdb": lambda f: duckdb.from_df(f),
+}
+
+
+def _on(engine: str, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    return {k: ENGINES[engine](v) for k, v in tables.items()}
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_missing_column(engine: str, tiny: dict[str, pd.DataFrame]) -> None:
+    tables = {"customers": tiny["customers"],
+              "surveys": tiny["surveys"].drop(columns="responded_at")}
+    with pytest.raises(MissingColumnError, match=r"surveys: required column 'responded_at' "
+                       r"\(when the survey was answered\) is missing\. Available columns: "
+                       r"\['customer_id', 'nps_score', 'csat_score'\]"):
+        rm.load_dataset(_on(engine, tables))
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_wrong_type(engine: str, tiny: dict[str, pd.DataFrame]) -> None:
+    tables = {"customers": tiny["customers"],
+              "surveys": tiny["surveys"].assign(responded_at=[1.5, 2.5])}
+    with pytest.raises(DataValidationError, match=r"surveys\.responded_at: expected timestamps, "
+                       r"got a column of type Float64 that cannot be converted; 2 rows"):
+        rm.load_dataset(_on(engine, tables))
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_out_of_range_score(engine: str, tiny: dict[str, pd.DataFrame]) -> None:
+    tables = {"customers": tiny["customers"],
+              "surveys": tiny["surveys"].assign(nps_score=[9, 11])}
+    data = rm.load_dataset(_on(engine, tables))
+    assert data.quality[["table", "rule", "rows"]].to_dict("records") == [
+        {"table": "surveys", "rule": "nps_score outside 0-10", "rows": 1}]
+    with pytest.raises(DataValidationError, match=r"surveys\.nps_score: 1 rows break the rule "
+                       r"'nps_score outside 0-10' \(strict=True\)\. Examples: .*nps_score=11"):
+        rm.load_dataset(_on(engine, tables), strict=True)
