@@ -243,7 +243,8 @@ def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_
     if len(rows) > 1:
         ax.axhline(-0.5, color="0.6", linewidth=0.6)
     ax.set_xlabel(f"delta, after − before ({rows['units'].iloc[0]})")
-    ax.set_title(f"{METRIC_LABELS.get(metric, metric)}: {comparison.replace('_', ' ')} "
+    # Two lines: long metric labels (complaints) would be clipped on one.
+    ax.set_title(f"{METRIC_LABELS.get(metric, metric)}: {comparison.replace('_', ' ')}\n"
                  "(bold/filled: significant after correction)", fontsize=9)
     ax.grid(axis="x", alpha=0.3)
     return fig
