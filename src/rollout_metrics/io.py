@@ -158,9 +158,21 @@ def materialize(frame: nw.LazyFrame[Any]) -> tuple[nw.LazyFrame[Any], Callable[[
     A validated table is a plan (parsing, duplicate detection, joins); without this every
     later query would run that plan again.  The temporary table lives in the relation's
     own connection (DuckDB compresses it and spills to disk past its memory limit).
-    Returns the new frame and a function that drops the table (``None`` for other
-    engines, which are returned unchanged).
+    PySpark frames are persisted instead.  Returns the new frame and a function that frees
+    the copy (``None`` for in-memory engines, which are returned unchanged).
     """
+    if frame.implementation is nw.Implementation.PYSPARK:
+        # Spark's equivalent: cache the validated rows on the cluster, free them with the
+        # Dataset.
+        sdf = frame.to_native().persist()
+        spark_out: nw.LazyFrame[Any] = nw.from_native(sdf)
+
+        def unpersist() -> None:
+            # The session may already be stopped when the Dataset is collected.
+            with contextlib.suppress(Exception):
+                sdf.unpersist()
+
+        return spark_out, unpersist
     if frame.implementation is not nw.Implementation.DUCKDB:
         return frame, None
     rel = frame.to_native()
