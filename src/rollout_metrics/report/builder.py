@@ -176,7 +176,9 @@ def _mix(data: Dataset, rollout: Rollout, metrics: list[str], by: list[str]
                     "comparison": str(r["comparison"]).replace("_", " "),
                     "overall": fmt(r["overall_delta"]), "within": fmt(r["within"]),
                     "mix": fmt(r["mix"]), "units": str(r["units"]),
-                    "share": "–" if np.isnan(share) else fmt(100 * share, 0) + "%",
+                    # A share is only a share when both parts point the same way.
+                    "share": ("–" if np.isnan(share) or not 0 <= share <= 1
+                              else fmt(100 * share, 0) + "%"),
                 })
     return rows, notes
 
