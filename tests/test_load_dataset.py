@@ -177,18 +177,19 @@ def test_unparseable_score_text(tiny: dict[str, pd.DataFrame]) -> None:
 def test_ticket_rules(tiny: dict[str, pd.DataFrame]) -> None:
     t = tiny["tickets"]
     extra = pd.DataFrame({
-        "ticket_id": [10, 12, 13, 14],
-        "customer_id": [1, 1, 77, 2],
+        "ticket_id": [10, 12, 13, 14, 15],
+        "customer_id": [1, 1, 77, 2, 2],
         "created_at": ["2025-01-11 09:00:00", "2025-01-12 09:00:00", "2025-01-12 09:00:00",
-                       "2025-01-12 09:00:00"],
-        "resolved_at": ["2025-01-11 10:00:00", "2025-01-11 09:00:00", None, None],
-        "channel": ["chat"] * 4, "is_complaint": [False, False, True, "maybe"],
-        "category": ["other"] * 4,
+                       "2025-01-12 09:00:00", "2025-01-13 09:00:00"],
+        "resolved_at": ["2025-01-11 10:00:00", "2025-01-11 09:00:00", None, None, None],
+        "channel": ["chat"] * 5, "is_complaint": [False, False, True, "maybe", None],
+        "category": ["other"] * 5,
     })
     data = rm.load_dataset({"customers": tiny["customers"],
                             "tickets": pd.concat([t, extra], ignore_index=True)})
     assert _rules(data) == {
         ("tickets", "unparseable is_complaint"): 1,
+        ("tickets", "missing is_complaint"): 1,
         ("tickets", "resolved_at before created_at"): 1,
         ("tickets", "duplicate ticket_id"): 2,
         ("tickets", "unknown customer_id (not in customers)"): 1,

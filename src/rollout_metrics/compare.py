@@ -27,7 +27,7 @@ from .inference import nps_diff, proportion_diff, welch_diff
 from .multiple import adjust_pvalues
 from .power import mde_from_se, mde_nps, mde_proportion, mde_rate
 from .ranks import quantile_diff
-from .rates import rate_test_auto
+from .rates import poisson_rate_test, rate_test_auto
 from .results import DiffResult
 from .rollout import Rollout
 from .segments import normalise_by
@@ -119,15 +119,9 @@ def _test(metric: str, b: Any, a: Any, cell: pd.Series, period: tuple[str, str],
         r = rate_test_auto(daily, alpha=alpha)
         phi = max(1.0, float(r.extra.get("phi", 1.0)))
         return r, _mde_rate(b, a, phi, alpha)
-    r = rate_test_auto_churn(b, a, alpha)
+    # Churn events are independent customers: the exact conditional Poisson test.
+    r = poisson_rate_test(b, a, alpha=alpha)
     return r, _mde_rate(b, a, 1.0, alpha)
-
-
-def rate_test_auto_churn(b: EventExposure, a: EventExposure, alpha: float) -> DiffResult:
-    """Churn events are independent customers: the exact conditional Poisson test."""
-    from .rates import poisson_rate_test
-
-    return poisson_rate_test(b, a, alpha=alpha)
 
 
 def _mde_rate(b: EventExposure, a: EventExposure, phi: float, alpha: float) -> float:

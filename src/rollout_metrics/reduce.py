@@ -135,7 +135,8 @@ def _ticket_counts(
     """
     lo, hi = _range(rollout, start, end)
     frame = attach_segments(data, "tickets", by, rollout, metric="complaints")
-    complaint = (nw.col("is_complaint").fill_null(False)
+    # Validation excluded and counted tickets whose complaint flag is missing.
+    complaint = (nw.col("is_complaint")
                  if "is_complaint" in frame.collect_schema().names() else nw.lit(False))
     inside = frame.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi))
     counts = (

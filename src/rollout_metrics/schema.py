@@ -121,8 +121,9 @@ TABLES: dict[str, TableSpec] = {
             ),
             ColumnSpec("channel", "text", required=False, nullable=True,
                        description="email, sms, phone, chat, social..."),
-            ColumnSpec("is_complaint", "bool", required=False, nullable=True,
-                       description="true when the ticket is a complaint"),
+            ColumnSpec("is_complaint", "bool", required=False,
+                       description="true when the ticket is a complaint; when the column is "
+                                   "given, an empty value is excluded and counted"),
             ColumnSpec("category", "text", required=False, nullable=True,
                        description="ticket category (billing, delivery...)"),
         ),

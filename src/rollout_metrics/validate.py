@@ -154,6 +154,8 @@ class _Validator:
             self._score(col, dtype)
         elif col.kind == "bool":
             self._bool(col, dtype)
+            if not col.nullable:
+                self.rules.append(_Rule(f"missing {name}", name, nw.col(name).is_null()))
 
     def _parsed_rules(self, col: ColumnSpec, raw: str, what: str) -> None:
         name = col.name
