@@ -1,0 +1,63 @@
+"""The bitmap key checks (keys.py) prove absence exactly, and otherwise defer to the rules."""
+
+from __future__ import annotations
+
+import duckdb
+import narwhals as nw
+import pandas as pd
+import pytest
+
+import rollout_metrics as rm
+from rollout_metrics.keys import all_known, no_duplicates
+
+
+def _rel(values: list[object], name: str = "id") -> nw.LazyFrame:
+    ints = all(isinstance(v, int) for v in values if v is not None)
+    column = pd.Series(values, dtype="Int64" if ints else "object")
+    return nw.from_native(duckdb.from_df(pd.DataFrame({name: column})))
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ([1, 2, 3, 10], True),
+    ([1, 2, 2, 10], False),
+    ([5, None, 6], True),          # nulls are the 'missing id' rule's business
+    ([7, None, 7], False),
+    ([-3, 0, 3], True),            # negative ids are fine
+])
+def test_no_duplicates_is_exact_on_dense_integers(values: list[object], expected: bool) -> None:
+    assert no_duplicates(_rel(values), "id") is expected
+
+
+def test_no_duplicates_does_not_decide_for_text_sparse_or_in_memory_ids() -> None:
+    assert no_duplicates(_rel(["a", "b"]), "id") is False          # text: not proved
+    assert no_duplicates(_rel([1, 10**12]), "id") is False         # too sparse for a bitmap
+    frame = nw.from_native(pd.DataFrame({"id": [1, 2]})).lazy()
+    assert no_duplicates(frame, "id") is False                      # not DuckDB
+
+
+@pytest.mark.parametrize(("seen", "expected"), [
+    ([1, 2, 3], True),
+    ([1, 4], False),             # 4 inside the known range, not known
+    ([1, 99], False),            # outside the known range
+    ([0, 1], False),             # below the known range
+    ([None, 2], True),
+])
+def test_all_known_is_exact(seen: list[object], expected: bool) -> None:
+    known = _rel([1, 2, 3, 5])
+    assert all_known(_rel(seen), "id", known) is expected
+
+
+def test_load_dataset_counts_the_same_with_and_without_the_bitmap(
+    tiny: dict[str, pd.DataFrame],
+) -> None:
+    # Same rows through DuckDB (bitmap first, then the join) and pandas (ids collected).
+    tickets = tiny["tickets"]
+    tickets = pd.concat([tickets, tickets.iloc[:1], tickets.iloc[:1].assign(
+        ticket_id=12, customer_id=4)], ignore_index=True)
+    frames = {"customers": tiny["customers"], "tickets": tickets}
+    on_duckdb = rm.load_dataset({k: duckdb.from_df(v) for k, v in frames.items()})
+    on_pandas = rm.load_dataset(frames)
+    expected = {"duplicate ticket_id": 2, "unknown customer_id (not in customers)": 1}
+    for data in (on_duckdb, on_pandas):
+        got = dict(zip(data.quality["rule"], data.quality["rows"], strict=True))
+        assert got == expected
