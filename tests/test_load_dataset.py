@@ -290,3 +290,17 @@ def test_duckdb_copies_are_released_with_the_dataset(tmp_path: Path,
     del data
     gc.collect()
     assert validated_tables() == before
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_time_range_counts_only_rows_kept(engine: str, tiny: dict[str, pd.DataFrame]) -> None:
+    # The range comes from validation's counting pass: an excluded row must not widen it.
+    tickets = pd.concat([tiny["tickets"], tiny["tickets"].iloc[:1].assign(
+        ticket_id=12, customer_id=99, created_at="2024-12-01 08:00:00")], ignore_index=True)
+    frames = {"customers": tiny["customers"], "tickets": tickets}
+    if engine == "duckdb":
+        frames = {k: duckdb.from_df(v) for k, v in frames.items()}
+    data = rm.load_dataset(frames)
+    lo, hi = data.time_range("tickets")
+    assert (lo.isoformat(), hi.isoformat()) == ("2025-01-10T09:00:00", "2025-02-10T09:00:00")
+    assert data.time_range("customers")[0].isoformat() == "2024-01-01T00:00:00"

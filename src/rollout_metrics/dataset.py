@@ -32,7 +32,6 @@ from .validate import QUALITY_COLUMNS, validate_table
 __all__ = ["Dataset", "load_dataset", "load_sample", "sample_path"]
 
 TABLE_NAMES = ("customers", "surveys", "tickets")
-_TIME_COLUMN = {"customers": "signup_date", "surveys": "responded_at", "tickets": "created_at"}
 
 
 @dataclass(frozen=True)
@@ -90,13 +89,13 @@ class Dataset:
 
     def time_range(self, name: str) -> tuple[dt.datetime, dt.datetime]:
         """Earliest and latest event timestamp of table ``name``."""
-        col = _TIME_COLUMN[name]
+        col = str(TABLES[name].time)
 
         def compute() -> tuple[dt.datetime, dt.datetime]:
             lo, hi = self.table(name).select(
                 nw.col(col).min().alias("lo"), nw.col(col).max().alias("hi")
             ).collect().row(0)
-            return pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
+            return _bounds(lo, hi)
 
         result: tuple[dt.datetime, dt.datetime] = self.memo(("time_range", name), compute)
         return result
@@ -211,11 +210,19 @@ def load_dataset(
         rows=rows,
         timezone=timezone,
     )
+    # Validation already found each table's time range in its counting pass.
+    for t, v in validated.items():
+        if v.time_range is not None:
+            dataset.memo(("time_range", t), lambda r=v.time_range: _bounds(*r))
     # Engine-side copies of the validated tables live exactly as long as the Dataset.
     releases = [v.release for v in validated.values() if v.release is not None]
     if releases:
         weakref.finalize(dataset, _release_all, releases)
     return dataset
+
+
+def _bounds(lo: Any, hi: Any) -> tuple[dt.datetime, dt.datetime]:
+    return pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
 
 
 def _release_all(releases: list[Any]) -> None:

@@ -72,6 +72,8 @@ def _collect(frame: nw.LazyFrame[Any], counts: list[str]) -> pd.DataFrame:
     for c in ("day", "first", "last"):
         if c in out.columns:
             out[c] = pd.to_numeric(out[c]).astype(np.int64)
+    if "__seg" in out.columns:  # a row without a segment code is caught by decode
+        out["__seg"] = pd.to_numeric(out["__seg"]).fillna(-1).astype(np.int64)
     return out
 
 
@@ -103,7 +105,8 @@ def _survey_counts(
     Columns: ``day, *by, nps_n, promoters, passives, detractors, csat_n, csat_1..csat_5``.
     """
     lo, hi = _range(rollout, start, end)
-    frame = attach_segments(data, "surveys", by, rollout, metric="nps/csat")
+    seg = attach_segments(data, "surveys", by, rollout, metric="nps/csat")
+    frame = seg.frame
     names = frame.collect_schema().names()
     nps = nw.col("nps_score") if "nps_score" in names else nw.lit(None, nw.Float64)
     csat = nw.col("csat_score") if "csat_score" in names else nw.lit(None, nw.Float64)
@@ -119,10 +122,11 @@ def _survey_counts(
     counts = (
         _with_day(inside, "day", "responded_at", lo)
         .with_columns(*[e.fill_null(False).cast(nw.Int64).alias(k) for k, e in helpers.items()])
-        .group_by("day", *by)
+        .group_by("day", *seg.keys)
         .agg(*[nw.col(k).sum() for k in helpers])
     )
-    return _collect(counts, list(helpers)).sort_values(["day", *by], ignore_index=True)
+    return seg.decode(_collect(counts, list(helpers))).sort_values(["day", *by],
+                                                                 ignore_index=True)
 
 
 def _ticket_counts(
@@ -134,7 +138,8 @@ def _ticket_counts(
     Columns: ``day, *by, tickets, complaints``.
     """
     lo, hi = _range(rollout, start, end)
-    frame = attach_segments(data, "tickets", by, rollout, metric="complaints")
+    seg = attach_segments(data, "tickets", by, rollout, metric="complaints")
+    frame = seg.frame
     # Validation excluded and counted tickets whose complaint flag is missing.
     complaint = (nw.col("is_complaint")
                  if "is_complaint" in frame.collect_schema().names() else nw.lit(False))
@@ -143,11 +148,11 @@ def _ticket_counts(
         _with_day(inside, "day", "created_at", lo)
         .with_columns(complaint.cast(nw.Int64).alias("complaints"),
                       nw.lit(1).cast(nw.Int64).alias("tickets"))
-        .group_by("day", *by)
+        .group_by("day", *seg.keys)
         .agg(nw.col("tickets").sum(), nw.col("complaints").sum())
     )
-    return _collect(counts, ["tickets", "complaints"]).sort_values(["day", *by],
-                                                                   ignore_index=True)
+    return seg.decode(_collect(counts, ["tickets", "complaints"])).sort_values(
+        ["day", *by], ignore_index=True)
 
 
 def _active_customers(
@@ -164,7 +169,7 @@ def _active_customers(
     """
     lo, hi = _range(rollout, start, end)
     n_days = (hi - lo).days
-    frame = attach_segments(data, "customers", by, rollout, metric="churn")
+    frame = attach_segments(data, "customers", by, rollout, metric="churn").frame
     names = frame.collect_schema().names()
     churn = nw.col("churn_date") if "churn_date" in names else nw.lit(None, nw.Datetime("us"))
     base = _with_day(frame.filter(
@@ -212,7 +217,8 @@ def _handling_counts(
     grain: str, lo: dt.datetime | None, hi: dt.datetime | None,
 ) -> pd.DataFrame:
     end_col = {"resolution": "resolved_at", "first_response": "first_response_at"}[measure]
-    frame = attach_segments(data, "tickets", by, rollout, metric="handling_time")
+    seg = attach_segments(data, "tickets", by, rollout, metric="handling_time")
+    frame = seg.frame
     if end_col not in frame.collect_schema().names():
         from .errors import MissingColumnError
 
@@ -229,13 +235,16 @@ def _handling_counts(
         inside = frame.with_columns(period.alias("period")).filter(~nw.col("period").is_null())
     counts = (
         with_seconds_between(inside, "minutes", end_col, "created_at")
-        .with_columns((nw.col("minutes") / 60.0).round(0).alias("minutes"),
-                      nw.lit(1).cast(nw.Int64).alias("one"))
-        .group_by(grain, *by, "minutes")
+        # Whole minutes as integers (grouping integers is cheaper); open tickets as -1 here
+        # (validation excluded negative times), null again below.
+        .with_columns((nw.col("minutes") / 60.0).round(0).fill_null(-1).cast(nw.Int64)
+                      .alias("minutes"), nw.lit(1).cast(nw.Int64).alias("one"))
+        .group_by(grain, *seg.keys, "minutes")
         .agg(nw.col("one").sum().alias("tickets"))
     )
-    out = _collect(counts, ["tickets"])
+    out = seg.decode(_collect(counts, ["tickets"]))
     out["minutes"] = out["minutes"].astype("Int64")
+    out.loc[out["minutes"] < 0, "minutes"] = pd.NA
     return out.sort_values([grain, *by, "minutes"], ignore_index=True, na_position="last")
 
 

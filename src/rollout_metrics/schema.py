@@ -49,11 +49,12 @@ class ColumnSpec:
 
 @dataclass(frozen=True, slots=True)
 class TableSpec:
-    """A canonical table: its columns and its key."""
+    """A canonical table: its columns, its key and the timestamp that places a row in time."""
 
     name: str
     columns: tuple[ColumnSpec, ...]
     key: str | None = None
+    time: str | None = None
 
     @property
     def required(self) -> tuple[ColumnSpec, ...]:
@@ -85,6 +86,7 @@ TABLES: dict[str, TableSpec] = {
             ),
         ),
         key="customer_id",
+        time="signup_date",
     ),
     "surveys": TableSpec(
         "surveys",
@@ -104,6 +106,7 @@ TABLES: dict[str, TableSpec] = {
                 description="where the survey was shown (optional)",
             ),
         ),
+        time="responded_at",
     ),
     "tickets": TableSpec(
         "tickets",
@@ -128,6 +131,7 @@ TABLES: dict[str, TableSpec] = {
                        description="ticket category (billing, delivery...)"),
         ),
         key="ticket_id",
+        time="created_at",
     ),
 }
 

@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import narwhals as nw
+import numpy as np
+import pandas as pd
 
 from .dataset import Dataset
 from .errors import MissingColumnError
 from .rollout import Rollout
 from .schema import TABLES, TENURE_BANDS
 
-__all__ = ["MISSING", "attach_segments", "available_segments", "normalise_by", "tenure_band"]
+__all__ = ["MAX_CODED_SEGMENTS", "MISSING", "Segmented", "attach_segments", "available_segments", "normalise_by", "tenure_band"]
 
 MISSING = "(missing)"
 
@@ -65,10 +68,75 @@ def available_segments(data: Dataset, table: str) -> list[str]:
     return list(dict.fromkeys(own + data.segment_columns))
 
 
+#: Customer segments joined onto surveys and tickets travel as one integer code, decoded
+#: after the reduction, when their value combinations number at most this many.  Joining
+#: and grouping one integer instead of several text columns roughly halves the ticket
+#: reductions (10M tickets, tier x region x plan: 1.85 s -> 1.0 s in DuckDB SQL).
+MAX_CODED_SEGMENTS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Segmented:
+    """A table ready to be reduced by segment.
+
+    ``frame`` holds the ``keys`` to group by.  When customer segments were coded,
+    ``labels`` maps each code (column ``__seg``) to its segment values, and
+    :meth:`decode` turns a reduced table's codes back into the ``by`` columns.
+    """
+
+    frame: nw.LazyFrame[Any]
+    keys: list[str]
+    by: list[str]
+    labels: pd.DataFrame | None = None
+
+    def decode(self, reduced: pd.DataFrame) -> pd.DataFrame:
+        """``reduced`` (grouped by :attr:`keys`) with the ``by`` columns in their place."""
+        if self.labels is None:
+            return reduced
+        codes = reduced["__seg"].to_numpy()
+        bad = (codes < 0) | (codes >= len(self.labels))
+        if bad.any():
+            raise RuntimeError(f"segment codes outside the {len(self.labels)} known: "
+                               f"{sorted(set(codes[bad].tolist()))[:5]}")
+        out = reduced.drop(columns="__seg")
+        for col in self.labels.columns:
+            out[col] = self.labels[col].to_numpy()[codes]
+        rest = [c for c in reduced.columns if c != "__seg" and c not in self.by]
+        lead = [c for c in rest if c in ("day", "period", "first", "last")]
+        return out[[*lead, *self.by, *[c for c in rest if c not in lead]]]
+
+
+def _code(extra: nw.LazyFrame[Any], cols: list[str]) -> tuple[nw.Expr, pd.DataFrame] | None:
+    """One integer per combination of ``cols`` (mixed radix over each column's levels)."""
+    combos = extra.select(cols).unique().collect().to_pandas()
+    levels = {c: sorted(combos[c].astype(str).unique().tolist()) for c in cols}
+    size = int(np.prod([len(v) for v in levels.values()], dtype=float))
+    if size > MAX_CODED_SEGMENTS:
+        return None
+    code: nw.Expr = nw.lit(0, nw.Int64)
+    stride = 1
+    for col in reversed(cols):
+        lv = levels[col]
+        # A CASE chain: narwhals' replace_strict builds a map per row on DuckDB (4x slower).
+        chain: Any = nw
+        for i, value in enumerate(lv):
+            chain = chain.when(nw.col(col) == value).then(nw.lit(i, nw.Int64))
+        code = code + chain.otherwise(nw.lit(-size, nw.Int64)) * stride
+        stride *= len(lv)
+    grid = np.indices([len(levels[c]) for c in cols]).reshape(len(cols), -1)
+    labels = pd.DataFrame({c: np.asarray(levels[c], dtype=object)[grid[i]]
+                           for i, c in enumerate(cols)})
+    return code, labels
+
+
 def attach_segments(
     data: Dataset, table: str, by: list[str], rollout: Rollout | None, *, metric: str
-) -> nw.LazyFrame[Any]:
-    """``table`` with every ``by`` column present as text (joined from customers if needed)."""
+) -> Segmented:
+    """``table`` with every ``by`` column available to group by.
+
+    Columns of the table itself stay text.  Columns from the customers table are joined on
+    ``customer_id``, as one integer code (see :data:`MAX_CODED_SEGMENTS`) or as text.
+    """
     frame = data.table(table)
     own = set(frame.collect_schema().names()) if table != "customers" else set()
     customers = data.table("customers")
@@ -86,26 +154,41 @@ def attach_segments(
             f"{metric}: segment column {col!r} does not exist. Available segments: "
             f"{available_segments(data, table)}"
         )
+    def as_text(f: nw.LazyFrame[Any], cols: list[str]) -> nw.LazyFrame[Any]:
+        return f.with_columns(*[nw.col(c).cast(nw.String).fill_null(MISSING) for c in cols]
+                              ) if cols else f
+
     if table == "customers":
         frame = customers
         if "tenure_band" in by:
             frame = frame.with_columns(tenure_band(rollout.change_date))  # type: ignore[union-attr]
-    elif need_from_customers:
-        cols = [c for c in need_from_customers if c != "tenure_band"]
-        extra = customers.select("customer_id", *cols,
-                                 *(["signup_date"] if "tenure_band" in by else []))
-        if "tenure_band" in by:
-            extra = extra.with_columns(
-                tenure_band(rollout.change_date)  # type: ignore[union-attr]
-            ).drop("signup_date")
-        # Validation already excluded rows whose customer is unknown, so this join
-        # keeps every row of the metric's table.
+        return Segmented(as_text(frame, by), list(by), list(by))
+    if not need_from_customers:
+        return Segmented(as_text(frame, by), list(by), list(by))
+    cols = [c for c in need_from_customers if c != "tenure_band"]
+    extra = customers.select("customer_id", *cols,
+                             *(["signup_date"] if "tenure_band" in by else []))
+    if "tenure_band" in by:
         extra = extra.with_columns(
-            nw.col("customer_id").cast(frame.collect_schema()["customer_id"])
-        )
-        frame = frame.drop([c for c in need_from_customers if c in own]).join(
-            extra, on="customer_id", how="left"
-        )
-    return frame.with_columns(
-        [nw.col(c).cast(nw.String).fill_null(MISSING) for c in by]
+            tenure_band(rollout.change_date)  # type: ignore[union-attr]
+        ).drop("signup_date")
+    extra = extra.with_columns(
+        nw.col("customer_id").cast(frame.collect_schema()["customer_id"]),
+        *[nw.col(c).cast(nw.String).fill_null(MISSING) for c in need_from_customers],
     )
+    change = rollout.change_date if rollout is not None and "tenure_band" in by else None
+    coded = data.memo(("segment_codes", tuple(need_from_customers), change),
+                      lambda: _code(extra, need_from_customers))
+    own_by = [c for c in by if c not in need_from_customers]
+    labels = None
+    if coded is not None:
+        code, labels = coded
+        extra = extra.select("customer_id", code.alias("__seg"))
+    # Validation already excluded rows whose customer is unknown, so this join
+    # keeps every row of the metric's table.
+    frame = frame.drop([c for c in need_from_customers if c in own]).join(
+        extra, on="customer_id", how="left"
+    )
+    if labels is None:
+        return Segmented(as_text(frame, by), list(by), list(by))
+    return Segmented(as_text(frame, own_by), [*own_by, "__seg"], list(by), labels)

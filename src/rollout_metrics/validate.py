@@ -55,6 +55,8 @@ class ValidatedTable:
     rows_excluded: int
     #: Frees engine-side storage of ``frame`` (a DuckDB temporary table), if any.
     release: Callable[[], None] | None = None
+    #: Earliest and latest ``spec.time`` of the rows kept (``None`` when no rows are kept).
+    time_range: tuple[Any, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -330,16 +332,27 @@ class _Validator:
         # Run the validation plan once; counts, examples and every later query read the result.
         if self.costly or self.frame.implementation is nw.Implementation.PYSPARK:
             self.frame, self.release = materialize(self.frame)
+        # One pass: the first rule each row breaks (-1: none), rows per outcome, and the
+        # time range of the rows kept (the Dataset's time_range needs no scan of its own).
+        first: Any = nw
+        for i, rule in enumerate(self.rules):
+            first = first.when(rule.flag.fill_null(False)).then(nw.lit(i))
+        outcome = (first.otherwise(nw.lit(-1)) if self.rules else nw.lit(-1)).cast(nw.Int64)
+        time = self.spec.time if self.spec.time in self.names else None
+        stamps = [nw.col(time).min().alias("lo"), nw.col(time).max().alias("hi")] if time else []
+        tally = (self.frame.with_columns(outcome.alias("__rule"))
+                 .group_by("__rule").agg(nw.len().alias("__n"), *stamps)
+                 .collect().rows(named=True))
+        per_outcome = {int(r["__rule"]): int(r["__n"]) for r in tally}
+        rows_read = sum(per_outcome.values())
+        per_rule = [per_outcome.get(i, 0) for i in range(len(self.rules))]
+        kept = [r for r in tally if int(r["__rule"]) == -1]
+        time_range = (kept[0]["lo"], kept[0]["hi"]) if kept and time else None
         seen: nw.Expr = nw.lit(False)
         exclusive = []
         for rule in self.rules:
             exclusive.append(rule.flag & ~seen)
             seen = seen | rule.flag
-        counts = self.frame.select(
-            nw.len().alias("__rows"),
-            *[e.cast(nw.Int64).sum().alias(f"r{i}") for i, e in enumerate(exclusive)],
-        ).collect().row(0)
-        rows_read, per_rule = int(counts[0]), [int(c or 0) for c in counts[1:]]
         records = []
         for rule, flag, n in zip(self.rules, exclusive, per_rule, strict=True):
             if not n:
@@ -363,6 +376,7 @@ class _Validator:
             rows_read=rows_read,
             rows_excluded=sum(per_rule),
             release=self.release,
+            time_range=time_range,
         )
 
 

@@ -1,0 +1,54 @@
+"""Customer segments travel as one integer code through the reductions; decoding is exact."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+
+import rollout_metrics as rm
+from rollout_metrics import reduce, segments
+from rollout_metrics.segments import MISSING, attach_segments
+
+ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
+BYS = [["tier"], ["tier", "region", "plan"], ["channel", "tier"], ["tenure_band", "plan"]]
+
+
+def _reductions(data: rm.Dataset, by: list[str]) -> dict[str, pd.DataFrame]:
+    out = {"tickets": reduce.ticket_counts(data, ROLLOUT, by),
+           "handling": reduce.handling_counts(data, ROLLOUT, by)}
+    if "channel" not in by:
+        out["surveys"] = reduce.survey_counts(data, ROLLOUT, by)
+    return out
+
+
+@pytest.mark.parametrize("by", BYS, ids=["-".join(b) for b in BYS])
+def test_coded_and_text_segments_give_identical_reductions(
+    by: list[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    coded = _reductions(rm.load_sample(), by)
+    monkeypatch.setattr(segments, "MAX_CODED_SEGMENTS", 0)   # forces the text join
+    text = _reductions(rm.load_sample(), by)
+    for name in coded:
+        pdt.assert_frame_equal(coded[name], text[name], check_dtype=False, obj=name)
+
+
+def test_codes_are_used_and_decoded_with_missing_values() -> None:
+    customers = pd.DataFrame({"customer_id": [1, 2, 3], "tier": ["VIP", None, "new"],
+                              "signup_date": ["2024-01-01"] * 3})
+    tickets = pd.DataFrame({"ticket_id": [1, 2, 3, 4], "customer_id": [1, 2, 2, 3],
+                            "created_at": ["2025-09-02 10:00:00"] * 4})
+    data = rm.load_dataset({"customers": customers, "tickets": tickets})
+    seg = attach_segments(data, "tickets", ["tier"], ROLLOUT, metric="complaints")
+    assert seg.keys == ["__seg"]
+    assert sorted(seg.labels["tier"]) == sorted([MISSING, "VIP", "new"])
+    counts = reduce.ticket_counts(data, ROLLOUT, ["tier"])
+    assert dict(zip(counts["tier"], counts["tickets"], strict=True)) == {
+        "VIP": 1, MISSING: 2, "new": 1}
+
+
+def test_a_code_outside_the_labels_is_an_error_not_a_wrong_label() -> None:
+    seg = segments.Segmented(frame=None, keys=["__seg"], by=["tier"],  # type: ignore[arg-type]
+                             labels=pd.DataFrame({"tier": ["VIP", "new"]}))
+    with pytest.raises(RuntimeError, match="outside the 2 known"):
+        seg.decode(pd.DataFrame({"day": [0, 1], "__seg": [0, -1], "tickets": [3, 4]}))
