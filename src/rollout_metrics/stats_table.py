@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .dataset import Dataset
@@ -82,16 +83,17 @@ def _by_period(frame: pd.DataFrame, by: list[str], cols: list[str], rollout: Rol
     return pd.concat([overall, parts])
 
 
-def _cell(values: pd.DataFrame, key: tuple[Any, ...], period: str) -> pd.Series | None:
-    full = (*key, period)
-    return values.loc[full] if full in values.index else None
-
-
 def _table(values: pd.DataFrame, build: Any, by: list[str]) -> pd.DataFrame:
-    """DataFrame: index = segment key tuple, columns = periods, cells = sufficient stats."""
-    keys = sorted({idx[:-1] for idx in values.index}, key=lambda k: (k[0] != "overall", k))
-    periods = sorted({idx[-1] for idx in values.index})
-    data = {p: [build(_cell(values, k, p)) for k in keys] for p in periods}
+    """DataFrame: index = segment key tuple, columns = periods, cells = sufficient stats.
+
+    ``build`` gets each cell's sums as a dict (column -> int), or ``None`` for an empty cell.
+    """
+    cols = list(values.columns)
+    sums = {idx: dict(zip(cols, row, strict=True))
+            for idx, row in zip(values.index, values.to_numpy().tolist(), strict=True)}
+    keys = sorted({idx[:-1] for idx in sums}, key=lambda k: (k[0] != "overall", k))
+    periods = sorted({idx[-1] for idx in sums})
+    data = {p: [build(sums.get((*k, p))) for k in keys] for p in periods}
     index = pd.MultiIndex.from_tuples(keys, names=by or ["segment"])
     return pd.DataFrame(data, index=index)
 
@@ -130,7 +132,7 @@ def period_stats(
                 CSAT_LEVELS, [0] * 5 if c is None else [int(c[x]) for x in levels]), by)
         top = [f"csat_{k}" for k in CSAT_LEVELS if k >= csat_threshold]
         return _table(v, lambda c: Proportion(0, 0) if c is None else Proportion(
-            int(c[top].sum()), int(c[levels].sum())), by)
+            int(sum(c[x] for x in top)), int(sum(c[x] for x in levels))), by)
     if metric == "churn":
         act = active_customers(data, rollout, by)
         v = _by_period(act, by, ["churned", "active"], rollout)
@@ -190,24 +192,30 @@ def _complaints(data: Dataset, rollout: Rollout, by: list[str]) -> pd.DataFrame:
 
 def _handling(data: Dataset, rollout: Rollout, by: list[str], measure: str) -> pd.DataFrame:
     counts = handling_counts(data, rollout, by, measure=measure)
-    resolved = counts[counts["minutes"].notna()]
-    open_ = counts[counts["minutes"].isna()]
-    groups: list[tuple[tuple[Any, ...], pd.DataFrame, pd.DataFrame]] = [
-        (("overall",) * max(1, len(by)), resolved, open_)
-    ]
-    if by:
-        open_by = dict(iter(open_.groupby(by)))
-        empty = open_.iloc[:0]
-        for key, part in resolved.groupby(by):
-            k = key if isinstance(key, tuple) else (key,)
-            groups.append((k, part, open_by.get(key, empty)))
-    rows = []
-    for _, part, op in groups:
+    is_open = counts["minutes"].isna().to_numpy()
+    minutes = counts["minutes"].to_numpy(dtype=float, na_value=np.nan)
+    tickets = counts["tickets"].to_numpy(dtype=np.int64)
+    periods = list(rollout.windows())
+    overall = ("overall",) * max(1, len(by))
+    # Row positions per (segment, period), found once: no boolean mask per cell.
+    keys = [*by, "period"]
+    positions = counts.groupby(keys, sort=False).indices if by else {}
+    by_period = counts.groupby("period", sort=False).indices
+    segment_keys = sorted({k[:-1] if isinstance(k, tuple) else () for k in positions})
+    empty = np.array([], dtype=np.int64)
+
+    def cells(rows_of: Any) -> dict[str, Any]:
         row: dict[str, Any] = {}
-        for period in rollout.windows():
-            p = part[part["period"] == period]
-            row[period] = ValueCounts.from_pairs(p["minutes"].astype(float), p["tickets"])
-            row[f"open_{period}"] = int(op.loc[op["period"] == period, "tickets"].sum())
-        rows.append(row)
-    index = pd.MultiIndex.from_tuples([g[0] for g in groups], names=by or ["segment"])
-    return pd.DataFrame(rows, index=index)
+        for period in periods:
+            at = rows_of(period)
+            done, open_ = at[~is_open[at]], at[is_open[at]]
+            row[period] = ValueCounts.from_pairs(minutes[done], tickets[done])
+            row[f"open_{period}"] = int(tickets[open_].sum())
+        return row
+
+    rows = [cells(lambda p: by_period.get(p, empty))]
+    index = [overall]
+    for key in segment_keys:
+        rows.append(cells(lambda p, k=key: positions.get((*k, p), empty)))
+        index.append(key)
+    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=by or ["segment"]))

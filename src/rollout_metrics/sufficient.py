@@ -17,7 +17,7 @@ NpsCounts(promoters=6, passives=3, detractors=3)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -99,6 +99,13 @@ class Moments:
         return max(0.0, (self.total_sq - self.total**2 / self.n) / (self.n - 1))
 
 
+def _frozen(v: NDArray[np.float64], c: NDArray[np.int64]
+            ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    v.flags.writeable = False
+    c.flags.writeable = False
+    return v, c
+
+
 @dataclass(frozen=True, slots=True)
 class ValueCounts:
     """Counts of each distinct value, values sorted ascending and unique.
@@ -109,6 +116,9 @@ class ValueCounts:
 
     values: tuple[float, ...]
     counts: tuple[int, ...]
+    # The same numbers as numpy arrays, kept so tests do not convert tuples again.
+    _arrays: tuple[NDArray[np.float64], NDArray[np.int64]] | None = field(
+        default=None, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if len(self.values) != len(self.counts):
@@ -116,8 +126,10 @@ class ValueCounts:
                 f"ValueCounts needs as many counts as values: got {len(self.values)} values "
                 f"and {len(self.counts)} counts"
             )
-        if any(b <= a for a, b in zip(self.values, self.values[1:], strict=False)):
+        v = np.asarray(self.values, dtype=float)
+        if v.size > 1 and bool((np.diff(v) <= 0).any()):
             raise ValueError("ValueCounts values must be strictly increasing; use from_pairs()")
+        object.__setattr__(self, "_arrays", _frozen(v, np.asarray(self.counts, dtype=np.int64)))
 
     @classmethod
     def from_pairs(cls, values: Iterable[float], counts: Iterable[int]) -> ValueCounts:
@@ -132,7 +144,12 @@ class ValueCounts:
         keep = c != 0
         uniq, inverse = np.unique(v[keep], return_inverse=True)
         summed = np.bincount(inverse, weights=c[keep], minlength=uniq.size).astype(np.int64)
-        return cls(tuple(uniq.tolist()), tuple(summed.tolist()))
+        # Sorted and unique by construction: skip __post_init__'s checks.
+        out = object.__new__(cls)
+        object.__setattr__(out, "values", tuple(uniq.tolist()))
+        object.__setattr__(out, "counts", tuple(summed.tolist()))
+        object.__setattr__(out, "_arrays", _frozen(uniq, summed))
+        return out
 
     @classmethod
     def from_values(cls, values: Iterable[float]) -> ValueCounts:
@@ -142,18 +159,19 @@ class ValueCounts:
         return cls(tuple(float(u) for u in uniq), tuple(int(c) for c in cnt))
 
     def __add__(self, other: ValueCounts) -> ValueCounts:
-        return ValueCounts.from_pairs(
-            self.values + other.values, self.counts + other.counts
-        )
+        (v1, c1), (v2, c2) = self.arrays(), other.arrays()
+        return ValueCounts.from_pairs(np.concatenate([v1, v2]), np.concatenate([c1, c2]))
 
     @property
     def n(self) -> int:
         """Number of observations."""
-        return int(sum(self.counts))
+        return int(self.arrays()[1].sum())
 
     def arrays(self) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-        """Values and counts as numpy arrays."""
-        return np.asarray(self.values, dtype=float), np.asarray(self.counts, dtype=np.int64)
+        """Values and counts as numpy arrays (read-only views of the cached arrays)."""
+        if self._arrays is None:  # pragma: no cover - always set at construction
+            raise RuntimeError("ValueCounts built without its arrays")
+        return self._arrays
 
     def moments(self) -> Moments:
         """The :class:`Moments` implied by these counts."""
