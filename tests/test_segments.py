@@ -51,4 +51,4 @@ def test_a_code_outside_the_labels_is_an_error_not_a_wrong_label() -> None:
     seg = segments.Segmented(frame=None, keys=["__seg"], by=["tier"],  # type: ignore[arg-type]
                              labels=pd.DataFrame({"tier": ["VIP", "new"]}))
     with pytest.raises(RuntimeError, match="outside the 2 known"):
-        seg.decode(pd.DataFrame({"day": [0, 1], "__seg": [0, -1], "tickets": [3, 4]}))
+        seg.decode(pd.DataFrame({"day": [0, 1], "__seg": [0, -1], "tickets": [3, 4]}), ["day"])

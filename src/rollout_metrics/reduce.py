@@ -66,7 +66,9 @@ def _key(name: str, rollout: Rollout | None, by: list[str], lo: dt.datetime, hi:
 
 def _collect(frame: nw.LazyFrame[Any], counts: list[str]) -> pd.DataFrame:
     """Collect the small result; counts and day numbers as int64 whatever the engine gave."""
-    out = frame.collect().to_pandas()
+    # Cast in the engine: DuckDB sums integers to HUGEINT, which pandas would get as Decimal
+    # objects (0.37 s to convert for a 10M-ticket compare).
+    out = frame.with_columns(*[nw.col(c).cast(nw.Int64) for c in counts]).collect().to_pandas()
     for c in counts:
         out[c] = pd.to_numeric(out[c]).fillna(0).astype(np.int64)
     for c in ("day", "first", "last"):
@@ -125,8 +127,7 @@ def _survey_counts(
         .group_by("day", *seg.keys)
         .agg(*[nw.col(k).sum() for k in helpers])
     )
-    return seg.decode(_collect(counts, list(helpers))).sort_values(["day", *by],
-                                                                 ignore_index=True)
+    return seg.decode(_collect(counts, list(helpers)), ["day", *by])
 
 
 def _ticket_counts(
@@ -151,8 +152,7 @@ def _ticket_counts(
         .group_by("day", *seg.keys)
         .agg(nw.col("tickets").sum(), nw.col("complaints").sum())
     )
-    return seg.decode(_collect(counts, ["tickets", "complaints"])).sort_values(
-        ["day", *by], ignore_index=True)
+    return seg.decode(_collect(counts, ["tickets", "complaints"]), ["day", *by])
 
 
 def _active_customers(
@@ -242,10 +242,10 @@ def _handling_counts(
         .group_by(grain, *seg.keys, "minutes")
         .agg(nw.col("one").sum().alias("tickets"))
     )
-    out = seg.decode(_collect(counts, ["tickets"]))
-    out["minutes"] = out["minutes"].astype("Int64")
-    out.loc[out["minutes"] < 0, "minutes"] = pd.NA
-    return out.sort_values([grain, *by, "minutes"], ignore_index=True, na_position="last")
+    out = _collect(counts, ["tickets"])
+    minutes = out["minutes"].astype("Int64")
+    out["minutes"] = minutes.mask(minutes < 0)
+    return seg.decode(out, [grain, *by, "minutes"])
 
 
 def survey_counts(
