@@ -304,3 +304,20 @@ def test_time_range_counts_only_rows_kept(engine: str, tiny: dict[str, pd.DataFr
     lo, hi = data.time_range("tickets")
     assert (lo.isoformat(), hi.isoformat()) == ("2025-01-10T09:00:00", "2025-02-10T09:00:00")
     assert data.time_range("customers")[0].isoformat() == "2024-01-01T00:00:00"
+
+
+def test_a_failed_load_leaves_no_stored_copies(tmp_path: Path,
+                                               tiny: dict[str, pd.DataFrame]) -> None:
+    # customers parse text dates, so their validated rows are stored; tickets then fail.
+    tiny["customers"].to_parquet(tmp_path / "customers.parquet")
+    tiny["tickets"].assign(created_at="not a date").to_parquet(tmp_path / "tickets.parquet")
+    con = duckdb.default_connection()
+
+    def validated_tables() -> int:
+        return int(con.sql("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE "
+                           "'rollout_metrics_validated_%'").fetchall()[0][0])
+
+    before = validated_tables()
+    with pytest.raises(DataValidationError, match=r"tickets.created_at: no value could be read"):
+        rm.load_dataset(tmp_path)
+    assert validated_tables() == before

@@ -190,10 +190,15 @@ def load_dataset(
     validated = {"customers": validate_table(frames["customers"], TABLES["customers"],
                                              timezone=timezone, strict=strict)}
     known = validated["customers"].frame
-    for t in ("surveys", "tickets"):
-        if t in frames:
-            validated[t] = validate_table(frames[t], TABLES[t], timezone=timezone,
-                                          strict=strict, known_customers=known)
+    try:
+        for t in ("surveys", "tickets"):
+            if t in frames:
+                validated[t] = validate_table(frames[t], TABLES[t], timezone=timezone,
+                                              strict=strict, known_customers=known)
+    except Exception:
+        # A later table is bad: free the copies the earlier ones stored.
+        _release_all([v.release for v in validated.values() if v.release is not None])
+        raise
     quality = pd.concat([v.quality for v in validated.values()], ignore_index=True)
     if quality.empty:
         quality = pd.DataFrame(columns=QUALITY_COLUMNS)

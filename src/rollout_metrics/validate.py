@@ -120,6 +120,8 @@ class _Validator:
         # Whether the plan is worth computing once and storing (joins, text parsing) rather
         # than re-running in every query (a few casts and comparisons on a columnar scan).
         self.costly = False
+        # Text columns converted to a type: (column, raw copy, what was expected).
+        self.parsed: list[tuple[str, str, str]] = []
 
     # -- structure -------------------------------------------------------------
     def check_required(self) -> None:
@@ -164,19 +166,10 @@ class _Validator:
                 self.rules.append(_Rule(f"missing {name}", name, nw.col(name).is_null()))
 
     def _parsed_rules(self, col: ColumnSpec, raw: str, what: str) -> None:
-        name = col.name
-        bad = ~nw.col(raw).is_null() & nw.col(name).is_null()
-        present, parsed = (
-            self.frame.select(
-                (~nw.col(raw).is_null()).cast(nw.Int64).sum().alias("p"),
-                (~nw.col(name).is_null()).cast(nw.Int64).sum().alias("q"),
-            ).collect().row(0)
-        )
-        if present and not parsed:
-            ex = _examples(self.frame, bad, [raw], self.spec.key)
-            _structural(self.table, name, f"no value could be read as {what}", int(present),
-                        ex.replace(raw, name), self.names)
-        self.rules.append(_Rule(f"unparseable {name}", raw, bad))
+        # Whether any value parsed at all is counted in apply()'s single pass.
+        bad = ~nw.col(raw).is_null() & nw.col(col.name).is_null()
+        self.parsed.append((col.name, raw, what))
+        self.rules.append(_Rule(f"unparseable {col.name}", raw, bad))
 
     def _datetime(self, col: ColumnSpec, dtype: Any) -> None:
         name = col.name
@@ -327,11 +320,30 @@ class _Validator:
             return
         self.rules.append(_Rule(rule, key, flag))
 
+    def _check_parsed(self, tally: list[dict[str, Any]]) -> None:
+        """A column with values of which none could be read is a structural error."""
+        for i, (name, raw, what) in enumerate(self.parsed):
+            present = sum(int(r[f"__p{i}"] or 0) for r in tally)
+            parsed = sum(int(r[f"__q{i}"] or 0) for r in tally)
+            if present and not parsed:
+                bad = ~nw.col(raw).is_null() & nw.col(name).is_null()
+                ex = _examples(self.frame, bad, [raw], self.spec.key)
+                _structural(self.table, name, f"no value could be read as {what}", present,
+                            ex.replace(raw, name), self.names)
+
     # -- apply ---------------------------------------------------------------------
     def apply(self) -> ValidatedTable:
         # Run the validation plan once; counts, examples and every later query read the result.
         if self.costly or self.frame.implementation is nw.Implementation.PYSPARK:
             self.frame, self.release = materialize(self.frame)
+        try:
+            return self._tally()
+        except Exception:
+            if self.release is not None:  # an error: nothing will hold the stored copy
+                self.release()
+            raise
+
+    def _tally(self) -> ValidatedTable:
         # One pass: the first rule each row breaks (-1: none), rows per outcome, and the
         # time range of the rows kept (the Dataset's time_range needs no scan of its own).
         first: Any = nw
@@ -340,9 +352,15 @@ class _Validator:
         outcome = (first.otherwise(nw.lit(-1)) if self.rules else nw.lit(-1)).cast(nw.Int64)
         time = self.spec.time if self.spec.time in self.names else None
         stamps = [nw.col(time).min().alias("lo"), nw.col(time).max().alias("hi")] if time else []
-        tally = (self.frame.with_columns(outcome.alias("__rule"))
-                 .group_by("__rule").agg(nw.len().alias("__n"), *stamps)
+        present = {f"__p{i}": ~nw.col(raw).is_null() for i, (_, raw, _) in enumerate(self.parsed)}
+        read = {f"__q{i}": ~nw.col(name).is_null() for i, (name, _, _) in enumerate(self.parsed)}
+        flags = {**present, **read}
+        tally = (self.frame.with_columns(outcome.alias("__rule"),
+                                         *[e.cast(nw.Int64).alias(k) for k, e in flags.items()])
+                 .group_by("__rule").agg(nw.len().alias("__n"), *stamps,
+                                         *[nw.col(k).sum() for k in flags])
                  .collect().rows(named=True))
+        self._check_parsed(tally)
         per_outcome = {int(r["__rule"]): int(r["__n"]) for r in tally}
         rows_read = sum(per_outcome.values())
         per_rule = [per_outcome.get(i, 0) for i in range(len(self.rules))]
