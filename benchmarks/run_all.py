@@ -51,12 +51,47 @@ def _frames(folder: Path, engine: str) -> dict[str, Any]:
             for t in ("customers", "surveys", "tickets")}
 
 
+#: Spark runs on a smaller dataset (local[2] on a 2-core machine), beside the Parquet path
+#: on the same files; its own table, not compared with the 10M-ticket rows.
+SPARK_CONFIGS = {
+    "compare parquet (DuckDB), 36 cells": "parquet_36",
+    "compare spark local[2], 36 cells": "spark_36",
+}
+
+
+def _spark_session() -> Any:
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]").appName("rollout-metrics-bench")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.driver.memory", "4g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
 def worker(config: str, folder: Path) -> dict[str, float]:
     """Run one configuration in this process; return wall and load seconds."""
     import rollout_metrics  # noqa: F401  (import cost outside the timing)
 
     load = 0.0
     t0 = time.perf_counter()
+    if config == "spark_36":
+        # Session start-up (JVM launch) is reported as load, not timed.
+        spark = _spark_session()
+        frames = {t: spark.read.parquet(str(folder / f"{t}.parquet"))
+                  for t in ("customers", "surveys", "tickets")}
+        load = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        _compare(frames, BY36)
+        wall = time.perf_counter() - t0
+        spark.stop()
+        return {"wall": wall, "load": load}
     if config in ("parquet_tier", "parquet_36"):
         _compare(str(folder), "tier" if config == "parquet_tier" else BY36)
     elif config in ("pandas_36", "polars_36"):
@@ -90,16 +125,12 @@ def run_once(config: str, folder: Path) -> dict[str, float]:
     return result
 
 
-def measure(folder: Path, runs: int, skip_baseline: bool, only: list[str] | None = None
-            ) -> dict[str, dict[str, float]]:
+def measure(folder: Path, runs: int, configs: dict[str, str]) -> dict[str, dict[str, float]]:
     """Median of ``runs`` runs per configuration, interleaved: each round runs every
     configuration once, so a slow spell of the machine hits all of them alike."""
-    chosen = {label: config for label, config in CONFIGS.items()
-              if not (skip_baseline and config == "baseline")
-              and (not only or config in only or config == "floor")}
-    results: dict[str, list[dict[str, float]]] = {label: [] for label in chosen}
+    results: dict[str, list[dict[str, float]]] = {label: [] for label in configs}
     for round_ in range(runs):
-        for label, config in chosen.items():
+        for label, config in configs.items():
             results[label].append(run_once(config, folder))
             print(f"  round {round_ + 1}/{runs} {label}: {results[label][-1]['wall']:.2f} s",
                   file=sys.stderr)
@@ -107,6 +138,18 @@ def measure(folder: Path, runs: int, skip_baseline: bool, only: list[str] | None
                     "load": statistics.median(r["load"] for r in rs),
                     "rss_mb": max(r["rss_mb"] for r in rs)}
             for label, rs in results.items()}
+
+
+def spark_table(results: dict[str, dict[str, float]]) -> str:
+    lines = [f"| {'config':<36} | median wall s | peak RSS MB (Python process) | "
+             "session start s (untimed) |",
+             f"|{'-' * 38}|--------------:|-----------------------------:|"
+             "--------------------------:|"]
+    for label, r in results.items():
+        load = f"{r['load']:.2f}" if r["load"] else ""
+        lines.append(f"| {label:<36} | {r['wall']:>13.2f} | {r['rss_mb']:>28.0f} | "
+                     f"{load:>26} |")
+    return "\n".join(lines)
 
 
 def table(results: dict[str, dict[str, float]]) -> str:
@@ -150,8 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickets", type=parse_count, default=10_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-baseline", action="store_true")
-    parser.add_argument("--only", nargs="+", choices=sorted(set(CONFIGS.values()) - {"floor"}),
+    parser.add_argument("--only", nargs="+",
+                        choices=sorted(set(CONFIGS.values()) - {"floor"} | {"spark_36"}),
                         help="run only these configurations (and the floor)")
+    parser.add_argument("--spark-tickets", type=parse_count, default=1_000_000,
+                        help="dataset size of the Spark table (0: skip Spark)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -161,9 +207,17 @@ def main(argv: list[str] | None = None) -> int:
     folder = ensure(args.tickets)
     print(f"{args.tickets:,} tickets ({folder}), {args.runs} runs per config, "
           f"{os.cpu_count()} cores", file=sys.stderr)
-    results = measure(folder, args.runs, args.skip_baseline, args.only)
-    print(table(results))
-    print(summary(results))
+    chosen = {label: config for label, config in CONFIGS.items()
+              if not (args.skip_baseline and config == "baseline")
+              and (not args.only or config in args.only or config == "floor")}
+    if set(chosen.values()) != {"floor"}:
+        results = measure(folder, args.runs, chosen)
+        print(table(results))
+        print(summary(results))
+    if args.spark_tickets and (not args.only or "spark_36" in args.only):
+        small = ensure(args.spark_tickets)
+        print(f"\nSpark, {args.spark_tickets:,} tickets ({small}):")
+        print(spark_table(measure(small, args.runs, SPARK_CONFIGS)))
     return 0
 
 

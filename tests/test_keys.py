@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import rollout_metrics as rm
-from rollout_metrics.keys import all_known, no_duplicates
+from rollout_metrics.keys import all_known, clean_keys, no_duplicates
 
 
 def _rel(values: list[object], name: str = "id") -> nw.LazyFrame:
@@ -61,3 +61,11 @@ def test_load_dataset_counts_the_same_with_and_without_the_bitmap(
     for data in (on_duckdb, on_pandas):
         got = dict(zip(data.quality["rule"], data.quality["rows"], strict=True))
         assert got == expected
+
+
+def test_clean_keys_answers_both_questions_in_one_pass() -> None:
+    known = _rel([1, 2, 3], "customer_id")
+    rel = duckdb.from_df(pd.DataFrame({"ticket_id": [1, 2, 2], "customer_id": [1, 2, 9]}))
+    assert clean_keys(nw.from_native(rel), "ticket_id", "customer_id", known) == (False, False)
+    rel = duckdb.from_df(pd.DataFrame({"ticket_id": [1, 2, 3], "customer_id": [1, 2, 3]}))
+    assert clean_keys(nw.from_native(rel), "ticket_id", "customer_id", known) == (True, True)

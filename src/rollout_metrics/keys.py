@@ -28,7 +28,7 @@ from typing import Any
 
 import narwhals as nw
 
-__all__ = ["all_known", "no_duplicates"]
+__all__ = ["all_known", "clean_keys", "no_duplicates"]
 
 #: The bitmap costs (largest - smallest id) bits: allowed up to 64 bits per id and
 #: 2**31 bits (256 MiB) at most; sparser or larger ranges use the general rule.
@@ -58,33 +58,62 @@ def _dense_range(frame: nw.LazyFrame[Any], key: str) -> tuple[int, int, int] | N
     return int(lo), int(hi), int(n)
 
 
+def _row(frame: nw.LazyFrame[Any], aggregates: list[str]) -> dict[str, Any]:
+    row: dict[str, Any] = frame.to_native().aggregate(", ".join(aggregates)
+                                                      ).to_arrow_table().to_pylist()[0]
+    return row
+
+
+def _bitmap_sql(key: str, lo: int, hi: int) -> str:
+    """Bits of the ids within ``[lo, hi]`` as text, and how many ids fall outside."""
+    k = _quote(key)
+    return (f"CAST(bitstring_agg({k}, {lo}, {hi}) FILTER (WHERE {k} BETWEEN {lo} AND {hi}) "
+            f"AS VARCHAR) AS bits_{key}, count_if({k} < {lo} OR {k} > {hi}) AS outside_{key}")
+
+
+def _bits(row: dict[str, Any], key: str) -> tuple[int, int]:
+    text = row[f"bits_{key}"]
+    return (int(text, 2) if text else 0), int(row[f"outside_{key}"] or 0)
+
+
+def clean_keys(frame: nw.LazyFrame[Any], key: str | None, ref: str | None = None,
+               known: nw.LazyFrame[Any] | None = None) -> tuple[bool, bool]:
+    """``(no duplicate key, every ref known)``, both proved in one pass over ``frame``.
+
+    ``key`` is checked for duplicates, ``ref`` against the ids of ``known`` (either may be
+    ``None``: reported as not proved).  ``False`` means "not proved".
+    """
+    if frame.implementation is not nw.Implementation.DUCKDB:
+        return False, False
+    aggregates = []
+    own = _dense_range(frame, key) if key else None
+    if own is not None:
+        aggregates.append(f"bit_count(bitstring_agg({_quote(str(key))}, {own[0]}, {own[1]})) "
+                          "AS dup_bits")
+    ref_range = None
+    if ref is not None and known is not None and frame.collect_schema()[ref].is_integer():
+        ref_range = _dense_range(known, ref)
+        if ref_range is not None:
+            aggregates.append(_bitmap_sql(ref, ref_range[0], ref_range[1]))
+    if not aggregates:
+        return False, False
+    row = _row(frame, aggregates)
+    unique = own is not None and row["dup_bits"] is not None and int(row["dup_bits"]) == own[2]
+    all_in = False
+    if ref_range is not None and known is not None:
+        known_bits, _ = _bits(_row(known, [_bitmap_sql(str(ref), *ref_range[:2])]), str(ref))
+        seen_bits, outside = _bits(row, str(ref))
+        all_in = outside == 0 and seen_bits & ~known_bits == 0
+    return unique, all_in
+
+
 def no_duplicates(frame: nw.LazyFrame[Any], key: str) -> bool:
     """``True`` when the non-null values of ``key`` are proved distinct.
 
     Distinct ids set distinct bits, so the ids are unique exactly when the number of
     bits set equals the number of ids.
     """
-    bounds = _dense_range(frame, key)
-    if bounds is None:
-        return False
-    lo, hi, n = bounds
-    k = _quote(key)
-    row = frame.to_native().aggregate(
-        f"bit_count(bitstring_agg({k}, {lo}, {hi})) AS bits"
-    ).to_arrow_table().to_pylist()[0]
-    return row["bits"] is not None and int(row["bits"]) == n
-
-
-def _bitmap(frame: nw.LazyFrame[Any], key: str, lo: int, hi: int) -> tuple[int, int]:
-    """Bits of the ids within ``[lo, hi]`` (bit ``i`` = id ``hi - i``) and how many
-    ids fall outside that range."""
-    k = _quote(key)
-    row = frame.to_native().aggregate(
-        f"CAST(bitstring_agg({k}, {lo}, {hi}) FILTER (WHERE {k} BETWEEN {lo} AND {hi}) "
-        f"AS VARCHAR) AS bits, count_if({k} < {lo} OR {k} > {hi}) AS outside"
-    ).to_arrow_table().to_pylist()[0]
-    bits = int(row["bits"], 2) if row["bits"] else 0
-    return bits, int(row["outside"] or 0)
+    return clean_keys(frame, key)[0]
 
 
 def all_known(frame: nw.LazyFrame[Any], key: str, known: nw.LazyFrame[Any]) -> bool:
@@ -93,14 +122,4 @@ def all_known(frame: nw.LazyFrame[Any], key: str, known: nw.LazyFrame[Any]) -> b
     Both tables are reduced to a bitmap over the known ids' range; an id is unknown
     when it lies outside that range or its bit is set in ``frame`` but not in ``known``.
     """
-    if frame.implementation is not nw.Implementation.DUCKDB:
-        return False
-    if not frame.collect_schema()[key].is_integer():
-        return False
-    bounds = _dense_range(known, key)
-    if bounds is None:
-        return False
-    lo, hi, _ = bounds
-    known_bits, _ = _bitmap(known, key, lo, hi)
-    seen_bits, outside = _bitmap(frame, key, lo, hi)
-    return outside == 0 and seen_bits & ~known_bits == 0
+    return clean_keys(frame, None, key, known)[1]

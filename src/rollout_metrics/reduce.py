@@ -232,6 +232,11 @@ def _handling_counts(
             "day", "created_at", lo)
     else:
         period = rollout.period_expr("created_at") if rollout else nw.lit("all")
+        if rollout is not None:
+            # The span first: a plain range the engine can push into the scan (Parquet row
+            # groups skipped, 10M tickets -> the 3.7M in the windows joined and grouped).
+            start, end = rollout.span
+            frame = frame.filter((nw.col("created_at") >= start) & (nw.col("created_at") < end))
         inside = frame.with_columns(period.alias("period")).filter(~nw.col("period").is_null())
     counts = (
         with_seconds_between(inside, "minutes", end_col, "created_at")

@@ -175,16 +175,18 @@ def _complaints(data: Dataset, rollout: Rollout, by: list[str]) -> pd.DataFrame:
             k = key if isinstance(key, tuple) else (key,)
             series.append((k, ev.iloc[i].to_numpy(),
                            total_exposure if ex is None else ex.iloc[i].to_numpy()))
+    # Day positions of each period, found once for every segment.
+    names = sorted({str(p) for p in period if isinstance(p, str)})
+    at = {name: np.flatnonzero(period == name) for name in names}
     rows = []
     for _, ev_k, ex_k in series:
-        daily = pd.DataFrame({"date": dates, "events": ev_k.astype(int),
-                              "exposure": ex_k.astype(float), "period": period})
-        daily = daily[daily["period"].notna()]
+        events, exposure = ev_k.astype(int), ex_k.astype(float)
         row: dict[str, Any] = {}
-        for name, part in daily.groupby("period"):
-            row[str(name)] = EventExposure(int(part["events"].sum()),
-                                           float(part["exposure"].sum()))
-            row[f"daily_{name}"] = part.reset_index(drop=True)
+        for name, idx in at.items():
+            row[name] = EventExposure(int(events[idx].sum()), float(exposure[idx].sum()))
+            row[f"daily_{name}"] = pd.DataFrame({
+                "date": dates[idx], "events": events[idx], "exposure": exposure[idx],
+                "period": np.full(idx.size, name, dtype=object)})
         rows.append(row)
     index = pd.MultiIndex.from_tuples([k for k, _, _ in series], names=by or ["segment"])
     return pd.DataFrame(rows, index=index)
