@@ -58,8 +58,12 @@ def with_row_numbers(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     return frame
 
 
-def _quote(name: str) -> str:
+def quote_identifier(name: str) -> str:
+    """``name`` as a quoted SQL identifier (DuckDB)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+_quote = quote_identifier
 
 
 def _replace_duckdb(frame: nw.LazyFrame[Any], col: str, sql: str) -> nw.LazyFrame[Any]:

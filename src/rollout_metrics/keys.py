@@ -28,16 +28,14 @@ from typing import Any
 
 import narwhals as nw
 
+from .coerce import quote_identifier as _quote
+
 __all__ = ["all_known", "clean_keys", "no_duplicates"]
 
 #: The bitmap costs (largest - smallest id) bits: allowed up to 64 bits per id and
 #: 2**31 bits (256 MiB) at most; sparser or larger ranges use the general rule.
 _BITS_PER_ID = 64
 _MAX_BITS = 2**31
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _dense_range(frame: nw.LazyFrame[Any], key: str) -> tuple[int, int, int] | None:
