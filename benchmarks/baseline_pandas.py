@@ -28,7 +28,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportions_ztest
 
 import rollout_metrics as rm
-from rollout_metrics.rates import rate_test_auto
+from rollout_metrics.infer.rates import rate_test_auto
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import ensure, parse_count

@@ -16,11 +16,11 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from rollout_metrics.inference import nps_diff, proportion_diff, welch_diff
-from rollout_metrics.ranks import mann_whitney_counts, quantile_diff
-from rollout_metrics.rates import overdispersed_rate_test, poisson_rate_test, rate_test_auto
-from rollout_metrics.results import DiffResult
-from rollout_metrics.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
+from rollout_metrics.infer.ranks import mann_whitney_counts, quantile_diff
+from rollout_metrics.infer.rates import overdispersed_rate_test, poisson_rate_test, rate_test_auto
+from rollout_metrics.infer.results import DiffResult
+from rollout_metrics.infer.two_sample import nps_diff, proportion_diff, welch_diff
+from rollout_metrics.stats.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
 
 ALPHA = 0.05
 CSAT_SHARES = np.array([0.05, 0.07, 0.13, 0.35, 0.40])

@@ -22,8 +22,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from rollout_metrics.did import did
-from rollout_metrics.its import its
+from rollout_metrics.designs.did import did
+from rollout_metrics.designs.its import its
 
 N_BEFORE, N_AFTER = 120, 60
 DATES = pd.date_range("2024-01-01", periods=N_BEFORE + N_AFTER, freq="D")

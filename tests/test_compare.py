@@ -11,7 +11,7 @@ import pytest
 import rollout_metrics as rm
 from rollout_metrics import DataValidationError, MissingColumnError, PeriodError
 from rollout_metrics.compare import COLUMNS
-from rollout_metrics.stats_table import period_stats
+from rollout_metrics.stats.periods import period_stats
 
 ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
 
@@ -205,7 +205,7 @@ def test_large_pandas_frames_are_routed_through_duckdb(
     monkeypatch: pytest.MonkeyPatch, sample_frames: dict[str, pd.DataFrame],
     sample: rm.Dataset,
 ) -> None:
-    from rollout_metrics import io
+    from rollout_metrics._engine import io
 
     monkeypatch.setattr(io, "PANDAS_TO_DUCKDB_ROWS", 0)
     data = rm.load_dataset(dict(sample_frames))

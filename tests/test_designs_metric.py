@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import rollout_metrics as rm
-from rollout_metrics.dataset import sample_path
-from rollout_metrics.designs import DESIGN_COLUMNS, did_metric, its_metric, metric_series
+from rollout_metrics.designs.on_metrics import DESIGN_COLUMNS, did_metric, its_metric, metric_series
+from rollout_metrics.load.dataset import sample_path
 
 ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
 
@@ -98,7 +98,7 @@ def test_too_short_series_says_counts(data: rm.Dataset) -> None:
 
 
 def test_short_segment_gets_status(data: rm.Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
-    import rollout_metrics.designs as designs
+    import rollout_metrics.designs.on_metrics as designs
 
     real = designs.its
 

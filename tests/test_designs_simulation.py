@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rollout_metrics.did import did
-from rollout_metrics.its import its
+from rollout_metrics.designs.did import did
+from rollout_metrics.designs.its import its
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Tests of difference-in-differences (rollout_metrics.did)."""
+"""Tests of difference-in-differences (rollout_metrics.designs.did)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 import statsmodels.formula.api as smf
 
 from design_reference_cases import DID_CARD_KRUEGER_TABLE3
-from rollout_metrics._designs_common import TABLE_COLUMNS
-from rollout_metrics.did import DidResult, did, did_from_summary
+from rollout_metrics.designs._common import TABLE_COLUMNS
+from rollout_metrics.designs.did import DidResult, did, did_from_summary
 from rollout_metrics.errors import (
     DataValidationError,
     InsufficientDataError,

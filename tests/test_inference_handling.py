@@ -7,11 +7,11 @@ import pytest
 from scipy import stats
 
 from reference_cases import CASES
-from rollout_metrics import ranks
 from rollout_metrics.errors import DataValidationError, InsufficientDataError
-from rollout_metrics.inference import welch_diff
-from rollout_metrics.ranks import brunner_munzel_counts, mann_whitney_counts, quantile_diff
-from rollout_metrics.sufficient import Moments, ValueCounts
+from rollout_metrics.infer import ranks
+from rollout_metrics.infer.ranks import brunner_munzel_counts, mann_whitney_counts, quantile_diff
+from rollout_metrics.infer.two_sample import welch_diff
+from rollout_metrics.stats.sufficient import Moments, ValueCounts
 
 
 def test_welch_t_sleep() -> None:

@@ -8,8 +8,8 @@ import pytest
 
 from reference_cases import CASES
 from rollout_metrics.errors import DataValidationError, InsufficientDataError
-from rollout_metrics.inference import nps_diff, nps_interval
-from rollout_metrics.sufficient import NpsCounts
+from rollout_metrics.infer.two_sample import nps_diff, nps_interval
+from rollout_metrics.stats.sufficient import NpsCounts
 
 CAVO = NpsCounts(6, 139, 16)
 

@@ -16,12 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from rollout_metrics.inference import nps_diff, proportion_diff, welch_diff
-from rollout_metrics.multiple import adjust_pvalues
-from rollout_metrics.ranks import brunner_munzel_counts, mann_whitney_counts, quantile_diff
-from rollout_metrics.rates import overdispersed_rate_test, poisson_rate_test
-from rollout_metrics.results import DiffResult
-from rollout_metrics.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
+from rollout_metrics.infer.multiple import adjust_pvalues
+from rollout_metrics.infer.ranks import brunner_munzel_counts, mann_whitney_counts, quantile_diff
+from rollout_metrics.infer.rates import overdispersed_rate_test, poisson_rate_test
+from rollout_metrics.infer.results import DiffResult
+from rollout_metrics.infer.two_sample import nps_diff, proportion_diff, welch_diff
+from rollout_metrics.stats.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
 
 counts = st.integers(0, 400)
 nps_counts = st.builds(NpsCounts, counts, counts, counts).filter(lambda c: c.n > 0)

@@ -7,8 +7,8 @@ from scipy import stats
 
 from reference_cases import CASES
 from rollout_metrics.errors import DataValidationError, InsufficientDataError
-from rollout_metrics.inference import proportion_diff, wilson_interval
-from rollout_metrics.sufficient import Proportion
+from rollout_metrics.infer.two_sample import proportion_diff, wilson_interval
+from rollout_metrics.stats.sufficient import Proportion
 
 
 def test_newcombe_hybrid_perondi2004() -> None:

@@ -10,13 +10,13 @@ from scipy import stats
 
 from reference_cases import CASES
 from rollout_metrics.errors import DataValidationError, InsufficientDataError, MissingColumnError
-from rollout_metrics.rates import (
+from rollout_metrics.infer.rates import (
     overdispersed_rate_test,
     poisson_glm,
     poisson_rate_test,
     rate_test_auto,
 )
-from rollout_metrics.sufficient import EventExposure
+from rollout_metrics.stats.sufficient import EventExposure
 
 GU_AFTER = EventExposure(60, 51477.5)
 GU_BEFORE = EventExposure(30, 54308.7)

@@ -1,4 +1,4 @@
-"""Tests of the interrupted time series (rollout_metrics.its)."""
+"""Tests of the interrupted time series (rollout_metrics.designs.its)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from design_reference_cases import HAC_NEWEY_WEST_STATA
-from rollout_metrics._designs_common import TABLE_COLUMNS, gls_ar, poisson_ar, select_ar_order
+from rollout_metrics.designs._common import TABLE_COLUMNS, gls_ar, poisson_ar, select_ar_order
+from rollout_metrics.designs.its import ItsResult, its, ols_hac
 from rollout_metrics.errors import (
     DataValidationError,
     InsufficientDataError,
     MissingColumnError,
     PeriodError,
 )
-from rollout_metrics.its import ItsResult, its, ols_hac
 
 CHANGE = "2024-04-30"
 
@@ -86,7 +86,7 @@ def test_gls_ar_equals_statsmodels_glsar(order: int, seed: int) -> None:
 def test_residual_autocorrelation_bias_matches_kendall(rho: float) -> None:
     # Kendall (1954), Marriott & Pope (1954): with only the mean estimated,
     # E[r1] = rho - (1 + 3 rho)/n + O(n^-2).
-    from rollout_metrics._designs_common import _residual_lag1_ratio
+    from rollout_metrics.designs._common import _residual_lag1_ratio
 
     n = 400
     ratio = _residual_lag1_ratio(np.ones((n, 1)))

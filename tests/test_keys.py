@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import rollout_metrics as rm
-from rollout_metrics.keys import all_known, clean_keys, no_duplicates
+from rollout_metrics._engine.keys import all_known, clean_keys, no_duplicates
 
 
 def _rel(values: list[object], name: str = "id") -> nw.LazyFrame:

@@ -7,7 +7,7 @@ import pytest
 
 from reference_cases import CASES
 from rollout_metrics.errors import DataValidationError
-from rollout_metrics.multiple import adjust_pvalues
+from rollout_metrics.infer.multiple import adjust_pvalues
 
 CASE = CASES["multipletests_R_multtest_p3"]
 RAW = CASE["inputs"]["pvalues"]

@@ -9,7 +9,7 @@ from scipy import optimize
 
 from reference_cases import CASES
 from rollout_metrics.errors import DataValidationError, InsufficientDataError
-from rollout_metrics.power import (
+from rollout_metrics.infer.power import (
     mde_from_se,
     mde_mean,
     mde_nps,
@@ -18,7 +18,7 @@ from rollout_metrics.power import (
     power_poisson_diff,
     power_proportions_2indep,
 )
-from rollout_metrics.sufficient import NpsCounts
+from rollout_metrics.stats.sufficient import NpsCounts
 
 
 def test_power_proportions_2indep_stata() -> None:

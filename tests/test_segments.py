@@ -7,8 +7,9 @@ import pandas.testing as pdt
 import pytest
 
 import rollout_metrics as rm
-from rollout_metrics import reduce, segments
-from rollout_metrics.segments import MISSING, attach_segments
+from rollout_metrics.reduce import counts as reduce
+from rollout_metrics.reduce import segments
+from rollout_metrics.reduce.segments import MISSING, attach_segments
 
 ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
 BYS = [["tier"], ["tier", "region", "plan"], ["channel", "tier"], ["tenure_band", "plan"]]

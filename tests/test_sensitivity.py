@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import rollout_metrics as rm
-from rollout_metrics.sensitivity import SENSITIVITY_COLUMNS, sensitivity
+from rollout_metrics.designs.sensitivity import SENSITIVITY_COLUMNS, sensitivity
 
 
 @pytest.fixture(scope="module")

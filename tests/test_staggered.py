@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import rollout_metrics as rm
-from rollout_metrics.sufficient import NpsCounts
+from rollout_metrics.stats.sufficient import NpsCounts
 
 DATES = {"North": "2025-09-01", "South": "2025-10-06"}
 
@@ -32,7 +32,7 @@ def test_overall_pools_each_segments_own_periods(data: rm.Dataset) -> None:
     t = rm.compare(data, r, metrics=["nps"], by="region").set_index("segment")
     n_before = sum(t.loc[s, "n_before"] for s in DATES)
     assert t.loc["overall", "n_before"] == n_before
-    from rollout_metrics.stats_table import period_stats
+    from rollout_metrics.stats.periods import period_stats
 
     pooled = NpsCounts(0, 0, 0)
     for seg in DATES:

@@ -8,7 +8,7 @@ import pytest
 
 from reference_cases import CASES
 from rollout_metrics.errors import DataValidationError, InsufficientDataError, MissingColumnError
-from rollout_metrics.survival import kaplan_meier, logrank_test, median_survival
+from rollout_metrics.infer.survival import kaplan_meier, logrank_test, median_survival
 
 KM = CASES["kaplan_meier_gehan_6mp"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .compare import (
+from rollout_metrics.compare import (
     compare,
     compare_churn,
     compare_complaints,
@@ -16,10 +16,12 @@ from .compare import (
     compare_handling_time,
     compare_nps,
 )
-from .dataset import Dataset, load_dataset, load_sample
-from .designs import did_metric, its_metric
-from .did import DidResult, did
-from .errors import (
+from rollout_metrics.designs.did import DidResult, did
+from rollout_metrics.designs.its import ItsResult, its
+from rollout_metrics.designs.mixshift import mix_shift
+from rollout_metrics.designs.on_metrics import did_metric, its_metric
+from rollout_metrics.designs.sensitivity import sensitivity
+from rollout_metrics.errors import (
     ConfigError,
     DataValidationError,
     InsufficientDataError,
@@ -27,13 +29,11 @@ from .errors import (
     PeriodError,
     RolloutMetricsError,
 )
-from .its import ItsResult, its
-from .metrics import churn_rate, complaint_rate, csat, handling_time, nps
-from .mixshift import mix_shift
-from .multiple import adjust_pvalues
-from .results import DiffResult
-from .rollout import Rollout
-from .sensitivity import sensitivity
+from rollout_metrics.infer.multiple import adjust_pvalues
+from rollout_metrics.infer.results import DiffResult
+from rollout_metrics.load.dataset import Dataset, load_dataset, load_sample
+from rollout_metrics.point_metrics import churn_rate, complaint_rate, csat, handling_time, nps
+from rollout_metrics.rollout import Rollout
 
 try:
     __version__ = version("rollout-metrics")
@@ -75,6 +75,6 @@ __all__ = [
     "sensitivity",
 ]
 
-from .report import Report, build_report
+from rollout_metrics.report import Report, build_report
 
 __all__ += ["Report", "build_report"]

@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import ConfigError, RolloutMetricsError
+from rollout_metrics.errors import ConfigError, RolloutMetricsError
 
 __all__ = ["Guardrail", "breaches", "load_config", "main", "parse_guardrail"]
 
@@ -141,7 +141,7 @@ def load_config(path: str | Path) -> dict[str, Any]:
 
 
 def _rollout(config: dict[str, Any], path: Path) -> Any:
-    from .rollout import Rollout
+    from rollout_metrics.rollout import Rollout
 
     spec = dict(config["rollout"])
     for key in ("change_date", "announced"):
@@ -175,21 +175,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .report.builder import build_report, timed
+    from rollout_metrics.report.builder import build_report, timed
 
     say = timed(args.quiet)
     guards = [parse_guardrail(c) for c in args.fail_on]
     analysis: dict[str, Any]
     if args.sample:
-        from .dataset import load_sample
-        from .rollout import Rollout
+        from rollout_metrics.load.dataset import load_sample
+        from rollout_metrics.rollout import Rollout
 
         say("loading the bundled sample")
         data = load_sample()
         rollout = Rollout("2025-09-01", announced="2025-08-11")
         by, title, analysis = SAMPLE_BY, "Sample rollout report", {}
     else:
-        from .dataset import load_dataset
+        from rollout_metrics.load.dataset import load_dataset
 
         config = load_config(args.config)
         rollout = _rollout(config, args.config)

@@ -21,18 +21,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .dataset import Dataset
-from .errors import DataValidationError, PeriodError
-from .inference import nps_diff, proportion_diff, welch_diff
-from .multiple import adjust_pvalues
-from .power import mde_from_se, mde_nps, mde_proportion, mde_rate
-from .ranks import quantile_diff
-from .rates import poisson_rate_test, rate_test_auto
-from .results import DiffResult
-from .rollout import Rollout
-from .segments import normalise_by
-from .stats_table import METRICS, period_stats
-from .sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
+from rollout_metrics.errors import DataValidationError, PeriodError
+from rollout_metrics.infer.multiple import adjust_pvalues
+from rollout_metrics.infer.power import mde_from_se, mde_nps, mde_proportion, mde_rate
+from rollout_metrics.infer.ranks import quantile_diff
+from rollout_metrics.infer.rates import poisson_rate_test, rate_test_auto
+from rollout_metrics.infer.results import DiffResult
+from rollout_metrics.infer.two_sample import nps_diff, proportion_diff, welch_diff
+from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.reduce.segments import normalise_by
+from rollout_metrics.rollout import Rollout
+from rollout_metrics.stats.periods import METRICS, period_stats
+from rollout_metrics.stats.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
 
 __all__ = [
     "COLUMNS",

@@ -7,7 +7,7 @@ and every colour is doubled by a line style, marker or label so the figures read
 grayscale: ``before`` solid blue, ``transition`` dotted orange, ``after`` dashed vermillion.
 
 Time series and distributions come from the small per-day tables of
-:mod:`rollout_metrics.trends` and :mod:`rollout_metrics.reduce`, never from raw rows.
+:mod:`rollout_metrics.stats.trends` and :mod:`rollout_metrics.reduce.counts`, never from raw rows.
 
 Examples
 --------
@@ -32,11 +32,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from .dataset import Dataset
-from .errors import DataValidationError
-from .reduce import handling_counts
-from .rollout import Rollout
-from .trends import churn_survival, metric_over_time, period_values
+from rollout_metrics.errors import DataValidationError
+from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.reduce.counts import handling_counts
+from rollout_metrics.rollout import Rollout
+from rollout_metrics.stats.trends import churn_survival, metric_over_time, period_values
 
 __all__ = [
     "METRIC_LABELS",
@@ -88,7 +88,7 @@ def plot_over_time(
     """Each metric over time, one panel per metric, with the rollout dates marked.
 
     Draws the weekly (or daily) value with its ``1 - alpha`` band (see
-    :func:`rollout_metrics.trends.metric_over_time`), the level of each whole period as
+    :func:`rollout_metrics.stats.trends.metric_over_time`), the level of each whole period as
     a horizontal line, the announcement (dotted) and change date (solid) as vertical lines
     and the transition window shaded.
 
@@ -322,7 +322,7 @@ def plot_handling_ecdf(data: Dataset, rollout: Rollout, *, measure: str = "resol
                        ) -> Figure:
     """Handling-time ECDFs per period on a log scale, with the median and p90 marked.
 
-    Built from :func:`rollout_metrics.reduce.handling_counts` (tickets per whole minute
+    Built from :func:`rollout_metrics.reduce.counts.handling_counts` (tickets per whole minute
     and period); open tickets have no handling time and are left out of the curves (the
     comparison flags them as ``censoring``).
 
@@ -366,7 +366,7 @@ def plot_handling_ecdf(data: Dataset, rollout: Rollout, *, measure: str = "resol
 def plot_churn_survival(data: Dataset, rollout: Rollout, *, alpha: float = 0.05) -> Figure:
     """Kaplan-Meier curves of staying a customer, per period, with ``1 - alpha`` bands.
 
-    See :func:`rollout_metrics.trends.churn_survival` (days since each window start,
+    See :func:`rollout_metrics.stats.trends.churn_survival` (days since each window start,
     delayed entry for customers who sign up during the window).
 
     Examples

@@ -22,7 +22,7 @@ from typing import Any
 
 import narwhals as nw
 
-from .errors import PeriodError
+from rollout_metrics.errors import PeriodError
 
 __all__ = ["PERIODS", "Rollout"]
 

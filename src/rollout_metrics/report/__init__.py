@@ -6,6 +6,6 @@ sentences, ``template.html.j2`` and ``style.css`` are the self-contained page.
 
 from __future__ import annotations
 
-from .builder import Report, build_report
+from rollout_metrics.report.builder import Report, build_report
 
 __all__ = ["Report", "build_report"]

@@ -24,17 +24,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import plots
-from ..compare import COLUMNS, DEFAULT_METRICS, compare
-from ..dataset import Dataset
-from ..errors import DataValidationError, RolloutMetricsError
-from ..mixshift import mix_shift
-from ..multiple import adjust_pvalues
-from ..rollout import Rollout
-from ..segments import available_segments, normalise_by
-from ..stats_table import METRICS
-from .summary import CORRECTIONS, Sentence, executive_summary, fmt, fmt_p
-from .trend import trend_check
+from rollout_metrics import plots
+from rollout_metrics.compare import COLUMNS, DEFAULT_METRICS, compare
+from rollout_metrics.designs.mixshift import mix_shift
+from rollout_metrics.errors import DataValidationError, RolloutMetricsError
+from rollout_metrics.infer.multiple import adjust_pvalues
+from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.reduce.segments import available_segments, normalise_by
+from rollout_metrics.report.summary import CORRECTIONS, Sentence, executive_summary, fmt, fmt_p
+from rollout_metrics.report.trend import trend_check
+from rollout_metrics.rollout import Rollout
+from rollout_metrics.stats.periods import METRICS
 
 __all__ = ["Report", "build_report"]
 
@@ -314,7 +314,7 @@ def build_report(
 
 
 def _version() -> str:
-    from .. import __version__
+    from rollout_metrics import __version__
 
     return __version__
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..dataset import Dataset
-from ..designs import its_metric
-from ..errors import RolloutMetricsError
-from ..rollout import Rollout
-from .summary import Sentence, fmt
+from rollout_metrics.designs.on_metrics import its_metric
+from rollout_metrics.errors import RolloutMetricsError
+from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.report.summary import Sentence, fmt
+from rollout_metrics.rollout import Rollout
 
 __all__ = ["trend_check"]
 

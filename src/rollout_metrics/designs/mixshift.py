@@ -26,13 +26,13 @@ from typing import Any
 
 import pandas as pd
 
-from .compare import _comparisons
-from .dataset import Dataset
-from .errors import DataValidationError
-from .rollout import Rollout
-from .segments import normalise_by
-from .stats_table import METRICS, period_stats
-from .sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
+from rollout_metrics.compare import _comparisons
+from rollout_metrics.errors import DataValidationError
+from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.reduce.segments import normalise_by
+from rollout_metrics.rollout import Rollout
+from rollout_metrics.stats.periods import METRICS, period_stats
+from rollout_metrics.stats.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
 
 __all__ = ["mix_shift"]
 

@@ -1,6 +1,6 @@
 """Small tables behind the plots: each metric per day or week, and churn survival curves.
 
-Everything here starts from the per-day reductions of :mod:`rollout_metrics.reduce`
+Everything here starts from the per-day reductions of :mod:`rollout_metrics.reduce.counts`
 (or one small narwhals group-by for handling time per day) and never collects raw rows.
 
 Bins never straddle a period boundary: weeks are counted from the start of each period
@@ -28,17 +28,17 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .dataset import Dataset
-from .errors import DataValidationError
-from .reduce import (
+from rollout_metrics.errors import DataValidationError
+from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.reduce.counts import (
     active_customers,
     assign_period,
     handling_counts,
     survey_counts,
     ticket_counts,
 )
-from .rollout import Rollout
-from .stats_table import METRICS
+from rollout_metrics.rollout import Rollout
+from rollout_metrics.stats.periods import METRICS
 
 __all__ = ["churn_survival", "metric_over_time", "period_values"]
 
@@ -58,7 +58,7 @@ def _filter(frame: pd.DataFrame, segment: Mapping[str, str]) -> pd.DataFrame:
 
 def _handling_daily(data: Dataset, rollout: Rollout, by: list[str]) -> pd.DataFrame:
     """Per (day, segment): resolved tickets, sum and sum of squares of minutes, from the
-    shared whole-minute value counts (:func:`~rollout_metrics.reduce.handling_counts`)."""
+    shared whole-minute value counts (:func:`~rollout_metrics.reduce.counts.handling_counts`)."""
     h = handling_counts(data, rollout, by, grain="day")
     h = h[h["minutes"].notna()]
     m = h["minutes"].astype(float)
@@ -207,7 +207,7 @@ def churn_survival(data: Dataset, rollout: Rollout, *, alpha: float = 0.05) -> p
     Customers who sign up during a window enter its risk set on their sign-up day
     (delayed entry), so the product-limit estimate
     S(t) = Π_{d ≤ t} (1 − churned_d / at_risk_d) is computed on the per-day table of
-    :func:`rollout_metrics.reduce.active_customers` (``survival.kaplan_meier`` assumes
+    :func:`rollout_metrics.reduce.counts.active_customers` (``survival.kaplan_meier`` assumes
     everybody enters at time 0, hence not reused).  The band is Greenwood's variance on
     the log-log scale (Kalbfleisch & Prentice 2002), pointwise ``1 - alpha``.
 

@@ -23,7 +23,7 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
-from .coerce import (
+from rollout_metrics._engine.cast import (
     TZ_SUFFIX,
     native_datetime,
     to_text,
@@ -31,17 +31,17 @@ from .coerce import (
     try_parse_datetime,
     with_row_numbers,
 )
-from .errors import DataValidationError, MissingColumnError
-from .io import materialize
-from .keys import clean_keys
-from .schema import ColumnSpec, TableSpec
+from rollout_metrics._engine.frames import is_query_engine, is_spark
+from rollout_metrics._engine.io import materialize
+from rollout_metrics._engine.keys import clean_keys
+from rollout_metrics.errors import DataValidationError, MissingColumnError
+from rollout_metrics.load.schema import ColumnSpec, TableSpec
 
 __all__ = ["QUALITY_COLUMNS", "ValidatedTable", "validate_table"]
 
 QUALITY_COLUMNS = ["table", "rule", "column", "rows", "examples"]
 _TRUE = ("true", "t", "yes", "y", "1")
 _MAX_LISTED_IDS = 10_000
-_QUERY_ENGINES = (nw.Implementation.DUCKDB, nw.Implementation.PYSPARK)
 _FALSE = ("false", "f", "no", "n", "0")
 
 
@@ -288,7 +288,7 @@ class _Validator:
             .select(key)
         )
         rule = f"duplicate {key}"
-        if self.frame.implementation in _QUERY_ENGINES:
+        if is_query_engine(self.frame):
             self._join_flag(rule, key, dups, present=True)
         else:
             self._flag_ids(rule, key, dups)
@@ -297,7 +297,7 @@ class _Validator:
         ids = known.select(key).unique()
         ids = ids.with_columns(nw.col(key).cast(self.frame.collect_schema()[key]))
         rule = f"unknown {key} (not in {what})"
-        if self.frame.implementation in _QUERY_ENGINES:
+        if is_query_engine(self.frame):
             self._join_flag(rule, key, ids, present=False)
         else:
             unknown = (self.frame.filter(~nw.col(key).is_null()).select(key).unique()
@@ -340,7 +340,7 @@ class _Validator:
     # -- apply ---------------------------------------------------------------------
     def apply(self) -> ValidatedTable:
         # Run the validation plan once; counts, examples and every later query read the result.
-        if self.costly or self.frame.implementation is nw.Implementation.PYSPARK:
+        if self.costly or is_spark(self.frame):
             self.frame, self.release = materialize(self.frame)
         try:
             return self._tally()
@@ -419,7 +419,7 @@ def validate_table(
     frame
         The table with canonical column names (after renaming).
     spec
-        Its :class:`~rollout_metrics.schema.TableSpec`.
+        Its :class:`~rollout_metrics.load.schema.TableSpec`.
     timezone
         Timezone of the analysis: aware timestamps are converted to it, naive ones are
         taken to be in it already.  Timestamps come out naive, wall-clock time there.
@@ -432,7 +432,7 @@ def validate_table(
     Examples
     --------
     >>> import pandas as pd, narwhals as nw
-    >>> from rollout_metrics.schema import TABLES
+    >>> from rollout_metrics.load.schema import TABLES
     >>> raw = pd.DataFrame({"customer_id": [1, 2], "responded_at": ["2025-01-02", "x"],
     ...                     "nps_score": [9, 11]})
     >>> v = validate_table(nw.from_native(raw).lazy(), TABLES["surveys"])

@@ -1,12 +1,12 @@
 """Rank tests and quantile differences from value counts (CSAT scores, handling times).
 
-Both samples arrive as :class:`~rollout_metrics.sufficient.ValueCounts`; ranks are computed
+Both samples arrive as :class:`~rollout_metrics.stats.sufficient.ValueCounts`; ranks are computed
 per distinct value (midranks), so a million tickets at minute resolution cost as much as a few
 thousand distinct minutes.  ``before`` comes first, ``after`` second.
 
 Examples
 --------
->>> from rollout_metrics.sufficient import ValueCounts
+>>> from rollout_metrics.stats.sufficient import ValueCounts
 >>> r = mann_whitney_counts(ValueCounts.from_values([1, 2, 3, 4, 5]),
 ...                         ValueCounts.from_values([1, 2, 3, 4]))
 >>> r.statistic, round(r.p_value, 10)
@@ -26,9 +26,9 @@ from numpy.typing import NDArray
 from scipy import special, stats
 
 from rollout_metrics.errors import DataValidationError, InsufficientDataError
-from rollout_metrics.inference import check_alpha
-from rollout_metrics.results import DiffResult
-from rollout_metrics.sufficient import ValueCounts
+from rollout_metrics.infer.results import DiffResult
+from rollout_metrics.infer.two_sample import check_alpha
+from rollout_metrics.stats.sufficient import ValueCounts
 
 __all__ = ["RankResult", "brunner_munzel_counts", "mann_whitney_counts", "quantile_diff"]
 
@@ -118,7 +118,7 @@ def mann_whitney_counts(
 
     Examples
     --------
-    >>> from rollout_metrics.sufficient import ValueCounts
+    >>> from rollout_metrics.stats.sufficient import ValueCounts
     >>> x = [0.8, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46]
     >>> y = [1.15, 0.88, 0.90, 0.74, 1.21]
     >>> r = mann_whitney_counts(ValueCounts.from_values(y), ValueCounts.from_values(x))
@@ -162,7 +162,7 @@ def brunner_munzel_counts(before: ValueCounts, after: ValueCounts) -> RankResult
 
     Examples
     --------
-    >>> from rollout_metrics.sufficient import ValueCounts
+    >>> from rollout_metrics.stats.sufficient import ValueCounts
     >>> levels = [-2, -1, 0, 1, 2]
     >>> new = ValueCounts.from_pairs(levels, [24, 37, 21, 19, 6])
     >>> active = ValueCounts.from_pairs(levels, [11, 51, 22, 21, 7])
@@ -276,7 +276,7 @@ def quantile_diff(
 
     Examples
     --------
-    >>> from rollout_metrics.sufficient import ValueCounts
+    >>> from rollout_metrics.stats.sufficient import ValueCounts
     >>> b = ValueCounts.from_pairs([10, 20, 30, 40], [30, 40, 20, 10])
     >>> a = ValueCounts.from_pairs([10, 20, 30, 40], [10, 30, 40, 20])
     >>> r = quantile_diff(b, a, seed=1)

@@ -1,8 +1,8 @@
 """Sufficient statistics per (segment, period), one reduction per table.
 
 This is the hinge between the engine and the inference layer: the reduced
-tables from :mod:`rollout_metrics.reduce` are summed per segment and period into
-the small frozen types of :mod:`rollout_metrics.sufficient`.  Both
+tables from :mod:`rollout_metrics.reduce.counts` are summed per segment and period into
+the small frozen types of :mod:`rollout_metrics.stats.sufficient`.  Both
 :func:`rollout_metrics.compare` and :func:`rollout_metrics.mix_shift` read them.
 
 Examples
@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .dataset import Dataset
-from .errors import DataValidationError, MissingColumnError
-from .reduce import (
+from rollout_metrics.errors import DataValidationError, MissingColumnError
+from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.reduce.counts import (
     CSAT_LEVELS,
     active_customers,
     assign_period,
@@ -32,8 +32,8 @@ from .reduce import (
     survey_counts,
     ticket_counts,
 )
-from .rollout import Rollout
-from .sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
+from rollout_metrics.rollout import Rollout
+from rollout_metrics.stats.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
 
 __all__ = ["METRICS", "MetricSpec", "period_stats"]
 
@@ -105,7 +105,7 @@ def period_stats(
     """Sufficient statistics of ``metric`` per segment (rows) and period (columns).
 
     Rows are the ``overall`` segment first, then each segment key; every cell is a
-    :mod:`~rollout_metrics.sufficient` object (a zero object when the cell is empty).
+    :mod:`~rollout_metrics.stats.sufficient` object (a zero object when the cell is empty).
     Extra columns: for ``complaints`` the daily series (``daily_<period>``), for
     ``handling_time`` the open-ticket counts (``open_<period>``).
     """

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .compare import compare
-from .dataset import Dataset
-from .errors import PeriodError
-from .rollout import Rollout
+from rollout_metrics.compare import compare
+from rollout_metrics.errors import PeriodError
+from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.rollout import Rollout
 
 __all__ = ["SENSITIVITY_COLUMNS", "sensitivity"]
 

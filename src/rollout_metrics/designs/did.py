@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from rollout_metrics._designs_common import (
+from rollout_metrics.designs._common import (
     FloatArray,
     Inference,
     coerce_dates,

@@ -1,7 +1,7 @@
 """Event-rate comparisons: churn per customer-day at risk, complaints per active customer-day.
 
 Rates are events per unit of exposure.  Every function returns a
-:class:`~rollout_metrics.results.DiffResult` with ``estimate = rate(after) - rate(before)`` and
+:class:`~rollout_metrics.infer.results.DiffResult` with ``estimate = rate(after) - rate(before)`` and
 the rate ratio ``after / before`` with its CI in ``extra`` (``ratio``, ``ratio_ci_low``,
 ``ratio_ci_high``).
 
@@ -15,7 +15,7 @@ periods are swapped.
 
 Examples
 --------
->>> from rollout_metrics.sufficient import EventExposure
+>>> from rollout_metrics.stats.sufficient import EventExposure
 >>> r = poisson_rate_test(EventExposure(30, 54308.7), EventExposure(60, 51477.5))
 >>> round(r.extra["ratio"], 6), round(r.p_value, 8)
 (2.109998, 0.00067518)
@@ -37,9 +37,9 @@ from rollout_metrics.errors import (
     InsufficientDataError,
     MissingColumnError,
 )
-from rollout_metrics.inference import check_alpha, check_count, z_quantile
-from rollout_metrics.results import DiffResult
-from rollout_metrics.sufficient import EventExposure
+from rollout_metrics.infer.results import DiffResult
+from rollout_metrics.infer.two_sample import check_alpha, check_count, z_quantile
+from rollout_metrics.stats.sufficient import EventExposure
 
 __all__ = ["overdispersed_rate_test", "poisson_rate_test", "rate_test_auto"]
 
@@ -127,7 +127,7 @@ def poisson_rate_test(
 
     Examples
     --------
-    >>> from rollout_metrics.sufficient import EventExposure
+    >>> from rollout_metrics.stats.sufficient import EventExposure
     >>> r = poisson_rate_test(EventExposure(30, 54308.7), EventExposure(60, 51477.5))
     >>> round(r.extra["ratio_ci_low"], 6), round(r.extra["ratio_ci_high"], 6)
     (1.365962, 3.259306)

@@ -47,7 +47,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from rollout_metrics._designs_common import (
+from rollout_metrics.designs._common import (
     FloatArray,
     RegressionFit,
     coerce_dates,

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .dataset import load_dataset
-from .errors import DataValidationError
-from .reduce import active_customers, handling_counts, ticket_counts
-from .rollout import _as_date, _midnight
-from .sufficient import NpsCounts, Proportion, ValueCounts
+from rollout_metrics.errors import DataValidationError
+from rollout_metrics.load.dataset import load_dataset
+from rollout_metrics.reduce.counts import active_customers, handling_counts, ticket_counts
+from rollout_metrics.rollout import _as_date, _midnight
+from rollout_metrics.stats.sufficient import NpsCounts, Proportion, ValueCounts
 
 __all__ = ["churn_rate", "complaint_rate", "csat", "handling_time", "nps"]
 

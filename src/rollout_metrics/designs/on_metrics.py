@@ -42,23 +42,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._designs_common import html_table
-from .compare import COLUMNS
-from .dataset import Dataset
-from .did import DidResult, did
-from .errors import (
+from rollout_metrics.compare import COLUMNS
+from rollout_metrics.designs._common import html_table
+from rollout_metrics.designs.did import DidResult, did
+from rollout_metrics.designs.its import ItsResult, Model, its
+from rollout_metrics.errors import (
     DataValidationError,
     InsufficientDataError,
     MissingColumnError,
     PeriodError,
     RolloutMetricsError,
 )
-from .its import ItsResult, Model, its
-from .multiple import adjust_pvalues
-from .reduce import active_customers, handling_counts, survey_counts, ticket_counts
-from .rollout import Rollout
-from .segments import normalise_by
-from .stats_table import METRICS
+from rollout_metrics.infer.multiple import adjust_pvalues
+from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.reduce.counts import (
+    active_customers,
+    handling_counts,
+    survey_counts,
+    ticket_counts,
+)
+from rollout_metrics.reduce.segments import normalise_by
+from rollout_metrics.rollout import Rollout
+from rollout_metrics.stats.periods import METRICS
 
 __all__ = ["DESIGN_COLUMNS", "DESIGN_METRICS", "MetricItsResult", "did_metric", "its_metric",
            "metric_series"]
@@ -84,7 +89,7 @@ class MetricItsResult:
         models ``level_change``/``slope_change`` are on the log-rate scale (see ``units``).
         ``p_adjusted`` is Benjamini-Hochberg over all tested rows of the call.
     results : Mapping[str, ItsResult]
-        The :func:`~rollout_metrics.its.its` result of each segment (model units: rates per
+        The :func:`~rollout_metrics.designs.its.its` result of each segment (model units: rates per
         customer-day for counts).
     series : pandas.DataFrame
         The modelled series of every segment (``segment`` column), observed, fitted and
@@ -299,7 +304,7 @@ def its_metric(
     freq
         ``"D"`` (daily, with day-of-week terms) or ``"W"`` (weekly).
     model
-        Passed to :func:`~rollout_metrics.its.its`: default ``"gls_ar"`` for NPS, CSAT and
+        Passed to :func:`~rollout_metrics.designs.its.its`: default ``"gls_ar"`` for NPS, CSAT and
         handling time, ``"quasipoisson"`` (offset log active customer-days) for counts.
     pre_days
         Days of baseline before the announcement; default ``2 * rollout.pre_days``
@@ -409,7 +414,7 @@ def did_metric(
     tickets or active customer-days behind it. Churn and complaints enter as rates in the
     compare() units (a linear DiD on rates weighted by exposure). With a staggered rollout
     built by :meth:`Rollout.per_segment` on ``segment_col``, each segment keeps its own
-    date and :func:`~rollout_metrics.did.did` runs the stacked design.
+    date and :func:`~rollout_metrics.designs.did.did` runs the stacked design.
 
     Parameters
     ----------

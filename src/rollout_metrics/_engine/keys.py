@@ -28,7 +28,7 @@ from typing import Any
 
 import narwhals as nw
 
-from .coerce import quote_identifier as _quote
+from rollout_metrics._engine.cast import quote_identifier as _quote
 
 __all__ = ["all_known", "clean_keys", "no_duplicates"]
 

@@ -19,7 +19,7 @@ Real exports never use these names: pass ``columns={"tickets": {"opened": "creat
 
 Examples
 --------
->>> from rollout_metrics.schema import TABLES
+>>> from rollout_metrics.load.schema import TABLES
 >>> [c.name for c in TABLES["surveys"].required]
 ['customer_id', 'responded_at']
 """

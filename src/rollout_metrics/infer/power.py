@@ -1,7 +1,7 @@
 """Minimum detectable effects: the smallest change each comparison could have detected.
 
-Every MDE is in the raw units of the matching test in :mod:`rollout_metrics.inference` /
-:mod:`rollout_metrics.rates` (NPS and proportions as fractions, rates per unit of exposure),
+Every MDE is in the raw units of the matching test in :mod:`rollout_metrics.infer.two_sample` /
+:mod:`rollout_metrics.infer.rates` (NPS and proportions as fractions, rates per unit of exposure),
 for a two-sided test at level ``alpha`` with power ``power`` (default 0.8), and is returned as
 a positive magnitude.  The generic rule is (z_{1−α/2} + z_power)·SE; the proportion and rate
 MDEs invert the exact power formulas :func:`power_proportions_2indep` and
@@ -23,8 +23,8 @@ from typing import Literal
 from scipy import optimize, special
 
 from rollout_metrics.errors import DataValidationError, InsufficientDataError
-from rollout_metrics.inference import check_alpha
-from rollout_metrics.sufficient import NpsCounts
+from rollout_metrics.infer.two_sample import check_alpha
+from rollout_metrics.stats.sufficient import NpsCounts
 
 __all__ = [
     "mde_from_se",
@@ -78,7 +78,7 @@ def mde_nps(before: NpsCounts, n_after: float, *, alpha: float = 0.05, power: fl
 
     Examples
     --------
-    >>> from rollout_metrics.sufficient import NpsCounts
+    >>> from rollout_metrics.stats.sufficient import NpsCounts
     >>> round(mde_nps(NpsCounts(400, 300, 300), 1000), 4)
     0.1041
     """

@@ -26,7 +26,7 @@ import narwhals as nw
 import pandas as pd
 import pyarrow as pa
 
-from .errors import DataValidationError
+from rollout_metrics.errors import DataValidationError
 
 __all__ = ["find_table_files", "materialize", "read_table", "to_duckdb"]
 

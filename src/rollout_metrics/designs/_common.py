@@ -2,14 +2,14 @@
 
 Input validation at the edge (columns, missing values, timestamps), the tidy
 result columns, t/normal inference with the minimum detectable effect, and the
-model fits behind :func:`rollout_metrics.its.its` on plain numpy arrays:
+model fits behind :func:`rollout_metrics.designs.its.its` on plain numpy arrays:
 
 * :func:`gls_ar` - feasible GLS with AR(p) errors, the same iteration as
   statsmodels ``GLSAR(y, X, rho=p).iterative_fit()`` (Cochrane-Orcutt: the first
   p observations are dropped by the whitening; rho from Yule-Walker on the
   residuals; three passes by default), written in numpy so a coverage
   simulation of thousands of fits runs in seconds. Tested against GLSAR.
-  ``bias_correct=True`` (used by :func:`rollout_metrics.its.its`) replaces the AR(1)
+  ``bias_correct=True`` (used by :func:`rollout_metrics.designs.its.its`) replaces the AR(1)
   Yule-Walker estimate by its bias-corrected value (Kendall 1954; Marriott & Pope 1954),
   in the moment form that accounts for the regressors.
 * :func:`ols_hac` - OLS (or WLS) with Newey-West HAC covariance, Bartlett

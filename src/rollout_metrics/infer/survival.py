@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
 from rollout_metrics.errors import DataValidationError, InsufficientDataError, MissingColumnError
-from rollout_metrics.inference import check_alpha
+from rollout_metrics.infer.two_sample import check_alpha
 
 __all__ = ["LogRankResult", "kaplan_meier", "logrank_test", "median_survival"]
 

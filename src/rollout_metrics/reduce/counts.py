@@ -27,10 +27,10 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from .coerce import with_seconds_between
-from .dataset import Dataset
-from .rollout import Rollout
-from .segments import attach_segments
+from rollout_metrics._engine.cast import with_seconds_between
+from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.reduce.segments import attach_segments
+from rollout_metrics.rollout import Rollout
 
 __all__ = [
     "active_customers",
@@ -220,7 +220,7 @@ def _handling_counts(
     seg = attach_segments(data, "tickets", by, rollout, metric="handling_time")
     frame = seg.frame
     if end_col not in frame.collect_schema().names():
-        from .errors import MissingColumnError
+        from rollout_metrics.errors import MissingColumnError
 
         raise MissingColumnError(
             f"handling_time: the tickets table has no {end_col!r} column; available: "

@@ -1,14 +1,14 @@
 """Two-sample tests and intervals on sufficient statistics: NPS, proportions, means.
 
 Every function takes the ``before`` statistic first and ``after`` second and returns a
-:class:`~rollout_metrics.results.DiffResult` with ``estimate = after - before`` in raw units
+:class:`~rollout_metrics.infer.results.DiffResult` with ``estimate = after - before`` in raw units
 (NPS as a fraction in [-1, 1], proportions as fractions, means in the variable's units).
 Nothing here ever sees a raw row.  Rank tests and quantiles live in
-:mod:`rollout_metrics.ranks`, event rates in :mod:`rollout_metrics.rates`.
+:mod:`rollout_metrics.infer.ranks`, event rates in :mod:`rollout_metrics.infer.rates`.
 
 Examples
 --------
->>> from rollout_metrics.sufficient import NpsCounts
+>>> from rollout_metrics.stats.sufficient import NpsCounts
 >>> r = nps_diff(NpsCounts(50, 30, 20), NpsCounts(40, 30, 30))
 >>> round(r.estimate, 2), r.method
 (-0.2, 'nps_adjusted_wald')
@@ -24,8 +24,8 @@ from typing import Literal
 from scipy import optimize, special, stats
 
 from rollout_metrics.errors import DataValidationError, InsufficientDataError
-from rollout_metrics.results import DiffResult
-from rollout_metrics.sufficient import Moments, NpsCounts, Proportion
+from rollout_metrics.infer.results import DiffResult
+from rollout_metrics.stats.sufficient import Moments, NpsCounts, Proportion
 
 __all__ = [
     "nps_diff",
@@ -125,7 +125,7 @@ def nps_interval(
 
     Examples
     --------
-    >>> from rollout_metrics.sufficient import NpsCounts
+    >>> from rollout_metrics.stats.sufficient import NpsCounts
     >>> lo, hi = nps_interval(NpsCounts(6, 139, 16), method="tango")
     >>> round(lo, 4), round(hi, 4)
     (-0.124, -0.0054)
@@ -209,7 +209,7 @@ def nps_diff(
 
     Examples
     --------
-    >>> from rollout_metrics.sufficient import NpsCounts
+    >>> from rollout_metrics.stats.sufficient import NpsCounts
     >>> r = nps_diff(NpsCounts(291, 476, 395), NpsCounts(6, 139, 16), method="wald")
     >>> round(r.estimate, 6), round(r.p_value, 6)
     (0.027389, 0.451949)
@@ -288,7 +288,7 @@ def wilson_interval(p: Proportion, *, alpha: float = 0.05) -> tuple[float, float
 
     Examples
     --------
-    >>> from rollout_metrics.sufficient import Proportion
+    >>> from rollout_metrics.stats.sufficient import Proportion
     >>> lo, hi = wilson_interval(Proportion(13, 16))
     >>> round(lo, 4), round(hi, 4)
     (0.5699, 0.9341)
@@ -310,7 +310,7 @@ def proportion_diff(before: Proportion, after: Proportion, *, alpha: float = 0.0
 
     Examples
     --------
-    >>> from rollout_metrics.sufficient import Proportion
+    >>> from rollout_metrics.stats.sufficient import Proportion
     >>> r = proportion_diff(Proportion(1, 34), Proportion(7, 34))
     >>> round(r.estimate, 4), round(r.ci_low, 4), round(r.ci_high, 4)
     (0.1765, 0.0189, 0.3404)
@@ -366,7 +366,7 @@ def welch_diff(before: Moments, after: Moments, *, alpha: float = 0.05) -> DiffR
 
     Examples
     --------
-    >>> from rollout_metrics.sufficient import ValueCounts
+    >>> from rollout_metrics.stats.sufficient import ValueCounts
     >>> x = ValueCounts.from_values([0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0])
     >>> y = ValueCounts.from_values([1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4])
     >>> r = welch_diff(y.moments(), x.moments())

@@ -3,11 +3,11 @@
 Each metric reduces, per (period, segment), to one of these frozen dataclasses.
 They add with ``+``, so days or segments can be merged without touching a raw
 row again (the GrowthBook ``gbstats`` design).  Inference functions in
-:mod:`rollout_metrics.inference` take only these.
+:mod:`rollout_metrics.infer.two_sample` take only these.
 
 Examples
 --------
->>> from rollout_metrics.sufficient import NpsCounts
+>>> from rollout_metrics.stats.sufficient import NpsCounts
 >>> NpsCounts(5, 3, 2) + NpsCounts(1, 0, 1)
 NpsCounts(promoters=6, passives=3, detractors=3)
 >>> round(NpsCounts(6, 3, 3).score, 6)

@@ -24,10 +24,10 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
-from .errors import DataValidationError
-from .io import read_table, to_duckdb
-from .schema import TABLES
-from .validate import QUALITY_COLUMNS, validate_table
+from rollout_metrics._engine.io import read_table, to_duckdb
+from rollout_metrics.errors import DataValidationError
+from rollout_metrics.load.schema import TABLES
+from rollout_metrics.load.validate import QUALITY_COLUMNS, validate_table
 
 __all__ = ["Dataset", "load_dataset", "load_sample", "sample_path"]
 
@@ -147,7 +147,7 @@ def load_dataset(
         Your column names -> canonical names, per table
         (``{"tickets": {"opened": "created_at"}}``) or one mapping for all tables.
     timezone
-        Timezone of the analysis (see :mod:`rollout_metrics.validate`).
+        Timezone of the analysis (see :mod:`rollout_metrics.load.validate`).
     strict
         Raise on any row-level problem instead of excluding and counting it.
 

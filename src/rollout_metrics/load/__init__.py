@@ -1,0 +1,1 @@
+"""Load and validate: canonical schema, reading, row rules, the :class:`Dataset`."""
