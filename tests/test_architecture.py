@@ -19,11 +19,11 @@ PACKAGE = ROOT / "src" / "rollout_metrics"
 
 #: Pipeline steps in order; a module's step is the longest matching prefix.
 STEPS: list[tuple[str, ...]] = [
-    ("errors", "metrics", "rollout", "sample"),
+    ("errors", "rollout", "sample"),
     ("_engine",),
     ("load",),
     ("reduce",),
-    ("stats",),
+    ("stats", "metrics"),
     ("infer",),
     ("compare", "point_metrics"),
     ("designs",),

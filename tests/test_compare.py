@@ -11,7 +11,8 @@ import pytest
 import rollout_metrics as rm
 from rollout_metrics import DataValidationError, MissingColumnError, PeriodError
 from rollout_metrics.compare import COLUMNS
-from rollout_metrics.stats.periods import period_stats
+from rollout_metrics.metrics import MetricOptions, get_metric
+from rollout_metrics.stats.periods import period_table
 
 ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
 
@@ -65,13 +66,38 @@ def test_units(by_tier: pd.DataFrame) -> None:
 def test_segments_add_up_to_overall(sample: rm.Dataset) -> None:
     # Adding sufficient statistics over segments equals reducing the union.
     for metric in ("nps", "csat", "churn", "complaints", "handling_time"):
-        table = period_stats(metric, sample, ROLLOUT, ["tier"])
+        table = period_table(sample, ROLLOUT, get_metric(metric), ["tier"], MetricOptions())
         for period in ("before", "transition", "after"):
-            cells = table[period].tolist()
+            cells = [table.cell(i, period) for i in range(len(table.keys))]
             total = cells[1]
             for c in cells[2:]:
                 total = total + c
             assert total == cells[0], (metric, period)
+
+
+def test_segment_of_some_metrics_only(sample: rm.Dataset) -> None:
+    # channel is a ticket column: complaints and handling time are split by it, the survey
+    # and customer metrics keep their overall rows with a status saying why.
+    t = rm.compare(sample, ROLLOUT, by="channel")
+    assert set(t["metric"]) == {"nps", "csat", "churn", "complaints", "handling_time"}
+    for metric in ("nps", "csat", "churn"):
+        rows = t[t["metric"] == metric]
+        assert rows["segment"].eq("overall").all()
+        assert rows["status"].str.contains("not_segmented").all()
+    channels = t[(t["metric"] == "handling_time") & (t["segment"] != "overall")]
+    assert set(channels["segment"]) == {"chat", "email", "phone", "sms", "social"}
+
+
+def test_separate_groupings_share_one_overall_row(sample: rm.Dataset) -> None:
+    both = rm.compare(sample, ROLLOUT, metrics=["nps"], by=[["tier"], ["region"]])
+    tier = rm.compare(sample, ROLLOUT, metrics=["nps"], by="tier")
+    after = both[both["comparison"] == "after_vs_before"]
+    assert (after["segment"] == "overall").sum() == 1
+    assert set(after["by"]) == {"tier", "region"}
+    key = ["segment", "comparison", "before", "after", "delta", "ci_low", "ci_high", "p_value"]
+    pd.testing.assert_frame_equal(
+        both[both["by"] == "tier"][key].reset_index(drop=True),
+        tier[key].reset_index(drop=True))
 
 
 def test_crossed_segments(sample: rm.Dataset) -> None:
@@ -112,8 +138,9 @@ def test_single_metric_functions_match_compare(sample: rm.Dataset) -> None:
 
 
 def test_unknown_segment_lists_available(sample: rm.Dataset) -> None:
-    with pytest.raises(MissingColumnError, match=r"nps/csat: segment column 'country' does "
-                       r"not exist\. Available segments: \['touchpoint', 'tier', 'region'"):
+    with pytest.raises(MissingColumnError, match=r"segment column 'country' does not exist in "
+                       r"the surveys table\(s\) of the selected metrics \['nps'\]\. Available "
+                       r"segments: \['plan', 'preferred_channel', 'region'"):
         rm.compare(sample, ROLLOUT, metrics=["nps"], by="country")
 
 
@@ -126,7 +153,7 @@ def test_missing_metric_column_is_named(sample_frames: dict[str, pd.DataFrame]) 
 
 
 def test_unknown_metric(sample: rm.Dataset) -> None:
-    with pytest.raises(DataValidationError, match=r"unknown metric\(s\) \['sales'\]"):
+    with pytest.raises(DataValidationError, match=r"unknown metric 'sales'; metrics: \['churn'"):
         rm.compare(sample, ROLLOUT, metrics=["sales"])
 
 

@@ -22,7 +22,7 @@ MALICIOUS = "<script>alert(1)</script>"
 
 @pytest.fixture(scope="module")
 def report(sample: rm.Dataset) -> rm.Report:
-    return rm.build_report(sample, ROLLOUT, by=["tier", "channel"], title="Sample",
+    return rm.build_report(sample, ROLLOUT, by=[["tier"], ["channel"]], title="Sample",
                            n_resamples=500)
 
 
@@ -146,7 +146,7 @@ def test_bad_correction(sample: rm.Dataset) -> None:
 
 
 def test_segment_that_applies_to_no_metric(sample: rm.Dataset) -> None:
-    with pytest.raises(rm.DataValidationError, match="'channel' does not apply"):
+    with pytest.raises(rm.DataValidationError, match="segment column 'channel' does not exist in the surveys"):
         rm.build_report(sample, ROLLOUT, by="channel", metrics=["nps"])
 
 

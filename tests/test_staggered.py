@@ -32,11 +32,14 @@ def test_overall_pools_each_segments_own_periods(data: rm.Dataset) -> None:
     t = rm.compare(data, r, metrics=["nps"], by="region").set_index("segment")
     n_before = sum(t.loc[s, "n_before"] for s in DATES)
     assert t.loc["overall", "n_before"] == n_before
-    from rollout_metrics.stats.periods import period_stats
+    from rollout_metrics.metrics import MetricOptions, get_metric
+    from rollout_metrics.stats.periods import period_table
 
     pooled = NpsCounts(0, 0, 0)
     for seg in DATES:
-        cell = period_stats("nps", data, r.for_segment(seg), ["region"]).loc[(seg,), "after"]
+        table = period_table(data, r.for_segment(seg), get_metric("nps"), ["region"],
+                             MetricOptions())
+        cell = table.cell(table.keys.index((seg,)), "after")
         pooled = pooled + cell
     assert t.loc["overall", "after"] == pytest.approx(pooled.score, rel=1e-12)
     plain = rm.compare(data, r, metrics=["nps"]).set_index("segment")

@@ -35,7 +35,7 @@ from rollout_metrics.errors import ConfigError, RolloutMetricsError
 
 __all__ = ["Guardrail", "breaches", "load_config", "main", "parse_guardrail"]
 
-SAMPLE_BY = ["tier", "channel"]
+SAMPLE_BY: list[list[str]] = [["tier"], ["channel"]]
 KNOWN: dict[str, set[str]] = {
     "": {"title", "data", "rollout", "analysis", "guardrails"},
     "data": {"path", "customers", "surveys", "tickets", "columns", "strict"},

@@ -1,27 +1,27 @@
 """Compare each metric before vs after the change, per segment: the public API.
 
-The pipeline end to end: reduce on the data's engine (:mod:`.reduce`), sum the
-sufficient statistics per segment and period (:mod:`.stats_table`), test on
-them only (:mod:`.inference`, :mod:`.rates`, :mod:`.ranks`), adjust the p-values
-of the whole call as one family (:mod:`.multiple`), and attach the minimum
-detectable effect of every row (:mod:`.power`).
+Wiring only: the metric's spec (:mod:`rollout_metrics.metrics`) says which table and test;
+its period table (:mod:`rollout_metrics.stats.periods`, sums of the one daily series) gives
+the cells; the test runs on them (:mod:`rollout_metrics.infer`); the p-values of the whole
+call are adjusted as one family (:mod:`rollout_metrics.infer.multiple`); every row carries
+its minimum detectable effect (:mod:`rollout_metrics.infer.power`).
 
-Every function returns a tidy DataFrame, one row per (metric, segment,
-comparison), the overall row first, with the columns of :data:`COLUMNS`.
-``ci_low``/``ci_high`` bound ``delta`` (after - before) in the metric's units.
+Every function returns a tidy DataFrame, one row per (metric, segment, comparison), the
+overall row first, with the columns of :data:`COLUMNS`. ``ci_low``/``ci_high`` bound
+``delta`` (after - before) in the metric's units.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from rollout_metrics.errors import DataValidationError, PeriodError
+from rollout_metrics.errors import DataValidationError, MissingColumnError, PeriodError
 from rollout_metrics.infer.multiple import adjust_pvalues
 from rollout_metrics.infer.power import mde_from_se, mde_nps, mde_proportion, mde_rate
 from rollout_metrics.infer.ranks import quantile_diff
@@ -29,10 +29,17 @@ from rollout_metrics.infer.rates import poisson_rate_test, rate_test_auto
 from rollout_metrics.infer.results import DiffResult
 from rollout_metrics.infer.two_sample import nps_diff, proportion_diff, welch_diff
 from rollout_metrics.load.dataset import Dataset
-from rollout_metrics.reduce.segments import normalise_by
+from rollout_metrics.metrics import (
+    DEFAULT_METRICS,
+    QUANTILES,
+    MetricOptions,
+    MetricSpec,
+    get_metric,
+)
+from rollout_metrics.reduce.segments import By, available_segments, groupings
 from rollout_metrics.rollout import Rollout
-from rollout_metrics.stats.periods import METRICS, period_stats
-from rollout_metrics.stats.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
+from rollout_metrics.stats.periods import PeriodTable, period_table
+from rollout_metrics.stats.sufficient import EventExposure
 
 __all__ = [
     "COLUMNS",
@@ -43,6 +50,7 @@ __all__ = [
     "compare_csat",
     "compare_handling_time",
     "compare_nps",
+    "comparisons",
 ]
 
 COLUMNS = [
@@ -50,26 +58,13 @@ COLUMNS = [
     "delta", "delta_rel", "ci_low", "ci_high", "p_value", "p_adjusted", "significant",
     "mde", "method", "status", "units",
 ]
-DEFAULT_METRICS = ("nps", "csat", "churn", "complaints", "handling_time")
 CENSORING_SHARE = 0.02
-_STATS = {"median": 0.5, "p90": 0.9}
+#: Status of a metric's overall rows when its table lacks a requested segment column.
+NOT_SEGMENTED = "not_segmented"
 
 
-@dataclass(frozen=True)
-class Options:
-    """Settings shared by every comparison of one call."""
-
-    alpha: float = 0.05
-    min_n: int = 30
-    nps_method: str = "adjusted_wald"
-    csat_threshold: int = 4
-    handling_stat: str = "median"
-    handling_measure: str = "resolution"
-    n_resamples: int = 2000
-    seed: int = 0
-
-
-def _comparisons(rollout: Rollout) -> list[tuple[str, str, str]]:
+def comparisons(rollout: Rollout) -> list[tuple[str, str, str]]:
+    """``(label, base period, compared period)`` of every comparison the rollout has."""
     out = [("after_vs_before", "before", "after")]
     if rollout.announced is not None:
         out.append(("transition_vs_before", "before", "transition"))
@@ -82,46 +77,8 @@ def _n(stat: Any) -> float:
     return float(stat.n)
 
 
-def _point(metric: str, stat: Any, opts: Options) -> float:
-    if isinstance(stat, NpsCounts):
-        return stat.score / 100.0
-    if isinstance(stat, Proportion):
-        return stat.share
-    if isinstance(stat, EventExposure):
-        return stat.rate
-    if isinstance(stat, ValueCounts):
-        if metric == "csat_mean" or opts.handling_stat == "mean":
-            return stat.moments().mean
-        return stat.quantile(_STATS[opts.handling_stat])
-    raise TypeError(type(stat))
-
-
-def _test(metric: str, b: Any, a: Any, cell: pd.Series, period: tuple[str, str],
-          opts: Options) -> tuple[DiffResult, float]:
-    """Run the metric's test; return the result and the MDE in raw units."""
-    alpha = opts.alpha
-    if metric == "nps":
-        r = nps_diff(b, a, method=opts.nps_method, alpha=alpha)  # type: ignore[arg-type]
-        return r, mde_nps(b, a.n, alpha=alpha)
-    if metric == "csat":
-        r = proportion_diff(b, a, alpha=alpha)
-        return r, mde_proportion(min(max(b.share, 1e-9), 1 - 1e-9), b.n, a.n, alpha=alpha)
-    if metric == "csat_mean" or (metric == "handling_time" and opts.handling_stat == "mean"):
-        r = welch_diff(b.moments(), a.moments(), alpha=alpha)
-        return r, mde_from_se(float(r.extra.get("se", math.nan)), alpha=alpha)
-    if metric == "handling_time":
-        r = quantile_diff(b, a, q=_STATS[opts.handling_stat], n_resamples=opts.n_resamples,
-                          seed=opts.seed, alpha=alpha)
-        return r, mde_from_se(float(r.extra["se"]), alpha=alpha)
-    if metric == "complaints":
-        daily = pd.concat([cell[f"daily_{period[0]}"], cell[f"daily_{period[1]}"]])
-        daily = daily.assign(period=np.where(daily["period"] == period[0], "before", "after"))
-        r = rate_test_auto(daily, alpha=alpha)
-        phi = max(1.0, float(r.extra.get("phi", 1.0)))
-        return r, _mde_rate(b, a, phi, alpha)
-    # Churn events are independent customers: the exact conditional Poisson test.
-    r = poisson_rate_test(b, a, alpha=alpha)
-    return r, _mde_rate(b, a, 1.0, alpha)
+Daily = Callable[[str], pd.DataFrame]
+Test = Callable[[Any, Any, Daily, MetricOptions], tuple[DiffResult, float]]
 
 
 def _mde_rate(b: EventExposure, a: EventExposure, phi: float, alpha: float) -> float:
@@ -130,129 +87,93 @@ def _mde_rate(b: EventExposure, a: EventExposure, phi: float, alpha: float) -> f
     return mde_rate(b.rate, b.exposure, a.exposure, phi, alpha=alpha)
 
 
-def _status(metric: str, b: Any, a: Any, cell: pd.Series, period: tuple[str, str],
-            opts: Options, partial: set[str], result: DiffResult | None) -> list[str]:
-    flags: list[str] = []
-    if metric == "handling_time":
-        for p, stat in zip(period, (b, a), strict=True):
-            open_ = cell.get(f"open_{p}", 0)
-            total = stat.n + open_
-            if total and open_ / total > CENSORING_SHARE:
-                flags.append("censoring")
-                break
-    if result is not None and float(result.extra.get("phi", 1.0)) > 1.0 and \
-            metric == "complaints":
-        flags.append("overdispersed")
-    if partial & set(period):
-        flags.append("partial_window")
-    return flags
+def _test_nps(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffResult, float]:
+    r = nps_diff(b, a, method=o.nps_method, alpha=o.alpha)  # type: ignore[arg-type]
+    return r, mde_nps(b, a.n, alpha=o.alpha)
 
 
-def _pool(cells: list[pd.Series]) -> pd.Series:
-    """Cell-wise sum of segment cells: sufficient statistics add, daily series stack."""
-    out: dict[str, Any] = {}
-    for name in cells[0].index:
-        values = [c[name] for c in cells if name in c.index and c[name] is not None]
-        if name.startswith("daily_"):
-            out[name] = pd.concat([v for v in values if isinstance(v, pd.DataFrame)],
-                                  ignore_index=True)
-        else:
-            total = values[0]
-            for v in values[1:]:
-                total = total + v
-            out[name] = total
-    return pd.Series(out, dtype=object)
+def _test_proportion(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffResult, float]:
+    r = proportion_diff(b, a, alpha=o.alpha)
+    return r, mde_proportion(min(max(b.share, 1e-9), 1 - 1e-9), b.n, a.n, alpha=o.alpha)
 
 
-def _staggered_table(metric: str, data: Dataset, rollout: Rollout, by: list[str],
-                     opts: Options) -> tuple[pd.DataFrame, set[str], set[tuple[Any, ...]]]:
-    """Staggered rollout: each segment of the dated column on its own windows.
-
-    The overall row pools every dated segment's own before and after periods (event
-    time: each segment contributes its own before and after windows), so it is defined
-    and answers "what changed, on average, for the segments that switched". Segments
-    without a date are reported on the earliest date's windows with status
-    ``not_treated``. Returns the table, the partly covered periods and those keys.
-    """
-    col = str(rollout.segment_column)
-    if by not in ([], [col]):
-        raise DataValidationError(
-            f"the rollout is staggered by {col!r} (Rollout.per_segment); compare it overall "
-            f"or by={col!r}, not by={by}"
-        )
-    spec = METRICS[metric]
-    base = replace(rollout, segment_column=None, segment_dates={})
-    kw: dict[str, Any] = {"csat_threshold": opts.csat_threshold,
-                          "measure": opts.handling_measure}
-    cells: dict[tuple[Any, ...], pd.Series] = {}
-    partial: set[str] = set()
-    for seg in sorted(rollout.segment_dates):
-        own = rollout.for_segment(seg)
-        table = period_stats(metric, data, own, [col], **kw)
-        if (seg,) not in table.index:
-            known = sorted(str(k[0]) for k in table.index if k[0] != "overall")
-            raise DataValidationError(
-                f"{metric}: segment {seg!r} of {col!r} has a change date but no {spec.table} "
-                f"data; segments with data: {known}"
-            )
-        cells[(seg,)] = table.loc[[(seg,)]].iloc[0]
-        partial |= set(_partial_periods(data, own, spec.table))
-    rows = {("overall",): _pool(list(cells.values()))}
-    untreated: set[tuple[Any, ...]] = set()
-    if by:
-        rows |= cells
-        table = period_stats(metric, data, base, [col], **kw)
-        for key in table.index:
-            if key[0] != "overall" and str(key[0]) not in rollout.segment_dates:
-                rows[tuple(key)] = table.loc[key]
-                untreated.add(tuple(key))
-    index = pd.MultiIndex.from_tuples(list(rows), names=by or ["segment"])
-    return pd.DataFrame(list(rows.values()), index=index), partial, untreated
+def _test_welch(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffResult, float]:
+    r = welch_diff(b.moments(), a.moments(), alpha=o.alpha)
+    return r, mde_from_se(float(r.extra.get("se", math.nan)), alpha=o.alpha)
 
 
-def _rows(metric: str, data: Dataset, rollout: Rollout, by: list[str], opts: Options
-          ) -> list[dict[str, Any]]:
-    spec = METRICS[metric]
-    untreated: set[tuple[Any, ...]] = set()
-    if rollout.segment_dates:
-        table, partial, untreated = _staggered_table(metric, data, rollout, by, opts)
+def _test_quantile(b: Any, a: Any, daily: Daily, o: MetricOptions) -> tuple[DiffResult, float]:
+    if o.handling_stat == "mean":
+        return _test_welch(b, a, daily, o)
+    r = quantile_diff(b, a, q=QUANTILES[o.handling_stat], n_resamples=o.n_resamples,
+                      seed=o.seed, alpha=o.alpha)
+    return r, mde_from_se(float(r.extra["se"]), alpha=o.alpha)
+
+
+def _test_rate_daily(b: Any, a: Any, daily: Daily, o: MetricOptions
+                     ) -> tuple[DiffResult, float]:
+    days = pd.concat([daily("before").assign(period="before"),
+                      daily("after").assign(period="after")], ignore_index=True)
+    r = rate_test_auto(days, alpha=o.alpha)
+    return r, _mde_rate(b, a, max(1.0, float(r.extra.get("phi", 1.0))), o.alpha)
+
+
+def _test_poisson(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffResult, float]:
+    # Churn events are independent customers: the exact conditional Poisson test.
+    return poisson_rate_test(b, a, alpha=o.alpha), _mde_rate(b, a, 1.0, o.alpha)
+
+
+#: The two-sample test behind each ``MetricSpec.test`` name.
+TESTS: dict[str, Test] = {
+    "nps": _test_nps, "proportion": _test_proportion, "welch": _test_welch,
+    "quantile": _test_quantile, "rate_daily": _test_rate_daily,
+    "poisson_exact": _test_poisson,
+}
+
+
+def _partial_periods(data: Dataset, rollout: Rollout, table: str) -> set[str]:
+    if table == "customers":
+        ranges = [data.time_range(t) for t in ("surveys", "tickets")
+                  if getattr(data, t) is not None]
+        if not ranges:
+            return set()
+        lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
     else:
-        partial = set(_partial_periods(data, rollout, spec.table))
-        table = period_stats(metric, data, rollout, by, csat_threshold=opts.csat_threshold,
-                             measure=opts.handling_measure)
-    rows = []
-    for key, cell in table.iterrows():
-        key_t = key if isinstance(key, tuple) else (key,)
-        overall = key_t[0] == "overall"
-        segment = "overall" if overall else " × ".join(map(str, key_t))
-        for name, p_b, p_a in _comparisons(rollout):
-            b, a = cell.get(p_b), cell.get(p_a)
-            if overall:
-                for p, s in ((p_b, b), (p_a, a)):
-                    if s is None or (_n(s) == 0 and not isinstance(s, EventExposure)) or (
-                            isinstance(s, EventExposure) and s.exposure == 0):
-                        start, end = rollout.windows()[p]
-                        raise PeriodError(
-                            f"{metric}: the {p} period [{start.date()}, {end.date()}) has no "
-                            f"{spec.table} data; check the rollout dates against the data"
-                        )
-            row = _row(metric, by, key_t, segment, name, b, a, cell, (p_b, p_a), opts, partial)
-            if key_t in untreated:
-                row["status"] = "not_treated" if row["status"] == "ok" else \
-                    f"{row['status']},not_treated"
-            rows.append(row)
-    return rows
+        lo, hi = data.time_range(table)
+    return set(rollout.coverage(lo, hi))
 
 
-def _row(metric: str, by: list[str], key: tuple[Any, ...], segment: str, comparison: str,
-         b: Any, a: Any, cell: pd.Series, period: tuple[str, str], opts: Options,
+class _Cells:
+    """One segment's cells across periods, from a table or pooled over tables."""
+
+    def __init__(self, parts: list[tuple[PeriodTable, int, Rollout]]) -> None:
+        self.parts = parts
+
+    def stat(self, period: str) -> Any:
+        total = None
+        for table, key, _ in self.parts:
+            cell = table.cell(key, period)
+            total = cell if total is None else total + cell
+        return total
+
+    def open(self, period: str) -> int:
+        return sum(t.open.get((k, period), 0) for t, k, _ in self.parts)
+
+    def daily(self, period: str) -> pd.DataFrame:
+        return pd.concat([t.daily_rows(k, period, r) for t, k, r in self.parts],
+                         ignore_index=True)
+
+
+def _row(spec: MetricSpec, by: list[str], key: tuple[Any, ...], segment: str,
+         comparison: tuple[str, str, str], cells: _Cells, opts: MetricOptions,
          partial: set[str]) -> dict[str, Any]:
-    spec = METRICS[metric]
-    before, after = _point(metric, b, opts), _point(metric, a, opts)
+    name, p_b, p_a = comparison
+    b, a = cells.stat(p_b), cells.stat(p_a)
+    before, after = spec.point(b, opts), spec.point(a, opts)
     n_b, n_a = _n(b), _n(a)
     row: dict[str, Any] = {
-        "metric": metric, "by": " × ".join(by) if by else "", "segment": segment,
-        "comparison": comparison, "n_before": n_b, "n_after": n_a,
+        "metric": spec.name, "by": " × ".join(by), "segment": segment,
+        "comparison": name, "n_before": n_b, "n_after": n_a,
         "before": before * spec.scale, "after": after * spec.scale,
         "delta": (after - before) * spec.scale,
         "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan, "mde": math.nan,
@@ -264,45 +185,145 @@ def _row(metric: str, by: list[str], key: tuple[Any, ...], segment: str, compari
     if min(n_b, n_a) < opts.min_n:
         row["status"] = "insufficient_data"
         return row
-    result, mde = _test(metric, b, a, cell, period, opts)
+    daily: Daily = lambda p: cells.daily(p_b if p == "before" else p_a)  # noqa: E731
+    result, mde = TESTS[spec.test](b, a, daily, opts)
     row.update(
         delta=result.estimate * spec.scale,
         ci_low=result.ci_low * spec.scale, ci_high=result.ci_high * spec.scale,
         p_value=result.p_value, mde=mde * spec.scale, method=result.method,
     )
-    flags = _status(metric, b, a, cell, period, opts, partial, result)
+    flags: list[str] = []
+    if spec.kind == "durations":
+        for p, stat in ((p_b, b), (p_a, a)):
+            total = stat.n + cells.open(p)
+            if total and cells.open(p) / total > CENSORING_SHARE:
+                flags.append("censoring")
+                break
+    if float(result.extra.get("phi", 1.0)) > 1.0 and spec.test == "rate_daily":
+        flags.append("overdispersed")
+    if partial & {p_b, p_a}:
+        flags.append("partial_window")
     row["status"] = ",".join(flags) if flags else "ok"
     return row
 
 
-def _partial_periods(data: Dataset, rollout: Rollout, table: str) -> dict[str, str]:
-    if table == "customers":
-        ranges = [data.time_range(t) for t in ("surveys", "tickets")
-                  if getattr(data, t) is not None]
-        if not ranges:
-            return {}
-        lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
-    else:
-        lo, hi = data.time_range(table)
-    return rollout.coverage(lo, hi)
+def _check_overall(spec: MetricSpec, cells: _Cells, rollout: Rollout,
+                   comps: list[tuple[str, str, str]]) -> None:
+    for _, p_b, p_a in comps:
+        for p in (p_b, p_a):
+            s = cells.stat(p)
+            empty = s.exposure == 0 if isinstance(s, EventExposure) else _n(s) == 0
+            if empty:
+                start, end = rollout.windows()[p]
+                raise PeriodError(
+                    f"{spec.name}: the {p} period [{start.date()}, {end.date()}) has no "
+                    f"{spec.table} data; check the rollout dates against the data"
+                )
 
 
-def _finish(rows: list[dict[str, Any]], by: list[str], alpha: float, correction: str
-            ) -> pd.DataFrame:
+def _segments(data: Dataset, rollout: Rollout, spec: MetricSpec, by: list[str],
+              opts: MetricOptions) -> tuple[list[tuple[tuple[Any, ...], _Cells, str]], set[str]]:
+    """``(key, cells, extra status)`` of the overall row and every segment, and the
+    partly covered periods."""
+    if not rollout.segment_dates:
+        table = period_table(data, rollout, spec, by, opts)
+        return [(k, _Cells([(table, i, rollout)]), "") for i, k in enumerate(table.keys)], \
+            _partial_periods(data, rollout, spec.table)
+    # Staggered: each dated segment on its own windows; the overall row pools every dated
+    # segment's own before and after periods (event time). Segments without a date are
+    # reported on the base windows with status ``not_treated``.
+    col = str(rollout.segment_column)
+    if by not in ([], [col]):
+        raise DataValidationError(
+            f"the rollout is staggered by {col!r} (Rollout.per_segment); compare it overall "
+            f"or by={col!r}, not by={by}"
+        )
+    base = replace(rollout, segment_column=None, segment_dates={})
+    own: list[tuple[tuple[Any, ...], _Cells, str]] = []
+    partial: set[str] = set()
+    for seg in sorted(rollout.segment_dates):
+        r = rollout.for_segment(seg)
+        table = period_table(data, r, spec, [col], opts)
+        if (seg,) not in table.keys:
+            known = sorted(str(k[0]) for k in table.keys[1:])
+            raise DataValidationError(
+                f"{spec.name}: segment {seg!r} of {col!r} has a change date but no "
+                f"{spec.table} data; segments with data: {known}"
+            )
+        own.append(((seg,), _Cells([(table, table.keys.index((seg,)), r)]), ""))
+        partial |= _partial_periods(data, r, spec.table)
+    pooled = _Cells([p for _, c, _ in own for p in c.parts])
+    rows = [(("overall",), pooled, "")]
+    if by:
+        rows += own
+        table = period_table(data, base, spec, [col], opts)
+        rows += [(k, _Cells([(table, i, base)]), "not_treated")
+                 for i, k in enumerate(table.keys)
+                 if i and str(k[0]) not in rollout.segment_dates]
+    return rows, partial
+
+
+def _metric_rows(spec: MetricSpec, data: Dataset, rollout: Rollout, groups: list[list[str]],
+                 opts: MetricOptions) -> list[dict[str, Any]]:
+    usable = [g for g in groups if set(g) <= set(available_segments(data, spec.table))]
+    missing = [g for g in groups if g not in usable]
+    comps = comparisons(rollout)
+    rows: list[dict[str, Any]] = []
+    for i, by in enumerate(usable or [[]]):
+        segments, partial = _segments(data, rollout, spec, by, opts)
+        for j, (key, cells, extra) in enumerate(segments):
+            if j == 0:
+                if i:
+                    continue  # the overall row once per metric
+                _check_overall(spec, cells, rollout, comps)
+            segment = "overall" if j == 0 else " × ".join(map(str, key))
+            for comp in comps:
+                row = _row(spec, by, key, segment, comp, cells, opts, partial)
+                if j == 0 and missing:
+                    row["status"] = _add_flag(row["status"], NOT_SEGMENTED)
+                if extra:
+                    row["status"] = _add_flag(row["status"], extra)
+                rows.append(row)
+    return rows
+
+
+def _add_flag(status: str, flag: str) -> str:
+    return flag if status == "ok" else f"{status},{flag}"
+
+
+def finish(rows: list[dict[str, Any]], by_columns: list[str], alpha: float, correction: str
+           ) -> pd.DataFrame:
+    """The results table: adjusted p-values across every tested row, ``significant``."""
     frame = pd.DataFrame(rows)
+    for col in by_columns:
+        if col not in frame.columns:
+            frame[col] = None
     frame["p_adjusted"] = adjust_pvalues(frame["p_value"].to_numpy(float), correction)
     tested = frame["p_adjusted"].notna()
     frame["significant"] = pd.array(
         np.where(tested, frame["p_adjusted"] < alpha, False), dtype="boolean")
     frame.loc[~tested, "significant"] = pd.NA
-    return frame[[*COLUMNS, *[c for c in by if c in frame.columns]]]
+    return frame[[*COLUMNS, *by_columns]]
+
+
+def _check_segments(data: Dataset, names: list[str], groups: list[list[str]]) -> None:
+    """A segment column must exist for at least one selected metric."""
+    for group in groups:
+        for col in group:
+            tables = {get_metric(m).table for m in names}
+            if not any(col in available_segments(data, t) for t in tables):
+                known = sorted({c for t in tables for c in available_segments(data, t)})
+                raise MissingColumnError(
+                    f"segment column {col!r} does not exist in the {'/'.join(sorted(tables))} "
+                    f"table(s) of the selected metrics {names}. Available segments: {known}"
+                )
 
 
 def compare(
     data: Dataset,
     rollout: Rollout,
-    metrics: Sequence[str] | None = None,
-    by: str | Sequence[str] | None = None,
+    metrics: str | Sequence[str] | None = None,
+    by: By = None,
     *,
     alpha: float = 0.05,
     correction: str = "fdr_bh",
@@ -323,11 +344,16 @@ def compare(
         The :class:`~rollout_metrics.Rollout`: change date, announcement, windows.  With an
         announcement, ``transition_vs_before`` rows are added.
     metrics
-        Any of ``"nps"``, ``"csat"``, ``"churn"``, ``"complaints"``, ``"handling_time"``
-        (default: all five), and ``"csat_mean"``.
+        Names from the registry (:mod:`rollout_metrics.metrics`): ``"nps"``, ``"csat"``,
+        ``"churn"``, ``"complaints"``, ``"handling_time"`` (the default five),
+        ``"csat_mean"`` and any registered metric.
     by
-        A segment column, or a list of them (crossed), from the customers table, the
-        metric's own table (``channel`` for tickets), or ``"tenure_band"``.
+        A segment column; a list of columns, crossed (``["tier", "region"]`` gives
+        ``tier × region``); or a list of lists for separate groupings
+        (``[["tier"], ["region"]]``). Columns come from the customers table, the metric's
+        own table (``channel`` for tickets), or ``"tenure_band"``. A metric whose table
+        lacks a column keeps its overall rows, with status ``not_segmented``; the call
+        fails only when no selected metric has the column.
     alpha, correction
         Significance level; ``"fdr_bh"`` (Benjamini-Hochberg, default), ``"holm"``,
         ``"by"`` or ``"none"`` across all tested rows of this call.
@@ -354,11 +380,9 @@ def compare(
     ...       ["before", "after", "significant"]].round(1).to_dict("records")
     [{'before': 48.9, 'after': 28.2, 'significant': True}]
     """
-    names = list(metrics) if metrics is not None else list(DEFAULT_METRICS)
-    unknown = [m for m in names if m not in METRICS]
-    if unknown:
-        raise DataValidationError(f"unknown metric(s) {unknown}; metrics: {list(METRICS)}")
-    if handling_stat not in (*_STATS, "mean"):
+    names = [metrics] if isinstance(metrics, str) else list(metrics or DEFAULT_METRICS)
+    specs = [get_metric(m) for m in names]
+    if handling_stat not in (*QUANTILES, "mean"):
         raise DataValidationError(
             f"handling_stat must be 'median', 'p90' or 'mean', got {handling_stat!r}")
     if rollout.timezone != data.timezone:
@@ -366,17 +390,18 @@ def compare(
             f"the rollout is in {rollout.timezone} but the data was loaded in {data.timezone}; "
             f"use load_dataset(..., timezone={rollout.timezone!r})"
         )
-    by_list = normalise_by(by)
-    opts = Options(alpha=alpha, min_n=min_n, nps_method=nps_method,
-                   csat_threshold=csat_threshold, handling_stat=handling_stat,
-                   n_resamples=n_resamples, seed=seed)
-    rows = [row for m in names for row in _rows(m, data, rollout, by_list, opts)]
-    return _finish(rows, by_list, alpha, correction)
+    groups = groupings(by)
+    _check_segments(data, names, groups)
+    opts = MetricOptions(alpha=alpha, min_n=min_n, nps_method=nps_method,
+                         csat_threshold=csat_threshold, handling_stat=handling_stat,
+                         n_resamples=n_resamples, seed=seed)
+    rows = [row for s in specs for row in _metric_rows(s, data, rollout, groups, opts)]
+    columns = list(dict.fromkeys(c for g in groups for c in g))
+    return finish(rows, columns, alpha, correction)
 
 
 def _single(metric: str) -> Any:
-    def run(data: Dataset, rollout: Rollout, by: str | Sequence[str] | None = None,
-            **kwargs: Any) -> pd.DataFrame:
+    def run(data: Dataset, rollout: Rollout, by: By = None, **kwargs: Any) -> pd.DataFrame:
         return compare(data, rollout, metrics=[metric], by=by, **kwargs)
 
     run.__name__ = f"compare_{metric}"

@@ -34,12 +34,12 @@ from matplotlib.patches import Rectangle
 
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.metrics import REGISTRY
 from rollout_metrics.reduce.counts import handling_counts
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.trends import churn_survival, metric_over_time, period_values
 
 __all__ = [
-    "METRIC_LABELS",
     "plot_churn_survival",
     "plot_forest",
     "plot_handling_ecdf",
@@ -56,15 +56,18 @@ PERIOD_STYLE = {
     "transition": {"color": OKABE_ITO["orange"], "linestyle": ":"},
     "after": {"color": OKABE_ITO["vermillion"], "linestyle": "--"},
 }
-METRIC_LABELS = {
-    "nps": "NPS", "csat": "CSAT (top-2-box %)", "csat_mean": "CSAT (mean score)",
-    "churn": "Churn (% per 30 customer-days)",
-    "complaints": "Complaints (per 1,000 customers per 30 days)",
-    "handling_time": "Handling time (hours)",
-}
-# +1: higher is better for customers; -1: higher is worse (used for heatmap colours).
-GOOD_DIRECTION = {"nps": 1, "csat": 1, "csat_mean": 1, "churn": -1, "complaints": -1,
-                  "handling_time": -1}
+
+
+def _metric_label(metric: str) -> str:
+    """The registry's label of ``metric`` (its name for an unknown one)."""
+    spec = REGISTRY.get(metric)
+    return spec.label if spec is not None else metric
+
+
+def _direction(metric: str) -> int:
+    """+1: higher is better for customers; -1: higher is worse (heatmap colours)."""
+    spec = REGISTRY.get(metric)
+    return spec.direction if spec is not None else 1
 
 
 class _Figure(Figure):
@@ -151,7 +154,7 @@ def plot_over_time(
                     linewidth=1.2, label="fitted")
             ax.plot(pd.to_datetime(s["date"]), s["counterfactual"], color=OKABE_ITO["black"],
                     linewidth=1.2, linestyle="-.", label="counterfactual")
-        ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+        ax.set_ylabel(_metric_label(metric))
         ax.grid(axis="y", alpha=0.3)
     locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
     axes[-1].xaxis.set_major_locator(locator)
@@ -161,7 +164,7 @@ def plot_over_time(
     what = "weekly" if freq == "W" else "daily"
     where = ", ".join(f"{k} = {v}" for k, v in (segment or {}).items())
     fig.suptitle(f"Metrics over time ({what}{'; ' + where if where else ''}; "
-                 f"band: {1 - alpha:.0%} CI; handling time is the mean)", fontsize=10)
+                 f"band: {1 - alpha:.0%} CI)", fontsize=10)
     return fig
 
 
@@ -187,7 +190,7 @@ def _rows_for(results: pd.DataFrame, metric: str, comparison: str) -> pd.DataFra
     return pd.concat([overall, rows[rows["segment"] != "overall"]])
 
 
-def _label(row: pd.Series) -> str:
+def _row_label(row: pd.Series) -> str:
     if row["segment"] == "overall":
         return "overall"
     return f"{row['by']}: {row['segment']}" if row["by"] else str(row["segment"])
@@ -235,7 +238,7 @@ def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_
                 markerfacecolor=colour if sig else "white", markeredgecolor=colour,
                 linestyle="none")
     ax.axvline(0, color=OKABE_ITO["black"], linewidth=0.8)
-    ax.set_yticks(y, [_label(r) for _, r in rows.iterrows()])
+    ax.set_yticks(y, [_row_label(r) for _, r in rows.iterrows()])
     for tick, (_, row) in zip(ax.get_yticklabels(), rows.iterrows(), strict=True):
         if row["significant"] is True or (not pd.isna(row["significant"])
                                           and bool(row["significant"])):
@@ -244,7 +247,7 @@ def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_
         ax.axhline(-0.5, color="0.6", linewidth=0.6)
     ax.set_xlabel(f"delta, after − before ({rows['units'].iloc[0]})")
     # Two lines: long metric labels (complaints) would be clipped on one.
-    ax.set_title(f"{METRIC_LABELS.get(metric, metric)}: {comparison.replace('_', ' ')}\n"
+    ax.set_title(f"{_metric_label(metric)}: {comparison.replace('_', ' ')}\n"
                  "(bold/filled: significant after correction)", fontsize=9)
     ax.grid(axis="x", alpha=0.3)
     return fig
@@ -261,7 +264,7 @@ def standardized_delta(results: pd.DataFrame, alpha: float = 0.05) -> pd.Series:
 
     z = float(special.ndtri(1 - alpha / 2))
     se = (results["ci_high"] - results["ci_low"]) / (2 * z)
-    sign = results["metric"].map(GOOD_DIRECTION).fillna(1)
+    sign = results["metric"].map(_direction)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (sign * results["delta"] / se.where(se > 0)).astype(float)
 
@@ -286,7 +289,7 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     rows = results[results["comparison"] == comparison].copy()
     if rows.empty:
         raise DataValidationError(f"no rows for comparison {comparison!r}")
-    rows["label"] = [_label(r) for _, r in rows.iterrows()]
+    rows["label"] = [_row_label(r) for _, r in rows.iterrows()]
     rows = rows.drop_duplicates(["metric", "label"])
     rows["z"] = standardized_delta(rows, alpha).clip(-4, 4)
     metrics = list(dict.fromkeys(rows["metric"]))
@@ -309,7 +312,7 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
         if not pd.isna(sig) and bool(sig):
             ax.add_patch(Rectangle((j + 0.04, i + 0.04), 0.92, 0.92, fill=False,
                                    edgecolor="black", linewidth=2))
-    ax.set_xticklabels([METRIC_LABELS.get(m, m).split(" (")[0] for m in metrics],
+    ax.set_xticklabels([_metric_label(m).split(" (")[0] for m in metrics],
                        rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")

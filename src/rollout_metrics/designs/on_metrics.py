@@ -55,6 +55,7 @@ from rollout_metrics.errors import (
 )
 from rollout_metrics.infer.multiple import adjust_pvalues
 from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.metrics import REGISTRY as METRICS
 from rollout_metrics.reduce.counts import (
     active_customers,
     handling_counts,
@@ -63,7 +64,6 @@ from rollout_metrics.reduce.counts import (
 )
 from rollout_metrics.reduce.segments import normalise_by
 from rollout_metrics.rollout import Rollout
-from rollout_metrics.stats.periods import METRICS
 
 __all__ = ["DESIGN_COLUMNS", "DESIGN_METRICS", "MetricItsResult", "did_metric", "its_metric",
            "metric_series"]

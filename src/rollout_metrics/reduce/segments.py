@@ -30,18 +30,45 @@ from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.load.schema import TABLES, TENURE_BANDS
 from rollout_metrics.rollout import Rollout
 
-__all__ = ["MAX_CODED_SEGMENTS", "MISSING", "Segmented", "attach_segments", "available_segments", "normalise_by", "tenure_band"]
+__all__ = ["MAX_CODED_SEGMENTS", "MISSING", "By", "Segmented", "attach_segments", "available_segments",
+           "groupings", "normalise_by", "tenure_band"]
 
 MISSING = "(missing)"
 
 
 def normalise_by(by: str | Sequence[str] | None) -> list[str]:
-    """``by`` as a list of column names."""
+    """``by`` as a list of column names (one crossed grouping)."""
     if by is None:
         return []
     if isinstance(by, str):
         return [by]
     return list(dict.fromkeys(by))
+
+
+By = str | Sequence[str] | Sequence[Sequence[str]] | None
+
+
+def groupings(by: By) -> list[list[str]]:
+    """The segment groupings ``by`` asks for; one meaning everywhere.
+
+    ``"tier"`` is one column; ``["tier", "region"]`` crosses the columns (one grouping,
+    ``tier × region``); a list of lists asks for each grouping separately, e.g.
+    ``[["tier"], ["region"]]`` (or ``[["tier"], ["channel", "tier"]]``).
+
+    Examples
+    --------
+    >>> groupings(None), groupings("tier"), groupings(["tier", "region"])
+    ([[]], [['tier']], [['tier', 'region']])
+    >>> groupings([["tier"], "region"])
+    [['tier'], ['region']]
+    """
+    if by is None or isinstance(by, str):
+        return [normalise_by(by)]
+    items = list(by)
+    if any(not isinstance(b, str) for b in items):
+        out = [normalise_by(b) for b in items]  # type: ignore[arg-type]
+        return [g for i, g in enumerate(out) if g and g not in out[:i]] or [[]]
+    return [normalise_by(items)]  # type: ignore[arg-type]
 
 
 def tenure_band(change_date: dt.date) -> nw.Expr:

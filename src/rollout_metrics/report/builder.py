@@ -25,34 +25,19 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from rollout_metrics import plots
-from rollout_metrics.compare import COLUMNS, DEFAULT_METRICS, compare
+from rollout_metrics.compare import compare
 from rollout_metrics.designs.mixshift import mix_shift
 from rollout_metrics.errors import DataValidationError, RolloutMetricsError
-from rollout_metrics.infer.multiple import adjust_pvalues
 from rollout_metrics.load.dataset import Dataset
-from rollout_metrics.reduce.segments import available_segments, normalise_by
+from rollout_metrics.metrics import DEFAULT_METRICS, get_metric
+from rollout_metrics.reduce.segments import By, available_segments, groupings
 from rollout_metrics.report.summary import CORRECTIONS, Sentence, executive_summary, fmt, fmt_p
 from rollout_metrics.report.trend import trend_check
 from rollout_metrics.rollout import Rollout
-from rollout_metrics.stats.periods import METRICS
 
 __all__ = ["Report", "build_report"]
 
 Progress = Callable[[str], None]
-METHODS = {
-    "nps": "Each respondent scores +1 (promoter, 9–10), 0 (passive) or −1 (detractor); the "
-           "difference of the two means with the adjusted Wald interval and its z test.",
-    "csat": "Share of top-2-box answers (4–5 of 5); two-proportion z test with the "
-            "Newcombe hybrid-score interval.",
-    "csat_mean": "Mean CSAT score; Welch's t test and interval.",
-    "churn": "Churn events per customer-day at risk (sign-up to churn, within each window); "
-             "exact conditional Poisson test of the two rates.",
-    "complaints": "Complaints per active customer-day; daily counts in a Poisson or, when "
-                  "overdispersed, quasi-Poisson GLM with exposure offset (t test).",
-    "handling_time": "Handling-time quantile (resolved minus created); bootstrap interval for "
-                     "the difference of quantiles, Mann–Whitney p-value.  Open tickets are "
-                     "counted and flagged as censoring when more than 2%.",
-}
 TIME_LINE = "generated-at"
 
 
@@ -98,46 +83,6 @@ def _load_template(name: str) -> str:
     return (files("rollout_metrics.report") / name).read_text(encoding="utf-8")
 
 
-def _family(data: Dataset, rollout: Rollout, metrics: list[str], by: list[str],
-            kwargs: dict[str, Any], progress: Progress) -> pd.DataFrame:
-    """Overall rows once per metric, then each ``by`` column separately (not crossed)."""
-    frames: list[pd.DataFrame] = []
-    covered: set[str] = set()
-    for col in by:
-        usable = [m for m in metrics if col in available_segments(data, METRICS[m].table)]
-        if not usable:
-            raise DataValidationError(
-                f"segment column {col!r} does not apply to any of the metrics {metrics}; "
-                f"customer segments: {data.segment_columns}")
-        progress(f"comparing {', '.join(usable)} by {col}")
-        t = compare(data, rollout, usable, by=col, correction="none", **kwargs)
-        overall = t["segment"] == "overall"
-        frames.append(t[overall & ~t["metric"].isin(covered)])
-        frames.append(t[~overall])
-        covered |= set(usable)
-    rest = [m for m in metrics if m not in covered]
-    if rest:
-        progress(f"comparing {', '.join(rest)} overall")
-        frames.append(compare(data, rollout, rest, correction="none", **kwargs))
-    table = pd.concat(frames, ignore_index=True)
-    table.loc[table["segment"] == "overall", "by"] = ""
-    order = {m: i for i, m in enumerate(metrics)}
-    table = table.assign(_o=table["metric"].map(order),
-                         _s=(table["segment"] != "overall").astype(int))
-    table = table.sort_values(["_o", "_s"], kind="stable").drop(columns=["_o", "_s"])
-    return table.reset_index(drop=True)
-
-
-def _adjust(table: pd.DataFrame, correction: str, alpha: float) -> pd.DataFrame:
-    table = table.copy()
-    table["p_adjusted"] = adjust_pvalues(table["p_value"].to_numpy(float), correction)
-    tested = table["p_adjusted"].notna()
-    table["significant"] = pd.array(np.where(tested, table["p_adjusted"] < alpha, False),
-                                    dtype="boolean")
-    table.loc[~tested, "significant"] = pd.NA
-    return table
-
-
 def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for _, r in table.iterrows():
@@ -157,17 +102,18 @@ def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _mix(data: Dataset, rollout: Rollout, metrics: list[str], by: list[str]
-         ) -> tuple[list[dict[str, str]], list[str]]:
+def _mix(data: Dataset, rollout: Rollout, metrics: list[str], groups: list[list[str]],
+         handling_stat: str) -> tuple[list[dict[str, str]], list[str]]:
     rows, notes = [], []
-    for col in by:
+    for group in groups:
         for m in metrics:
-            if col not in available_segments(data, METRICS[m].table):
+            if not group or not set(group) <= set(available_segments(data,
+                                                                      get_metric(m).table)):
                 continue
             try:
-                t = mix_shift(data, rollout, m, col)
+                t = mix_shift(data, rollout, m, group, handling_stat=handling_stat)
             except RolloutMetricsError as exc:
-                notes.append(f"{m} by {col}: {exc}")
+                notes.append(f"{m} by {' × '.join(group)}: {exc}")
                 continue
             for r in t.to_dict("records"):
                 share = float(r["mix_share"])
@@ -212,32 +158,33 @@ def _methods(table: pd.DataFrame, metrics: list[str], opts: dict[str, Any]) -> l
     out = []
     for m in metrics:
         used = sorted({x for x in table.loc[table["metric"] == m, "method"] if x})
-        out.append({"metric": m, "test": METHODS.get(m, ""), "methods": ", ".join(used) or "–",
-                    "ci": f"{1 - opts['alpha']:.0%} two-sided", "units": METRICS[m].units})
+        spec = get_metric(m)
+        out.append({"metric": m, "test": spec.method, "methods": ", ".join(used) or "–",
+                    "ci": f"{1 - opts['alpha']:.0%} two-sided", "units": spec.units})
     return out
 
 
 def build_report(
-    data: Dataset, rollout: Rollout, by: str | Sequence[str] | None = None,
-    metrics: Sequence[str] | None = None, *, title: str = "Rollout report",
+    data: Dataset, rollout: Rollout, metrics: str | Sequence[str] | None = None,
+    by: By = None, *, title: str = "Rollout report",
     alpha: float = 0.05, correction: str = "fdr_bh", min_n: int = 30,
     handling_stat: str = "median", n_resamples: int = 2000, seed: int = 0,
     progress: Progress | None = None,
 ) -> Report:
     """Compare every metric overall and per segment and render the HTML report.
 
-    Each ``by`` column is compared separately (not crossed), with the metrics whose
-    table it applies to (a ticket's ``channel`` applies to complaints and handling time
-    only).  All tested rows of the report, both comparisons included, form **one
-    family** for the ``correction`` of p-values, so ``p_adjusted`` can differ from a
-    single :func:`rollout_metrics.compare` call.
+    The table is one :func:`rollout_metrics.compare` call with the same ``metrics`` and
+    ``by`` (a list of columns is crossed; a list of lists, e.g. ``[["tier"], ["channel"]]``,
+    gives each grouping separately); all its tested rows, both comparisons included, form
+    one family for the ``correction`` of p-values.
 
     Parameters
     ----------
     data, rollout
         The validated dataset and the rollout.
-    by, metrics
-        Segment columns and metric names (default: all five metrics).
+    metrics, by
+        Metric names (default: the five built-in ones) and segments, as in
+        :func:`rollout_metrics.compare`.
     title
         Shown as the heading (escaped).
     alpha, correction, min_n, handling_stat, n_resamples, seed
@@ -262,16 +209,19 @@ def build_report(
     True
     """
     say = progress or (lambda _msg: None)
-    names = list(metrics) if metrics is not None else list(DEFAULT_METRICS)
-    by_list = normalise_by(by)
+    names = [metrics] if isinstance(metrics, str) else list(metrics or DEFAULT_METRICS)
+    groups = groupings(by)
+    by_list = list(dict.fromkeys(c for g in groups for c in g))
     if correction not in CORRECTIONS:
         raise DataValidationError(
             f"correction must be one of {list(CORRECTIONS)}, got {correction!r}")
-    kwargs = {"alpha": alpha, "min_n": min_n, "handling_stat": handling_stat,
+    kwargs: dict[str, Any] = {"alpha": alpha, "min_n": min_n, "handling_stat": handling_stat,
               "n_resamples": n_resamples, "seed": seed}
-    table = _adjust(_family(data, rollout, names, by_list, kwargs, say), correction, alpha)
+    say(f"comparing {', '.join(names)}" + (
+        " by " + ", ".join(" × ".join(g) for g in groups) if by_list else ""))
+    table = compare(data, rollout, names, by, correction=correction, **kwargs)
     say("mix shift")
-    mix_rows, mix_notes = _mix(data, rollout, names, by_list)
+    mix_rows, mix_notes = _mix(data, rollout, names, groups, handling_stat)
     trend_rows, trend_sentences, trend_notes = trend_check(data, rollout, table, names, alpha,
                                                            say)
     figures = _figures(data, rollout, table, names, alpha, say)
@@ -283,7 +233,7 @@ def build_report(
     sections = []
     for m in names:
         part = after[after["metric"] == m]
-        sections.append({"metric": m, "units": METRICS[m].units, "rows": _rows(part)})
+        sections.append({"metric": m, "units": get_metric(m).units, "rows": _rows(part)})
     opts = {"alpha": alpha, "correction": CORRECTIONS[correction], "min_n": min_n,
             "n_resamples": n_resamples, "seed": seed, "handling_stat": handling_stat}
     excluded = int(data.rows["rows_excluded"].sum())
@@ -308,9 +258,7 @@ def build_report(
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "time_line": TIME_LINE,
     }
-    return Report(title=title, results=table[[*COLUMNS, *[c for c in by_list
-                                                           if c in table.columns]]],
-                  context=context)
+    return Report(title=title, results=table, context=context)
 
 
 def _version() -> str:

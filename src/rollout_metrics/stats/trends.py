@@ -1,7 +1,7 @@
 """Small tables behind the plots: each metric per day or week, and churn survival curves.
 
-Everything here starts from the per-day reductions of :mod:`rollout_metrics.reduce.counts`
-(or one small narwhals group-by for handling time per day) and never collects raw rows.
+Every bin sums days of the metric's one daily series (:mod:`rollout_metrics.stats.daily`)
+and applies the metric's own statistic, so the plots show what the tables show.
 
 Bins never straddle a period boundary: weeks are counted from the start of each period
 (``before``, ``transition``, ``after``), so the last week of a period may be shorter.
@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,15 +31,11 @@ from scipy import special
 
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.load.dataset import Dataset
-from rollout_metrics.reduce.counts import (
-    active_customers,
-    assign_period,
-    handling_counts,
-    survey_counts,
-    ticket_counts,
-)
+from rollout_metrics.metrics import QUANTILES, MetricOptions, MetricSpec, get_metric
+from rollout_metrics.reduce.counts import active_customers
 from rollout_metrics.rollout import Rollout
-from rollout_metrics.stats.periods import METRICS
+from rollout_metrics.stats.daily import DailySeries, daily_series
+from rollout_metrics.stats.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
 
 __all__ = ["churn_survival", "metric_over_time", "period_values"]
 
@@ -50,125 +47,116 @@ def _z(alpha: float) -> float:
     return float(special.ndtri(1.0 - alpha / 2.0))
 
 
-def _filter(frame: pd.DataFrame, segment: Mapping[str, str]) -> pd.DataFrame:
-    for col, value in segment.items():
-        frame = frame[frame[col].astype(str) == str(value)]
-    return frame
+def _band(stat: Any, spec: MetricSpec, opts: MetricOptions, z: float) -> tuple[float, float]:
+    """Pointwise normal-approximation band of one bin, in raw units."""
+    if isinstance(stat, EventExposure):
+        if not stat.exposure:
+            return math.nan, math.nan
+        half = z * math.sqrt(stat.events) / stat.exposure
+        return stat.rate - half, stat.rate + half
+    if isinstance(stat, NpsCounts):
+        if not stat.n:
+            return math.nan, math.nan
+        p, m = stat.promoters / stat.n, stat.detractors / stat.n
+        half = z * math.sqrt(max(p + m - (p - m) ** 2, 0.0) / stat.n)
+        return p - m - half, p - m + half
+    if isinstance(stat, Proportion):
+        if not stat.n:
+            return math.nan, math.nan
+        half = z * math.sqrt(stat.share * (1 - stat.share) / stat.n)
+        return stat.share - half, stat.share + half
+    if isinstance(stat, ValueCounts):
+        if not stat.n:
+            return math.nan, math.nan
+        q = QUANTILES.get(opts.handling_stat) if spec.kind == "durations" else None
+        if q is None:
+            mom = stat.moments()
+            half = z * math.sqrt(mom.variance / mom.n) if mom.n > 1 else math.nan
+            return mom.mean - half, mom.mean + half
+        # Distribution-free interval of a quantile: order statistics at nq -/+ z sqrt(nq(1-q)).
+        v, c = stat.arrays()
+        cum, n = np.cumsum(c), stat.n
+        half = z * math.sqrt(n * q * (1 - q))
+        lo, hi = max(math.floor(n * q - half), 1), min(math.ceil(n * q + half), n)
+        return float(v[np.searchsorted(cum, lo)]), float(v[np.searchsorted(cum, hi)])
+    raise DataValidationError(f"{spec.name}: no band for a {type(stat).__name__}")
 
 
-def _handling_daily(data: Dataset, rollout: Rollout, by: list[str]) -> pd.DataFrame:
-    """Per (day, segment): resolved tickets, sum and sum of squares of minutes, from the
-    shared whole-minute value counts (:func:`~rollout_metrics.reduce.counts.handling_counts`)."""
-    h = handling_counts(data, rollout, by, grain="day")
-    h = h[h["minutes"].notna()]
-    m = h["minutes"].astype(float)
-    out = h[["day", *by]].assign(n=h["tickets"], s=m * h["tickets"], ss=m * m * h["tickets"])
-    return out.groupby(["day", *by], as_index=False)[["n", "s", "ss"]].sum()
+def _n(stat: Any) -> float:
+    return float(stat.events) if isinstance(stat, EventExposure) else float(stat.n)
 
 
-def _daily(data: Dataset, rollout: Rollout, metric: str, segment: Mapping[str, str],
-           csat_threshold: int) -> tuple[str, pd.DataFrame]:
-    """The per-day sufficient statistics: ``("mean", day/n/s/ss)`` or ``("rate", day/e/x)``."""
-    by = list(segment)
-    if metric in ("nps", "csat"):
-        c = _filter(survey_counts(data, rollout, by), segment)
-        if metric == "nps":
-            s = c["promoters"] - c["detractors"]
-            return "mean", pd.DataFrame({"day": c["day"], "n": c["nps_n"], "s": s,
-                                         "ss": c["promoters"] + c["detractors"]})
-        top = sum(c[f"csat_{k}"] for k in range(csat_threshold, 6))
-        return "mean", pd.DataFrame({"day": c["day"], "n": c["csat_n"], "s": top, "ss": top})
-    if metric == "churn":
-        c = _filter(active_customers(data, rollout, by), segment)
-        return "rate", pd.DataFrame({"day": c["day"], "e": c["churned"], "x": c["active"]})
-    if metric == "complaints":
-        t = _filter(ticket_counts(data, rollout, by), segment)
-        customer_seg = {k: v for k, v in segment.items() if k in data.segment_columns}
-        a = _filter(active_customers(data, rollout, list(customer_seg)), customer_seg)
-        e = t.groupby("day")["complaints"].sum()
-        x = a.groupby("day")["active"].sum()
-        days = x.index
-        return "rate", pd.DataFrame({"day": days, "e": e.reindex(days, fill_value=0).to_numpy(),
-                                     "x": x.to_numpy()})
-    if metric == "handling_time":
-        c = _filter(_handling_daily(data, rollout, by), segment)
-        return "mean", c[["day", "n", "s", "ss"]]
-    raise DataValidationError(
-        f"unknown metric {metric!r}; metrics: ['nps', 'csat', 'churn', 'complaints', "
-        "'handling_time']"
-    )
-
-
-def _summarise(kind: str, g: pd.DataFrame, scale: float, z: float) -> dict[str, float]:
-    if kind == "mean":
-        n, s, ss = float(g["n"].sum()), float(g["s"].sum()), float(g["ss"].sum())
-        if n == 0:
-            return {"n": 0.0, "value": np.nan, "ci_low": np.nan, "ci_high": np.nan}
-        mean = s / n
-        var = max(ss / n - mean * mean, 0.0) * n / max(n - 1.0, 1.0)
-        half = z * np.sqrt(var / n)
-    else:
-        n, x = float(g["e"].sum()), float(g["x"].sum())
-        if x == 0:
-            return {"n": n, "value": np.nan, "ci_low": np.nan, "ci_high": np.nan}
-        mean = n / x
-        half = z * np.sqrt(n) / x
-    return {"n": n, "value": mean * scale, "ci_low": (mean - half) * scale,
-            "ci_high": (mean + half) * scale}
-
-
-def _binned(data: Dataset, rollout: Rollout, metric: str, width: int | None,
-            segment: Mapping[str, str] | None, alpha: float, csat_threshold: int
-            ) -> pd.DataFrame:
-    kind, daily = _daily(data, rollout, metric, dict(segment or {}), csat_threshold)
-    origin = rollout.span[0]
-    daily = daily.assign(period=assign_period(daily["day"], rollout, origin))
-    daily = daily[daily["period"].notna()]
-    scale, z = METRICS[metric].scale, _z(alpha)
+def _binned(series: DailySeries, key: int, rollout: Rollout, width: int | None,
+            opts: MetricOptions) -> pd.DataFrame:
+    """Bins of ``width`` days counted from each period's start (whole period: ``None``)."""
+    spec, z = series.spec, _z(opts.alpha)
+    f = series.frame[series.frame["key"] == key]
     rows: list[dict[str, Any]] = []
-    for period, (start, end) in rollout.windows().items():
-        p0, p1 = (start - origin).days, (end - origin).days
-        part = daily[daily["period"] == period]
+    for period, (p0, p1) in series.days_of(rollout).items():
         step = width or (p1 - p0)
         for b0 in range(p0, p1, step):
-            g = part[(part["day"] >= b0) & (part["day"] < b0 + step)]
+            stat = series.statistic(f[(f["day"] >= b0) & (f["day"] < min(b0 + step, p1))],
+                                    opts)
+            n = _n(stat)
+            value = spec.point(stat, opts) if n or isinstance(stat, EventExposure) else math.nan
+            lo, hi = _band(stat, spec, opts, z)
             rows.append({
-                "start": pd.Timestamp(origin + dt.timedelta(days=b0)),
-                "end": pd.Timestamp(origin + dt.timedelta(days=min(b0 + step, p1))),
-                "period": period, **_summarise(kind, g, scale, z),
+                "start": pd.Timestamp(series.origin + dt.timedelta(days=b0)),
+                "end": pd.Timestamp(series.origin + dt.timedelta(days=min(b0 + step, p1))),
+                "period": period, "n": n, "value": value * spec.scale,
+                "ci_low": lo * spec.scale, "ci_high": hi * spec.scale,
             })
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def _series(data: Dataset, rollout: Rollout, metric: str, segment: Mapping[str, str] | None,
+            opts: MetricOptions) -> tuple[DailySeries, int]:
+    """The metric's daily series by the ``segment`` columns, and the key of ``segment``."""
+    seg = dict(segment or {})
+    series = daily_series(data, rollout, get_metric(metric), list(seg), opts)
+    if not seg:
+        return series, 0
+    want = tuple(str(v) for v in seg.values())
+    found = [i for i, k in enumerate(series.keys) if i and tuple(map(str, k)) == want]
+    if not found:
+        raise DataValidationError(
+            f"{metric}: no segment {seg}; segments: {[dict(zip(seg, k, strict=False)) for k in series.keys[1:]]}")
+    return series, found[0]
 
 
 def metric_over_time(
     data: Dataset, rollout: Rollout, metric: str, *, freq: str = "W",
     segment: Mapping[str, str] | None = None, alpha: float = 0.05, csat_threshold: int = 4,
+    handling_stat: str = "median",
 ) -> pd.DataFrame:
-    """One metric per day or week inside the rollout's windows, with a pointwise CI.
+    """One metric per day or week inside the rollout's windows, with a pointwise band.
+
+    Every bin is the metric's own statistic (:mod:`rollout_metrics.metrics`) on the sum of
+    its days in the one daily series, so a whole-period bin equals ``compare``'s
+    ``before``/``after`` (handling time: the median, as in the tables).
 
     Parameters
     ----------
     data, rollout
         The dataset and the rollout whose windows define the bins.
     metric
-        ``"nps"``, ``"csat"``, ``"churn"``, ``"complaints"`` or ``"handling_time"``.
+        A registered metric name.
     freq
         ``"W"`` (7-day bins counted from each period's start) or ``"D"``.
     segment
-        Restrict to one segment, e.g. ``{"tier": "VIP"}``.
+        Restrict to one segment, e.g. ``{"tier": "VIP"}`` (crossed: several columns).
     alpha
-        The band is a normal-approximation ``1 - alpha`` interval: mean ± z·SE for NPS
-        (scores +1/0/−1), CSAT top-box and mean handling time; ±z·√events/exposure for
-        the churn and complaint rates.
-    csat_threshold
-        Top-box threshold of CSAT (4 = top-2 of 5).
+        The band is a pointwise ``1 - alpha`` normal-approximation interval (NPS from the
+        multinomial variance, shares from the binomial one, rates ±z·√events/exposure,
+        means from the moments; medians and p90 from order statistics).
+    csat_threshold, handling_stat
+        As in :func:`rollout_metrics.compare`.
 
     Returns
     -------
     pandas.DataFrame
         ``start, end, period, n, value, ci_low, ci_high`` in the units of
-        :func:`rollout_metrics.compare`, except handling time, which is the *mean* in
-        hours (medians of bins do not add up).
+        :func:`rollout_metrics.compare`.
 
     Examples
     --------
@@ -179,17 +167,21 @@ def metric_over_time(
     """
     if freq not in FREQS:
         raise DataValidationError(f"freq must be one of {list(FREQS)}, got {freq!r}")
-    return _binned(data, rollout, metric, FREQS[freq], segment, alpha, csat_threshold)
+    opts = MetricOptions(alpha=alpha, csat_threshold=csat_threshold, handling_stat=handling_stat)
+    series, key = _series(data, rollout, metric, segment, opts)
+    return _binned(series, key, rollout, FREQS[freq], opts)
 
 
 def period_values(
     data: Dataset, rollout: Rollout, metric: str, *,
     segment: Mapping[str, str] | None = None, alpha: float = 0.05, csat_threshold: int = 4,
+    handling_stat: str = "median",
 ) -> pd.DataFrame:
     """The metric over each whole period (same columns as :func:`metric_over_time`).
 
     These are the levels drawn as horizontal lines over each period in
-    :func:`rollout_metrics.plots.plot_over_time`.
+    :func:`rollout_metrics.plots.plot_over_time`; they equal ``compare``'s
+    ``before``/``after``.
 
     Examples
     --------
@@ -198,7 +190,9 @@ def period_values(
     >>> t["period"].tolist()
     ['before', 'after']
     """
-    return _binned(data, rollout, metric, None, segment, alpha, csat_threshold)
+    opts = MetricOptions(alpha=alpha, csat_threshold=csat_threshold, handling_stat=handling_stat)
+    series, key = _series(data, rollout, metric, segment, opts)
+    return _binned(series, key, rollout, None, opts)
 
 
 def churn_survival(data: Dataset, rollout: Rollout, *, alpha: float = 0.05) -> pd.DataFrame:

@@ -1,0 +1,305 @@
+"""The metric registry: what each metric *is*, defined once.
+
+Every table, sentence, plot and guardrail reads a metric's :class:`MetricSpec`: the table
+and column it needs, how its per-day reduction becomes a sufficient statistic, its point
+value, its test, units and scale, label, direction (is higher better?), a plain-language
+phrase and the method text. Nothing else in the package branches on a metric's name;
+adding a metric means one :func:`register_metric` call plus its tests.
+
+A metric's statistic is built from the rows of its **daily series**
+(:mod:`rollout_metrics.stats.daily`): per (segment, day) sums of the reduced columns of its
+table. Three kinds of daily series exist:
+
+* ``"counts"`` - sums of per-row counts of the metric's table per day (NPS promoters,
+  CSAT score counts...);
+* ``"rate"`` - events per day over exposure = active customer-days (churn, complaints);
+* ``"durations"`` - whole-minute value counts of a duration per day (handling time).
+
+Examples
+--------
+>>> spec = get_metric("nps")
+>>> spec.label, spec.units, spec.direction
+('NPS', 'NPS points', 1)
+>>> from rollout_metrics.stats.sufficient import NpsCounts
+>>> spec.statistic({"promoters": 50, "passives": 30, "detractors": 20}, MetricOptions())
+NpsCounts(promoters=50, passives=30, detractors=20)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rollout_metrics.errors import DataValidationError
+from rollout_metrics.stats.sufficient import (
+    EventExposure,
+    NpsCounts,
+    Proportion,
+    ValueCounts,
+)
+
+__all__ = [
+    "DEFAULT_METRICS",
+    "KINDS",
+    "REGISTRY",
+    "MetricOptions",
+    "MetricSpec",
+    "get_metric",
+    "register_metric",
+    "unregister_metric",
+]
+
+KINDS = ("counts", "rate", "durations")
+CSAT_LEVELS = (1, 2, 3, 4, 5)
+QUANTILES = {"median": 0.5, "p90": 0.9}
+
+
+@dataclass(frozen=True)
+class MetricOptions:
+    """Settings shared by every metric of one call (see :func:`rollout_metrics.compare`)."""
+
+    alpha: float = 0.05
+    min_n: int = 30
+    nps_method: str = "adjusted_wald"
+    csat_threshold: int = 4
+    handling_stat: str = "median"
+    handling_measure: str = "resolution"
+    n_resamples: int = 2000
+    seed: int = 0
+
+
+Statistic = Callable[[Mapping[str, Any], MetricOptions], Any]
+Point = Callable[[Any, MetricOptions], float]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric, defined once.
+
+    Attributes
+    ----------
+    name
+        Machine name used in results (``metric`` column) and guardrails.
+    label
+        Short human label (axis titles, table captions).
+    table
+        The canonical table whose rows it reduces: ``surveys``, ``tickets`` or ``customers``.
+    needs
+        The optional column of ``table`` it cannot do without (``None``: only required ones).
+    kind
+        ``"counts"``, ``"rate"`` or ``"durations"`` (see the module docstring).
+    columns
+        The reduced columns it reads: for ``counts`` the per-day count columns of its table's
+        reduction; for ``rate`` the events column (``churned`` of the customers reduction,
+        ``complaints`` of the tickets reduction); empty for ``durations``.
+    statistic
+        ``(sums, options) -> sufficient statistic``: ``sums`` maps each column to its sum
+        over the rows of a cell (for ``rate`` the keys are ``events`` and ``exposure``; for
+        ``durations`` ``minutes`` and ``tickets`` hold the value-count arrays).
+    point
+        ``(statistic, options) -> float``: the metric in raw units (multiplied by ``scale``
+        for display).
+    test
+        The name of the two-sample test :func:`rollout_metrics.compare` runs: ``nps``,
+        ``proportion``, ``welch``, ``quantile``, ``poisson_exact`` or ``rate_daily``.
+    units, scale
+        Display units and the factor from raw units to them.
+    direction
+        ``+1`` when higher is better for customers, ``-1`` when higher is worse.
+    phrase
+        Plain-language noun phrase used in sentences ("the complaint rate").
+    method
+        One line on how it is tested, for the report's methods section.
+    daily
+        How one day's value is formed (design tables, docs).
+    relative
+        Whether a relative change (``delta_rel``) is meaningful (not for NPS, a difference
+        of shares that can be 0).
+    """
+
+    name: str
+    label: str
+    table: str
+    needs: str | None
+    kind: str
+    columns: tuple[str, ...]
+    statistic: Statistic
+    point: Point
+    test: str
+    units: str
+    scale: float
+    direction: int
+    phrase: str
+    method: str
+    daily: str
+    relative: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise DataValidationError(f"metric {self.name!r}: kind must be one of {KINDS}, "
+                                      f"got {self.kind!r}")
+        if self.table not in ("surveys", "tickets", "customers"):
+            raise DataValidationError(
+                f"metric {self.name!r}: table must be surveys, tickets or customers, got "
+                f"{self.table!r}")
+        if self.direction not in (-1, 1):
+            raise DataValidationError(
+                f"metric {self.name!r}: direction must be +1 (higher is better) or -1, got "
+                f"{self.direction!r}")
+
+    def value(self, stat: Any, options: MetricOptions) -> float:
+        """The metric in display units (``point * scale``)."""
+        return self.point(stat, options) * self.scale
+
+
+# --------------------------------------------------------------------------- statistics
+def _nps(s: Mapping[str, Any], _: MetricOptions) -> NpsCounts:
+    return NpsCounts(int(s["promoters"]), int(s["passives"]), int(s["detractors"]))
+
+
+def _csat_top(s: Mapping[str, Any], o: MetricOptions) -> Proportion:
+    top = sum(int(s[f"csat_{k}"]) for k in CSAT_LEVELS if k >= o.csat_threshold)
+    return Proportion(top, sum(int(s[f"csat_{k}"]) for k in CSAT_LEVELS))
+
+
+def _csat_levels(s: Mapping[str, Any], _: MetricOptions) -> ValueCounts:
+    return ValueCounts.from_pairs(CSAT_LEVELS, [int(s[f"csat_{k}"]) for k in CSAT_LEVELS])
+
+
+def _events(s: Mapping[str, Any], _: MetricOptions) -> EventExposure:
+    return EventExposure(int(s["events"]), float(s["exposure"]))
+
+
+def _durations(s: Mapping[str, Any], _: MetricOptions) -> ValueCounts:
+    return ValueCounts.from_pairs(np.asarray(s["minutes"], dtype=float),
+                                  np.asarray(s["tickets"], dtype=np.int64))
+
+
+def _nps_point(stat: NpsCounts, _: MetricOptions) -> float:
+    return stat.score / 100.0
+
+
+def _share(stat: Proportion, _: MetricOptions) -> float:
+    return stat.share
+
+
+def _mean(stat: ValueCounts, _: MetricOptions) -> float:
+    return stat.moments().mean
+
+
+def _rate(stat: EventExposure, _: MetricOptions) -> float:
+    return stat.rate
+
+
+def _duration_point(stat: ValueCounts, o: MetricOptions) -> float:
+    if o.handling_stat == "mean":
+        return stat.moments().mean
+    return stat.quantile(QUANTILES[o.handling_stat])
+
+
+_SURVEY_COUNTS = ("promoters", "passives", "detractors")
+_CSAT_COUNTS = tuple(f"csat_{k}" for k in CSAT_LEVELS)
+
+REGISTRY: dict[str, MetricSpec] = {}
+
+
+def register_metric(spec: MetricSpec, *, replace: bool = False) -> MetricSpec:
+    """Add ``spec`` to the registry; ``compare``, plots and the report then know it.
+
+    Examples
+    --------
+    >>> spec = MetricSpec(
+    ...     name="promoter_share", label="Promoters (%)", table="surveys", needs="nps_score",
+    ...     kind="counts", columns=("promoters", "nps_n"),
+    ...     statistic=lambda s, o: Proportion(int(s["promoters"]), int(s["nps_n"])),
+    ...     point=lambda stat, o: stat.share, test="proportion", units="% promoters",
+    ...     scale=100.0, direction=1, phrase="the share of promoters",
+    ...     method="pooled two-proportion z test; Newcombe hybrid score interval",
+    ...     daily="promoters / NPS responses")
+    >>> register_metric(spec).name
+    'promoter_share'
+    >>> unregister_metric("promoter_share")
+    """
+    if spec.name in REGISTRY and not replace:
+        raise DataValidationError(
+            f"a metric named {spec.name!r} is already registered; pass replace=True")
+    REGISTRY[spec.name] = spec
+    return spec
+
+
+def unregister_metric(name: str) -> None:
+    """Remove a metric added with :func:`register_metric` (the built-ins stay)."""
+    if name in _BUILT_IN:
+        raise DataValidationError(f"{name!r} is a built-in metric and cannot be removed")
+    REGISTRY.pop(name, None)
+
+
+def get_metric(name: str) -> MetricSpec:
+    """The spec of ``name``; a clear error listing the known metrics otherwise."""
+    try:
+        return REGISTRY[name]
+    except (KeyError, TypeError):
+        raise DataValidationError(
+            f"unknown metric {name!r}; metrics: {sorted(REGISTRY)}") from None
+
+
+for _spec in (
+    MetricSpec(
+        name="nps", label="NPS", table="surveys", needs="nps_score", kind="counts",
+        columns=_SURVEY_COUNTS, statistic=_nps, point=_nps_point, test="nps",
+        units="NPS points", scale=100.0, direction=1, relative=False,
+        phrase="NPS",
+        method="Adjusted Wald difference of two multinomial NPS (Rocks 2016); z test from the "
+               "same statistic",
+        daily="100 (promoters - detractors) / responses, weighted by responses",
+    ),
+    MetricSpec(
+        name="csat", label="CSAT (top-2-box %)", table="surveys", needs="csat_score",
+        kind="counts", columns=_CSAT_COUNTS, statistic=_csat_top, point=_share,
+        test="proportion", units="% top-2-box", scale=100.0, direction=1,
+        phrase="CSAT (share of top-2-box scores)",
+        method="Pooled two-proportion z test; Newcombe hybrid score interval",
+        daily="% top-box responses, weighted by responses",
+    ),
+    MetricSpec(
+        name="csat_mean", label="CSAT (mean score)", table="surveys", needs="csat_score",
+        kind="counts", columns=_CSAT_COUNTS, statistic=_csat_levels, point=_mean,
+        test="welch", units="mean score", scale=1.0, direction=1,
+        phrase="the mean CSAT score",
+        method="Welch t test from score counts",
+        daily="mean CSAT score, weighted by responses",
+    ),
+    MetricSpec(
+        name="churn", label="Churn (% per 30 customer-days)", table="customers",
+        needs="churn_date", kind="rate", columns=("churned",), statistic=_events,
+        point=_rate, test="poisson_exact", units="% per 30 customer-days", scale=3000.0,
+        direction=-1, phrase="the churn rate",
+        method="Exact conditional Poisson rate-ratio test; score interval for the ratio",
+        daily="churned customers over active customer-days",
+    ),
+    MetricSpec(
+        name="complaints", label="Complaints (per 1,000 customers per 30 days)",
+        table="tickets", needs="is_complaint", kind="rate", columns=("complaints",),
+        statistic=_events, point=_rate, test="rate_daily",
+        units="per 1,000 customers per 30 days", scale=30000.0, direction=-1,
+        phrase="the complaint rate",
+        method="Exact Poisson rate test, or quasi-Poisson with weekday terms on the daily "
+               "series when it is overdispersed",
+        daily="complaint tickets over active customer-days",
+    ),
+    MetricSpec(
+        name="handling_time", label="Handling time (hours)", table="tickets",
+        needs="resolved_at", kind="durations", columns=(), statistic=_durations,
+        point=_duration_point, test="quantile", units="hours", scale=1 / 60,
+        direction=-1, phrase="the handling time",
+        method="Difference of medians (or p90) with a bootstrap of the minute counts",
+        daily="median resolution time of the tickets created that day",
+    ),
+):
+    register_metric(_spec)
+
+_BUILT_IN = frozenset(REGISTRY)
+DEFAULT_METRICS = ("nps", "csat", "churn", "complaints", "handling_time")

@@ -1,0 +1,102 @@
+"""Every number a user sees comes from the same rows: daily series, compare, plots, mix shift.
+
+The daily series of a metric (``stats/daily.py``) summed over a period must equal
+``compare``'s ``before``/``after`` for every metric and segment, crossed ones included;
+the plot tables (``period_values``) must show the same levels; mix shift's overall delta
+must be the headline's ``after - before``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rollout_metrics as rm
+from rollout_metrics.designs.mixshift import mix_shift
+from rollout_metrics.metrics import MetricOptions, get_metric
+from rollout_metrics.stats.daily import daily_series
+from rollout_metrics.stats.trends import period_values
+
+ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
+METRICS = ("nps", "csat", "csat_mean", "churn", "complaints", "handling_time")
+BYS = ([], ["tier"], ["channel", "tier"], ["tier", "region"])
+
+
+@pytest.fixture(scope="module")
+def tables(sample: rm.Dataset) -> dict[str, pd.DataFrame]:
+    return {" × ".join(by): rm.compare(sample, ROLLOUT, list(METRICS), by=by) for by in BYS}
+
+
+@pytest.mark.parametrize("by", BYS, ids=lambda b: "×".join(b) or "overall")
+@pytest.mark.parametrize("metric", METRICS)
+def test_daily_series_totals_equal_compare(sample: rm.Dataset, tables: dict[str, pd.DataFrame],
+                                           metric: str, by: list[str]) -> None:
+    spec, opts = get_metric(metric), MetricOptions()
+    table = tables[" × ".join(by)]
+    rows = table[(table["metric"] == metric) & (table["comparison"] == "after_vs_before")]
+    if "channel" in by and spec.table != "tickets":
+        assert rows["segment"].eq("overall").all()
+        return
+    series = daily_series(sample, ROLLOUT, spec, by, opts)
+    days = series.days_of(ROLLOUT)
+    f = series.frame
+    for pos, key in enumerate(series.keys):
+        segment = "overall" if pos == 0 else " × ".join(map(str, key))
+        row = rows[rows["segment"] == segment]
+        assert len(row) == 1, (metric, segment)
+        for period, column in (("before", "before"), ("after", "after")):
+            lo, hi = days[period]
+            part = f[(f["key"] == pos) & (f["day"] >= lo) & (f["day"] < hi)]
+            value = spec.value(series.statistic(part, opts), opts)
+            assert value == pytest.approx(float(row[column].iloc[0]), rel=1e-12, abs=1e-12), (
+                metric, segment, period)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_plot_levels_equal_compare(sample: rm.Dataset, tables: dict[str, pd.DataFrame],
+                                   metric: str) -> None:
+    table = tables["channel × tier"] if get_metric(metric).table == "tickets" else \
+        tables["tier × region"]
+    rows = table[(table["metric"] == metric) & (table["comparison"] == "after_vs_before")]
+    segs = rows[rows["segment"] != "overall"].iloc[[0, -1]]
+    targets = [(None, rows[rows["segment"] == "overall"].iloc[0])]
+    by = [c for c in ("channel", "tier", "region") if c in rows.columns
+          and rows[c].notna().any()]
+    targets += [({c: r[c] for c in by}, r) for _, r in segs.iterrows()]
+    for segment, row in targets:
+        levels = period_values(sample, ROLLOUT, metric, segment=segment).set_index("period")
+        assert levels.loc["before", "value"] == pytest.approx(row["before"], rel=1e-12)
+        assert levels.loc["after", "value"] == pytest.approx(row["after"], rel=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["nps", "csat", "churn", "complaints", "handling_time"])
+def test_mix_shift_overall_equals_headline(sample: rm.Dataset, tables: dict[str, pd.DataFrame],
+                                           metric: str) -> None:
+    t = tables["tier"]
+    mix = mix_shift(sample, ROLLOUT, metric, "tier").set_index("comparison")
+    for comparison in ("after_vs_before", "transition_vs_before"):
+        row = t[(t["metric"] == metric) & (t["segment"] == "overall")
+                & (t["comparison"] == comparison)].iloc[0]
+        got = mix.loc[comparison]
+        assert got["overall_delta"] == pytest.approx(row["after"] - row["before"], rel=1e-12)
+        assert got["within"] + got["mix"] == pytest.approx(got["overall_delta"], rel=1e-12)
+
+
+def test_mix_shift_refuses_segments_that_split_events(sample: rm.Dataset) -> None:
+    with pytest.raises(rm.DataValidationError, match="do not partition its population"):
+        mix_shift(sample, ROLLOUT, "complaints", "channel")
+
+
+def test_crossed_complaint_exposure_is_the_customer_part(sample: rm.Dataset,
+                                                        tables: dict[str, pd.DataFrame]) -> None:
+    # phone × VIP: phone complaints of VIP customers per VIP customer-day, so the channel
+    # rates of one tier add up to the tier's rate.
+    crossed = tables["channel × tier"]
+    tier = tables["tier"]
+    sel = (crossed["metric"] == "complaints") & (crossed["comparison"] == "after_vs_before")
+    vip = crossed[sel & (crossed["tier"] == "VIP")]
+    whole = tier[(tier["metric"] == "complaints") & (tier["segment"] == "VIP")
+                 & (tier["comparison"] == "after_vs_before")].iloc[0]
+    assert np.isclose(vip["after"].sum(), whole["after"], rtol=1e-12)
+    assert np.isclose(vip["before"].sum(), whole["before"], rtol=1e-12)
