@@ -10,7 +10,8 @@ from matplotlib.figure import Figure
 
 import rollout_metrics as rm
 from rollout_metrics import plots
-from rollout_metrics.stats.trends import churn_survival, metric_over_time, period_values
+from rollout_metrics.plots import churn_survival
+from rollout_metrics.stats.trends import metric_over_time, period_values
 
 ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
 

@@ -7,7 +7,9 @@ and every colour is doubled by a line style, marker or label so the figures read
 grayscale: ``before`` solid blue, ``transition`` dotted orange, ``after`` dashed vermillion.
 
 Time series and distributions come from the small per-day tables of
-:mod:`rollout_metrics.stats.trends` and :mod:`rollout_metrics.reduce.counts`, never from raw rows.
+:mod:`rollout_metrics.stats.trends` and :mod:`rollout_metrics.reduce.counts`, never from raw rows;
+the churn curves are :func:`rollout_metrics.infer.survival.kaplan_meier` on the per-day table of
+:func:`~rollout_metrics.reduce.counts.active_customers` (:func:`churn_survival`).
 
 Examples
 --------
@@ -33,13 +35,15 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from rollout_metrics.errors import DataValidationError
+from rollout_metrics.infer.survival import kaplan_meier
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import REGISTRY
-from rollout_metrics.reduce.counts import handling_counts
+from rollout_metrics.reduce.counts import active_customers, handling_counts
 from rollout_metrics.rollout import Rollout
-from rollout_metrics.stats.trends import churn_survival, metric_over_time, period_values
+from rollout_metrics.stats.trends import metric_over_time, period_values
 
 __all__ = [
+    "churn_survival",
     "plot_churn_survival",
     "plot_forest",
     "plot_handling_ecdf",
@@ -366,11 +370,56 @@ def plot_handling_ecdf(data: Dataset, rollout: Rollout, *, measure: str = "resol
     return fig
 
 
+def churn_survival(data: Dataset, rollout: Rollout, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Kaplan-Meier share of customers not yet churned, by days since each window start.
+
+    At risk on day d of a window: customers who signed up on or before d (those from before
+    the window from day 0) and had not churned before d, so the day's churners are in that
+    day's risk set; as :func:`~rollout_metrics.reduce.counts.active_customers` counts
+    ``active`` on day d as signup <= d < churn (the day's sign-ups in, its churners out),
+    ``at_risk = active + churned``.  Customers still there at the end of the window are
+    censored on its last day.  The curve and its band (Greenwood variance on the log-log
+    scale, pointwise ``1 - alpha``) are :func:`rollout_metrics.infer.survival.kaplan_meier`
+    with delayed entry on that per-day table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period, day, at_risk, churned, survival, ci_low, ci_high``; ``day`` 0 is the
+        first day of the window.  A window without customers has no rows.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> km = churn_survival(rm.load_sample(), rm.Rollout("2025-09-01"))
+    >>> bool(km.groupby("period")["survival"].is_monotonic_decreasing.all())
+    True
+    """
+    parts = []
+    for period, (start, end) in rollout.windows().items():
+        t = active_customers(data, None, [], start=start, end=end)
+        if t.empty:  # nobody in the window
+            continue
+        churned, active = t["churned"].to_numpy(float), t["active"].to_numpy(float)
+        # sign-ups of the day (day 0: also everybody from before the window)
+        entered = active + churned - np.concatenate([[0.0], active[:-1]])
+        censored = np.zeros_like(churned)
+        censored[-1] = active[-1]
+        km = kaplan_meier(t["day"], churned, censored, entered_at=entered, alpha=alpha)
+        parts.append(pd.DataFrame({
+            "period": period, "day": t["day"].to_numpy(), "at_risk": km["at_risk"].to_numpy(),
+            "churned": churned, "survival": km["survival"].to_numpy(),
+            "ci_low": km["ci_low"].to_numpy(), "ci_high": km["ci_high"].to_numpy(),
+        }))
+    columns = ["period", "day", "at_risk", "churned", "survival", "ci_low", "ci_high"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
 def plot_churn_survival(data: Dataset, rollout: Rollout, *, alpha: float = 0.05) -> Figure:
     """Kaplan-Meier curves of staying a customer, per period, with ``1 - alpha`` bands.
 
-    See :func:`rollout_metrics.stats.trends.churn_survival` (days since each window start,
-    delayed entry for customers who sign up during the window).
+    See :func:`churn_survival` (days since each window start, delayed entry for customers
+    who sign up during the window).
 
     Examples
     --------

@@ -5,11 +5,22 @@ of events and the number of censorings at that time (a *survival table* with col
 ``time``, ``events``, ``censored``); tables of days or segments add by summing the counts at
 equal times.  Nothing here needs one row per customer.
 
+With delayed entry (left truncation: customers who sign up during a window) the table also
+counts the subjects entering the risk set at each time (``entered``).  At risk at time t are
+the subjects who entered at or before t and had no event or censoring before t: the events
+and censorings at t are in the risk set of t.
+
 Examples
 --------
 >>> km = kaplan_meier([6, 7, 9], [3, 1, 0], [1, 0, 1])
 >>> km["survival"].round(4).tolist()
 [0.5, 0.25, 0.25]
+
+Three of four customers churn on day 3; a fifth signs up on day 4 and stays:
+
+>>> km = kaplan_meier([3, 4, 9], [3, 0, 0], [0, 0, 2], entered_at=[4, 1, 0])
+>>> km[["time", "at_risk", "survival"]].to_numpy().tolist()
+[[3.0, 4.0, 0.25], [4.0, 2.0, 0.25], [9.0, 2.0, 0.25]]
 """
 
 from __future__ import annotations
@@ -30,33 +41,65 @@ __all__ = ["LogRankResult", "kaplan_meier", "logrank_test", "median_survival"]
 TABLE_COLUMNS = ("time", "events", "censored")
 
 
-def _table(
-    times: ArrayLike, events_at: ArrayLike, censored_at: ArrayLike, label: str
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Validated (time, events, censored), sorted by time with equal times summed."""
+def _counts(x: ArrayLike, what: str, label: str) -> NDArray[np.float64]:
+    """Validated non-negative whole counts as a flat float array."""
+    out = np.asarray(x, dtype=float).ravel()
+    bad = ~np.isfinite(out) | (out < 0) | (out != np.round(out))
+    if bad.any():
+        raise DataValidationError(
+            f"{label}: {what} counts must be non-negative whole numbers, "
+            f"e.g. {out[bad][:5].tolist()}"
+        )
+    return out
+
+
+def _entry_table(
+    times: ArrayLike,
+    events_at: ArrayLike,
+    censored_at: ArrayLike,
+    entered_at: ArrayLike | None,
+    label: str,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Validated (time, events, censored, entered), sorted by time with equal times summed.
+
+    Without ``entered_at`` every subject enters at the first time.
+    """
     t = np.asarray(times, dtype=float).ravel()
     d = np.asarray(events_at, dtype=float).ravel()
     c = np.asarray(censored_at, dtype=float).ravel()
-    if not t.size == d.size == c.size:
-        raise DataValidationError(
-            f"{label}: times, events and censored need equal lengths, "
-            f"got {t.size}, {d.size} and {c.size}"
-        )
+    e = None if entered_at is None else np.asarray(entered_at, dtype=float).ravel()
+    if not t.size == d.size == c.size or (e is not None and e.size != t.size):
+        sizes = f"{t.size}, {d.size} and {c.size}"
+        if e is not None:
+            sizes = f"{t.size}, {d.size}, {c.size} and {e.size}"
+        names = "events and censored" if e is None else "events, censored and entered"
+        raise DataValidationError(f"{label}: times, {names} need equal lengths, got {sizes}")
     if not np.all(np.isfinite(t)):
         raise DataValidationError(f"{label}: times must be finite, e.g. {t[~np.isfinite(t)][:5]}")
-    for what, x in (("events", d), ("censored", c)):
-        bad = ~np.isfinite(x) | (x < 0) | (x != np.round(x))
-        if bad.any():
-            raise DataValidationError(
-                f"{label}: {what} counts must be non-negative whole numbers, "
-                f"e.g. {x[bad][:5].tolist()}"
-            )
+    d, c = _counts(d, "events", label), _counts(c, "censored", label)
     if d.sum() + c.sum() == 0:
         raise InsufficientDataError(f"{label} has no subjects (all counts are 0)")
     grid, inverse = np.unique(t, return_inverse=True)
     events = np.asarray(np.bincount(inverse, weights=d), dtype=float)
     censored = np.asarray(np.bincount(inverse, weights=c), dtype=float)
-    return np.asarray(grid, dtype=float), events, censored
+    if e is None:
+        entered = np.zeros(grid.size)
+        entered[0] = events.sum() + censored.sum()
+        return np.asarray(grid, dtype=float), events, censored, entered
+    entered = np.asarray(np.bincount(inverse, weights=_counts(e, "entered", label)), dtype=float)
+    if entered.sum() != events.sum() + censored.sum():
+        raise DataValidationError(
+            f"{label}: {entered.sum():.0f} subjects entered but {events.sum() + censored.sum():.0f}"
+            " left by an event or a censoring; every subject who enters must leave"
+        )
+    remaining = np.cumsum(entered) - np.cumsum(events + censored)
+    if (remaining < 0).any():
+        first = grid[remaining < 0][0]
+        raise DataValidationError(
+            f"{label}: at time {first:g} more subjects have left by an event or a censoring "
+            "than have entered"
+        )
+    return np.asarray(grid, dtype=float), events, censored, entered
 
 
 def kaplan_meier(
@@ -64,6 +107,7 @@ def kaplan_meier(
     events_at: ArrayLike,
     censored_at: ArrayLike,
     *,
+    entered_at: ArrayLike | None = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Kaplan-Meier estimate with Greenwood variance and a log-log confidence band.
@@ -75,6 +119,11 @@ def kaplan_meier(
     events_at, censored_at : array-like of int
         Number of events and of censorings at each time.  Censorings at a time count as at
         risk at that time (the usual convention: events happen first).
+    entered_at : array-like of int, optional
+        Delayed entry (left truncation): number of subjects entering the risk set at each
+        time.  They are at risk from that time on, an event at their entry time included.
+        Every subject who enters must leave by an event or a censoring.  Default: every
+        subject is at risk from the first time on.
     alpha : float
         The band has pointwise coverage ``1 - alpha``.
 
@@ -82,21 +131,32 @@ def kaplan_meier(
     -------
     pandas.DataFrame
         One row per time: ``time``, ``at_risk``, ``events``, ``censored``, ``survival``,
-        ``ci_low``, ``ci_high``.  The band is S^{exp(±z·σ)} with
-        σ² = Σ dⱼ/(nⱼ(nⱼ − dⱼ)) / (log S)² (Kalbfleisch & Prentice 2002; R
-        ``survfit(conf.type = "log-log")``); it is (1, 1) before the first event and
-        (0, 0) once S reaches 0.
+        ``ci_low``, ``ci_high`` (and ``entered`` after ``time`` when ``entered_at`` is
+        given).  ``at_risk`` at time t is the number who entered at or before t, minus the
+        events and censorings before t; the product-limit estimate is
+        S(t) = Π_{tⱼ ≤ t} (1 − dⱼ/nⱼ) (a time nobody is at risk at leaves it unchanged).
+        The band is S^{exp(±z·σ)} with σ² = Σ dⱼ/(nⱼ(nⱼ − dⱼ)) / (log S)² (Greenwood;
+        Kalbfleisch & Prentice 2002; R ``survfit(conf.type = "log-log")``); it is (1, 1)
+        before the first event and (0, 0) once S reaches 0.
 
     Examples
     --------
     >>> km = kaplan_meier([6, 7, 10], [3, 1, 1], [1, 0, 1])
     >>> km[["time", "at_risk", "events"]].to_numpy().tolist()
     [[6.0, 7.0, 3.0], [7.0, 3.0, 1.0], [10.0, 2.0, 1.0]]
+
+    Two customers from before the window, two signing up on day 1; the churn on day 1 of
+    a customer who signed up that day counts against four at risk:
+
+    >>> km = kaplan_meier([0, 1, 2], [0, 2, 0], [0, 0, 2], entered_at=[2, 2, 0])
+    >>> km[["time", "entered", "at_risk", "survival"]].to_numpy().tolist()
+    [[0.0, 2.0, 2.0, 1.0], [1.0, 2.0, 4.0, 0.5], [2.0, 0.0, 2.0, 0.5]]
     """
     alpha = check_alpha(alpha)
-    t, d, c = _table(times, events_at, censored_at, "survival table")
-    at_risk = d.sum() + c.sum() - np.concatenate([[0.0], np.cumsum(d + c)[:-1]])
-    survival = np.cumprod(1.0 - d / at_risk)
+    t, d, c, e = _entry_table(times, events_at, censored_at, entered_at, "survival table")
+    at_risk = np.cumsum(e) - (np.cumsum(d + c) - (d + c))
+    hazard = np.divide(d, at_risk, out=np.zeros_like(d), where=at_risk > 0)
+    survival = np.cumprod(1.0 - hazard)
     z = float(special.ndtri(1.0 - alpha / 2.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         greenwood = np.cumsum(np.where(at_risk > d, d / (at_risk * (at_risk - d)), 0.0))
@@ -107,9 +167,10 @@ def kaplan_meier(
     inside = (survival > 0.0) & (survival < 1.0)
     low = np.where(inside, low, survival)
     high = np.where(inside, high, survival)
+    columns = {"time": t, "entered": e} if entered_at is not None else {"time": t}
     return pd.DataFrame(
         {
-            "time": t,
+            **columns,
             "at_risk": at_risk,
             "events": d,
             "censored": c,
@@ -154,7 +215,8 @@ def _from_frame(table: pd.DataFrame, label: str) -> tuple[NDArray[np.float64], .
             f"{label} is missing column(s) {missing}; available: {list(table.columns)}. "
             "A survival table has one row per time with time, events and censored."
         )
-    return _table(table["time"], table["events"], table["censored"], label)
+    t, d, c, _ = _entry_table(table["time"], table["events"], table["censored"], None, label)
+    return t, d, c
 
 
 def logrank_test(table_before: pd.DataFrame, table_after: pd.DataFrame) -> LogRankResult:

@@ -1,4 +1,4 @@
-"""Small tables behind the plots: each metric per day or week, and churn survival curves.
+"""Small tables behind the plots: each metric per day or week.
 
 Every bin sums days of the metric's one daily series (:mod:`rollout_metrics.stats.daily`)
 and applies the metric's own statistic, so the plots show what the tables show.
@@ -32,12 +32,11 @@ from scipy import special
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import QUANTILES, MetricOptions, MetricSpec, get_metric
-from rollout_metrics.reduce.counts import active_customers
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.daily import DailySeries, daily_series
 from rollout_metrics.stats.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
 
-__all__ = ["churn_survival", "metric_over_time", "period_values"]
+__all__ = ["metric_over_time", "period_values"]
 
 FREQS = {"D": 1, "W": 7}
 TREND_COLUMNS = ["start", "end", "period", "n", "value", "ci_low", "ci_high"]
@@ -194,45 +193,3 @@ def period_values(
     series, key = _series(data, rollout, metric, segment, opts)
     return _binned(series, key, rollout, None, opts)
 
-
-def churn_survival(data: Dataset, rollout: Rollout, *, alpha: float = 0.05) -> pd.DataFrame:
-    """Kaplan-Meier share of customers not yet churned, by days since each window start.
-
-    Customers who sign up during a window enter its risk set on their sign-up day
-    (delayed entry), so the product-limit estimate
-    S(t) = Π_{d ≤ t} (1 − churned_d / at_risk_d) is computed on the per-day table of
-    :func:`rollout_metrics.reduce.counts.active_customers` (``survival.kaplan_meier`` assumes
-    everybody enters at time 0, hence not reused).  The band is Greenwood's variance on
-    the log-log scale (Kalbfleisch & Prentice 2002), pointwise ``1 - alpha``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``period, day, at_risk, churned, survival, ci_low, ci_high``; ``day`` 0 is the
-        first day of the window.
-
-    Examples
-    --------
-    >>> import rollout_metrics as rm
-    >>> km = churn_survival(rm.load_sample(), rm.Rollout("2025-09-01"))
-    >>> bool(km.groupby("period")["survival"].is_monotonic_decreasing.all())
-    True
-    """
-    z = _z(alpha)
-    parts = []
-    for period, (start, end) in rollout.windows().items():
-        t = active_customers(data, None, [], start=start, end=end)
-        n, d = t["active"].to_numpy(float), t["churned"].to_numpy(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            hazard = np.where(n > 0, d / n, 0.0)
-            s = np.cumprod(1.0 - hazard)
-            gw = np.cumsum(np.where(n > d, d / (n * (n - d)), 0.0))
-            sigma = np.sqrt(gw) / np.abs(np.log(s))
-            low, high = s ** np.exp(z * sigma), s ** np.exp(-z * sigma)
-        inside = (s > 0) & (s < 1)
-        parts.append(pd.DataFrame({
-            "period": period, "day": t["day"].to_numpy(), "at_risk": n, "churned": d,
-            "survival": s, "ci_low": np.where(inside, low, s),
-            "ci_high": np.where(inside, high, s),
-        }))
-    return pd.concat(parts, ignore_index=True)
