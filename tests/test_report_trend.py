@@ -30,5 +30,5 @@ def test_sample_csat_trend_is_called_out(sample: rm.Dataset) -> None:
     verdicts = {r["metric"]: r["verdict"] for r in rows}
     assert verdicts == {"nps": "confirmed",
                         "csat": "not confirmed: the pre-existing trend explains it"}
-    assert [s.text.split(":")[0] for s in sentences] == ["CSAT"]
+    assert [s.text.split(":")[0] for s in sentences] == ["CSAT (top-2-box share)"]
     assert notes == []

@@ -110,7 +110,8 @@ class MetricSpec:
     direction
         ``+1`` when higher is better for customers, ``-1`` when higher is worse.
     phrase
-        Plain-language noun phrase used in sentences ("the complaint rate").
+        Plain-language subject of a sentence ("The complaint rate"); ``{stat}`` is replaced by
+        the statistic shown (``median``, ``p90``, ``mean``).
     method
         One line on how it is tested, for the report's methods section.
     daily
@@ -118,6 +119,9 @@ class MetricSpec:
     relative
         Whether a relative change (``delta_rel``) is meaningful (not for NPS, a difference
         of shares that can be 0).
+    delta_units
+        The unit of a change in sentences ("points", "percentage points", "hours"); empty
+        when ``units`` reads well after the number.
     """
 
     name: str
@@ -136,6 +140,7 @@ class MetricSpec:
     method: str
     daily: str
     relative: bool = True
+    delta_units: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -149,6 +154,11 @@ class MetricSpec:
             raise DataValidationError(
                 f"metric {self.name!r}: direction must be +1 (higher is better) or -1, got "
                 f"{self.direction!r}")
+
+    def subject(self, options: MetricOptions) -> str:
+        """The sentence subject, capitalised, with ``{stat}`` filled in."""
+        text = self.phrase.replace("{stat}", options.handling_stat)
+        return text[:1].upper() + text[1:]
 
     def value(self, stat: Any, options: MetricOptions) -> float:
         """The metric in display units (``point * scale``)."""
@@ -251,7 +261,7 @@ for _spec in (
         name="nps", label="NPS", table="surveys", needs="nps_score", kind="counts",
         columns=_SURVEY_COUNTS, statistic=_nps, point=_nps_point, test="nps",
         units="NPS points", scale=100.0, direction=1, relative=False,
-        phrase="NPS",
+        phrase="NPS", delta_units="points",
         method="Adjusted Wald difference of two multinomial NPS (Rocks 2016); z test from the "
                "same statistic",
         daily="100 (promoters - detractors) / responses, weighted by responses",
@@ -260,7 +270,7 @@ for _spec in (
         name="csat", label="CSAT (top-2-box %)", table="surveys", needs="csat_score",
         kind="counts", columns=_CSAT_COUNTS, statistic=_csat_top, point=_share,
         test="proportion", units="% top-2-box", scale=100.0, direction=1,
-        phrase="CSAT (share of top-2-box scores)",
+        phrase="CSAT (top-2-box share)", delta_units="percentage points",
         method="Pooled two-proportion z test; Newcombe hybrid score interval",
         daily="% top-box responses, weighted by responses",
     ),
@@ -268,7 +278,7 @@ for _spec in (
         name="csat_mean", label="CSAT (mean score)", table="surveys", needs="csat_score",
         kind="counts", columns=_CSAT_COUNTS, statistic=_csat_levels, point=_mean,
         test="welch", units="mean score", scale=1.0, direction=1,
-        phrase="the mean CSAT score",
+        phrase="Mean CSAT score", delta_units="points",
         method="Welch t test from score counts",
         daily="mean CSAT score, weighted by responses",
     ),
@@ -276,7 +286,8 @@ for _spec in (
         name="churn", label="Churn (% per 30 customer-days)", table="customers",
         needs="churn_date", kind="rate", columns=("churned",), statistic=_events,
         point=_rate, test="poisson_exact", units="% per 30 customer-days", scale=3000.0,
-        direction=-1, phrase="the churn rate",
+        direction=-1, phrase="Churn (% per 30 customer-days)",
+        delta_units="percentage points",
         method="Exact conditional Poisson rate-ratio test; score interval for the ratio",
         daily="churned customers over active customer-days",
     ),
@@ -285,7 +296,7 @@ for _spec in (
         table="tickets", needs="is_complaint", kind="rate", columns=("complaints",),
         statistic=_events, point=_rate, test="rate_daily",
         units="per 1,000 customers per 30 days", scale=30000.0, direction=-1,
-        phrase="the complaint rate",
+        phrase="The complaint rate (per 1,000 customers per 30 days)",
         method="Exact Poisson rate test, or quasi-Poisson with weekday terms on the daily "
                "series when it is overdispersed",
         daily="complaint tickets over active customer-days",
@@ -294,7 +305,7 @@ for _spec in (
         name="handling_time", label="Handling time (hours)", table="tickets",
         needs="resolved_at", kind="durations", columns=(), statistic=_durations,
         point=_duration_point, test="quantile", units="hours", scale=1 / 60,
-        direction=-1, phrase="the handling time",
+        direction=-1, phrase="{stat} handling time", delta_units="hours",
         method="Difference of medians (or p90) with a bootstrap of the minute counts",
         daily="median resolution time of the tickets created that day",
     ),

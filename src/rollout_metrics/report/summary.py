@@ -17,18 +17,11 @@ from typing import Any
 
 import pandas as pd
 
+from rollout_metrics.metrics import REGISTRY, MetricOptions
+
 __all__ = ["Sentence", "executive_summary", "fmt", "fmt_p", "sentence"]
 
 MINUS = "\u2212"
-# (subject of the sentence, unit of the delta)
-PHRASES: dict[str, tuple[str, str]] = {
-    "nps": ("NPS", " points"),
-    "csat": ("CSAT (top-2-box share)", " percentage points"),
-    "csat_mean": ("Mean CSAT score", " points"),
-    "churn": ("Churn (% per 30 customer-days)", " percentage points"),
-    "complaints": ("The complaint rate (per 1,000 customers per 30 days)", ""),
-    "handling_time": ("Median handling time", " hours"),
-}
 CORRECTIONS = {"fdr_bh": "Benjamini–Hochberg", "holm": "Holm", "by": "Benjamini–Yekutieli",
                "none": "no correction"}
 
@@ -85,9 +78,10 @@ def sentence(row: pd.Series, *, n_tests: int, correction: str, alpha: float,
     NPS fell 22.1 points (95% CI −31.6 to −12.3) among VIP customers (tier) after the change,
     from 50.7 to 28.6; significant after correcting for 24 comparisons (Benjamini–Hochberg).
     """
-    subject, unit = PHRASES.get(row["metric"], (row["metric"], ""))
-    if row["metric"] == "handling_time":
-        subject = f"{handling_stat.capitalize()} handling time"
+    spec = REGISTRY.get(str(row["metric"]))
+    subject = spec.subject(MetricOptions(handling_stat=handling_stat)) if spec else \
+        str(row["metric"])
+    unit = f" {spec.delta_units}" if spec and spec.delta_units else ""
     delta = float(row["delta"])
     verb = "rose" if delta > 0 else "fell" if delta < 0 else "did not change:"
     when = ("after the change" if row["comparison"] == "after_vs_before"

@@ -15,13 +15,12 @@ import pandas as pd
 from rollout_metrics.designs.on_metrics import its_metric
 from rollout_metrics.errors import RolloutMetricsError
 from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.metrics import MetricOptions, get_metric
 from rollout_metrics.report.summary import Sentence, fmt
 from rollout_metrics.rollout import Rollout
 
 __all__ = ["trend_check"]
 
-_NAMES = {"nps": "NPS", "csat": "CSAT", "churn": "Churn", "complaints": "The complaint rate",
-          "handling_time": "Handling time"}
 
 
 def _verdict(naive_sig: bool, naive: float, lo: float, hi: float) -> str:
@@ -62,7 +61,7 @@ def trend_check(
     overall = table[(table["segment"] == "overall") & (table["comparison"] == "after_vs_before")]
     for metric in metrics:
         naive = overall[overall["metric"] == metric]
-        if naive.empty or metric not in _NAMES:
+        if naive.empty:
             continue
         say(f"trend check {metric}")
         try:
@@ -86,7 +85,7 @@ def trend_check(
         if verdict.startswith(("not confirmed", "opposite", "found only")):
             # Disagreements a reader must not miss; "inconclusive" stays in the table.
             sentences.append(Sentence(
-                f"{_NAMES[metric]}: the naive after-vs-before change of {row['naive']} "
+                f"{get_metric(metric).subject(MetricOptions())}: the naive after-vs-before change of {row['naive']} "
                 f"({row['units']}) is {verdict}; the interrupted time series estimates "
                 f"{row['its']} (95% CI {row['its_ci']})."))
     return rows, sentences, notes
