@@ -243,3 +243,17 @@ def test_large_pandas_frames_are_routed_through_duckdb(
     pd.testing.assert_frame_equal(rm.compare(data, ROLLOUT, by="tier"),
                                   rm.compare(sample, ROLLOUT, by="tier"),
                                   check_exact=False, rtol=1e-12, atol=1e-12)
+
+
+def test_reductions_are_owned_and_reused(sample: rm.Dataset) -> None:
+    red = rm.Reductions(sample)
+    a = rm.compare(sample, ROLLOUT, ["nps", "csat"], by="tier", reductions=red)
+    assert len(red) == 1  # NPS and CSAT share one survey reduction
+    b = rm.compare(sample, ROLLOUT, ["nps", "csat"], by="tier", reductions=red)
+    assert len(red) == 1
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a, rm.compare(sample, ROLLOUT, ["nps", "csat"], by="tier"))
+    other = rm.load_dataset({"customers": pd.DataFrame({"customer_id": [1],
+                                                        "signup_date": ["2024-01-01"]})})
+    with pytest.raises(DataValidationError, match="reductions= belongs to another Dataset"):
+        rm.compare(other, ROLLOUT, ["nps"], reductions=red)

@@ -40,7 +40,7 @@ def test_codes_are_used_and_decoded_with_missing_values() -> None:
     tickets = pd.DataFrame({"ticket_id": [1, 2, 3, 4], "customer_id": [1, 2, 2, 3],
                             "created_at": ["2025-09-02 10:00:00"] * 4})
     data = rm.load_dataset({"customers": customers, "tickets": tickets})
-    seg = attach_segments(data, "tickets", ["tier"], ROLLOUT, metric="complaints")
+    seg = attach_segments(rm.Reductions(data), "tickets", ["tier"], ROLLOUT, metric="complaints")
     assert seg.keys == ["__seg"]
     assert sorted(seg.labels["tier"]) == sorted([MISSING, "VIP", "new"])
     counts = reduce.ticket_counts(data, ROLLOUT, ["tier"])

@@ -33,6 +33,7 @@ from rollout_metrics.infer.multiple import adjust_pvalues
 from rollout_metrics.infer.results import DiffResult
 from rollout_metrics.load.dataset import Dataset, load_dataset, load_sample
 from rollout_metrics.point_metrics import churn_rate, complaint_rate, csat, handling_time, nps
+from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 
 try:
@@ -50,6 +51,7 @@ __all__ = [
     "ItsResult",
     "MissingColumnError",
     "PeriodError",
+    "Reductions",
     "Rollout",
     "RolloutMetricsError",
     "__version__",

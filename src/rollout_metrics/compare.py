@@ -36,6 +36,7 @@ from rollout_metrics.metrics import (
     MetricSpec,
     get_metric,
 )
+from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import By, available_segments, groupings
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.periods import PeriodTable, period_table
@@ -221,12 +222,13 @@ def _check_overall(spec: MetricSpec, cells: _Cells, rollout: Rollout,
                 )
 
 
-def _segments(data: Dataset, rollout: Rollout, spec: MetricSpec, by: list[str],
+def _segments(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
               opts: MetricOptions) -> tuple[list[tuple[tuple[Any, ...], _Cells, str]], set[str]]:
     """``(key, cells, extra status)`` of the overall row and every segment, and the
     partly covered periods."""
+    data = red.data
     if not rollout.segment_dates:
-        table = period_table(data, rollout, spec, by, opts)
+        table = period_table(red, rollout, spec, by, opts)
         return [(k, _Cells([(table, i, rollout)]), "") for i, k in enumerate(table.keys)], \
             _partial_periods(data, rollout, spec.table)
     # Staggered: each dated segment on its own windows; the overall row pools every dated
@@ -243,7 +245,7 @@ def _segments(data: Dataset, rollout: Rollout, spec: MetricSpec, by: list[str],
     partial: set[str] = set()
     for seg in sorted(rollout.segment_dates):
         r = rollout.for_segment(seg)
-        table = period_table(data, r, spec, [col], opts)
+        table = period_table(red, r, spec, [col], opts)
         if (seg,) not in table.keys:
             known = sorted(str(k[0]) for k in table.keys[1:])
             raise DataValidationError(
@@ -256,21 +258,22 @@ def _segments(data: Dataset, rollout: Rollout, spec: MetricSpec, by: list[str],
     rows = [(("overall",), pooled, "")]
     if by:
         rows += own
-        table = period_table(data, base, spec, [col], opts)
+        table = period_table(red, base, spec, [col], opts)
         rows += [(k, _Cells([(table, i, base)]), "not_treated")
                  for i, k in enumerate(table.keys)
                  if i and str(k[0]) not in rollout.segment_dates]
     return rows, partial
 
 
-def _metric_rows(spec: MetricSpec, data: Dataset, rollout: Rollout, groups: list[list[str]],
-                 opts: MetricOptions) -> list[dict[str, Any]]:
+def _metric_rows(spec: MetricSpec, red: Reductions, rollout: Rollout,
+                 groups: list[list[str]], opts: MetricOptions) -> list[dict[str, Any]]:
+    data = red.data
     usable = [g for g in groups if set(g) <= set(available_segments(data, spec.table))]
     missing = [g for g in groups if g not in usable]
     comps = comparisons(rollout)
     rows: list[dict[str, Any]] = []
     for i, by in enumerate(usable or [[]]):
-        segments, partial = _segments(data, rollout, spec, by, opts)
+        segments, partial = _segments(red, rollout, spec, by, opts)
         for j, (key, cells, extra) in enumerate(segments):
             if j == 0:
                 if i:
@@ -333,6 +336,7 @@ def compare(
     handling_stat: str = "median",
     n_resamples: int = 2000,
     seed: int = 0,
+    reductions: Reductions | None = None,
 ) -> pd.DataFrame:
     """Compare every metric before vs after the change, overall and per segment.
 
@@ -363,6 +367,9 @@ def compare(
     nps_method, csat_threshold, handling_stat, n_resamples, seed
         ``"adjusted_wald"`` or ``"wald"``; the CSAT top-box threshold (4 = top-2 of 5);
         ``"median"``, ``"p90"`` or ``"mean"`` handling time; bootstrap resamples and seed.
+    reductions
+        A :class:`~rollout_metrics.Reductions` of ``data`` to reuse across calls (the
+        report, plots and designs given the same object reduce each table once).
 
     Returns
     -------
@@ -392,10 +399,14 @@ def compare(
         )
     groups = groupings(by)
     _check_segments(data, names, groups)
+    if reductions is not None and reductions.data is not data:
+        raise DataValidationError("reductions= belongs to another Dataset; pass the Dataset "
+                                  "it was made from, or leave it out")
+    red = reductions if reductions is not None else Reductions(data)
     opts = MetricOptions(alpha=alpha, min_n=min_n, nps_method=nps_method,
                          csat_threshold=csat_threshold, handling_stat=handling_stat,
                          n_resamples=n_resamples, seed=seed)
-    rows = [row for s in specs for row in _metric_rows(s, data, rollout, groups, opts)]
+    rows = [row for s in specs for row in _metric_rows(s, red, rollout, groups, opts)]
     columns = list(dict.fromkeys(c for g in groups for c in g))
     return finish(rows, columns, alpha, correction)
 

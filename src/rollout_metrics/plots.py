@@ -39,6 +39,7 @@ from rollout_metrics.infer.survival import kaplan_meier
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import REGISTRY
 from rollout_metrics.reduce.counts import active_customers, handling_counts
+from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.trends import metric_over_time, period_values
 
@@ -88,7 +89,7 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def plot_over_time(
-    data: Dataset, rollout: Rollout, metrics: str | Sequence[str] = "nps", *,
+    data: Dataset | Reductions, rollout: Rollout, metrics: str | Sequence[str] = "nps", *,
     freq: str = "W", segment: Mapping[str, str] | None = None,
     series: pd.DataFrame | None = None, alpha: float = 0.05,
 ) -> Figure:
@@ -325,7 +326,7 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     return fig
 
 
-def plot_handling_ecdf(data: Dataset, rollout: Rollout, *, measure: str = "resolution"
+def plot_handling_ecdf(data: Dataset | Reductions, rollout: Rollout, *, measure: str = "resolution"
                        ) -> Figure:
     """Handling-time ECDFs per period on a log scale, with the median and p90 marked.
 
@@ -370,7 +371,7 @@ def plot_handling_ecdf(data: Dataset, rollout: Rollout, *, measure: str = "resol
     return fig
 
 
-def churn_survival(data: Dataset, rollout: Rollout, *, alpha: float = 0.05) -> pd.DataFrame:
+def churn_survival(data: Dataset | Reductions, rollout: Rollout, *, alpha: float = 0.05) -> pd.DataFrame:
     """Kaplan-Meier share of customers not yet churned, by days since each window start.
 
     At risk on day d of a window: customers who signed up on or before d (those from before
@@ -415,7 +416,7 @@ def churn_survival(data: Dataset, rollout: Rollout, *, alpha: float = 0.05) -> p
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
-def plot_churn_survival(data: Dataset, rollout: Rollout, *, alpha: float = 0.05) -> Figure:
+def plot_churn_survival(data: Dataset | Reductions, rollout: Rollout, *, alpha: float = 0.05) -> Figure:
     """Kaplan-Meier curves of staying a customer, per period, with ``1 - alpha`` bands.
 
     See :func:`churn_survival` (days since each window start, delayed entry for customers

@@ -37,6 +37,7 @@ from rollout_metrics.compare import comparisons
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import MetricOptions, MetricSpec, get_metric
+from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import normalise_by
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.periods import period_table
@@ -71,7 +72,7 @@ def _reweighted(spec: MetricSpec, before: list[Any], after: list[Any], opts: Met
 
 
 def mix_shift(
-    data: Dataset, rollout: Rollout, metric: str, by: str | Sequence[str],
+    data: Dataset | Reductions, rollout: Rollout, metric: str, by: str | Sequence[str],
     *, handling_stat: str = "median", csat_threshold: int = 4,
 ) -> pd.DataFrame:
     """Decompose the overall delta of ``metric`` into within-segment and mix components.

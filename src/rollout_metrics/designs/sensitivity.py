@@ -21,6 +21,7 @@ import pandas as pd
 from rollout_metrics.compare import compare
 from rollout_metrics.errors import PeriodError
 from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 
 __all__ = ["SENSITIVITY_COLUMNS", "sensitivity"]
@@ -92,11 +93,13 @@ def sensitivity(
     specs = [(rollout.washout_days, rollout.pre_days, rollout.post_days, True)]
     specs += [(w, p, p, False) for w in washout_days for p in pre_days]
     parts = []
+    red = compare_options.pop("reductions", None)
+    red = red if red is not None else Reductions(data)
     for w, p, q, is_default in specs:
         spec = replace(rollout, washout_days=int(w), pre_days=int(p), post_days=int(q))
         try:
             table = compare(data, spec, metrics=[metric], by=by, alpha=alpha,
-                            correction="none", **compare_options)
+                            correction="none", reductions=red, **compare_options)
         except PeriodError:
             if is_default:
                 raise

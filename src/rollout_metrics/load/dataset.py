@@ -58,14 +58,9 @@ class Dataset:
     quality: pd.DataFrame
     rows: pd.DataFrame
     timezone: str = "UTC"
-    # Reductions already computed on these (immutable) tables: one scan per question.
-    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    def memo(self, key: Any, compute: Any) -> Any:
-        """``compute()`` once per ``key`` for this dataset (small results only)."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+    #: Earliest and latest event timestamp per table, found by validation's counting pass.
+    time_ranges: Mapping[str, tuple[dt.datetime, dt.datetime]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str) -> nw.LazyFrame[Any]:
         """The validated table ``name``; a clear error when it was not loaded."""
@@ -89,16 +84,13 @@ class Dataset:
 
     def time_range(self, name: str) -> tuple[dt.datetime, dt.datetime]:
         """Earliest and latest event timestamp of table ``name``."""
+        if name in self.time_ranges:
+            return self.time_ranges[name]
         col = str(TABLES[name].time)
-
-        def compute() -> tuple[dt.datetime, dt.datetime]:
-            lo, hi = self.table(name).select(
-                nw.col(col).min().alias("lo"), nw.col(col).max().alias("hi")
-            ).collect().row(0)
-            return _bounds(lo, hi)
-
-        result: tuple[dt.datetime, dt.datetime] = self.memo(("time_range", name), compute)
-        return result
+        lo, hi = self.table(name).select(
+            nw.col(col).min().alias("lo"), nw.col(col).max().alias("hi")
+        ).collect().row(0)
+        return _bounds(lo, hi)
 
     def fingerprint(self) -> str:
         """Row counts and a short hash of them and the quality table, for report footers."""
@@ -214,11 +206,10 @@ def load_dataset(
         quality=quality,
         rows=rows,
         timezone=timezone,
+        # Validation already found each table's time range in its counting pass.
+        time_ranges={t: _bounds(*v.time_range) for t, v in validated.items()
+                     if v.time_range is not None},
     )
-    # Validation already found each table's time range in its counting pass.
-    for t, v in validated.items():
-        if v.time_range is not None:
-            dataset.memo(("time_range", t), lambda r=v.time_range: _bounds(*r))
     # Engine-side copies of the validated tables live exactly as long as the Dataset.
     releases = [v.release for v in validated.values() if v.release is not None]
     if releases:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from rollout_metrics._engine.cast import with_seconds_between
 from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.reduce.reduction import ReductionKey, Reductions
 from rollout_metrics.reduce.segments import attach_segments
 from rollout_metrics.rollout import Rollout
 
@@ -51,17 +52,18 @@ def _with_day(frame: nw.LazyFrame[Any], name: str, col: str, origin: dt.datetime
     return frame.with_columns((nw.col(name) / 86400.0).floor().alias(name))
 
 
-def _memo(data: Dataset, key: tuple[Any, ...], compute: Any) -> pd.DataFrame:
-    """Compute a reduction once per dataset and key; hand out copies (callers may mutate)."""
-    result: pd.DataFrame = data.memo(key, compute)
+def _kept(red: Reductions, key: ReductionKey, compute: Any) -> pd.DataFrame:
+    """Compute a reduction once per :class:`Reductions` and key; hand out copies (callers
+    may mutate them)."""
+    result: pd.DataFrame = red.get(key, compute)
     return result.copy()
 
 
-def _key(name: str, rollout: Rollout | None, by: list[str], lo: dt.datetime, hi: dt.datetime,
-         *extra: Any) -> tuple[Any, ...]:
+def _key(name: str, rollout: Rollout | None, by: list[str], lo: dt.datetime, hi: dt.datetime
+         ) -> ReductionKey:
     # tenure_band depends on the change date; everything else only on the range.
     change = rollout.change_date if rollout is not None and "tenure_band" in by else None
-    return (name, tuple(by), lo, hi, change, *extra)
+    return ReductionKey(name, tuple(by), (lo, hi), "day", (change,))
 
 
 def _collect(frame: nw.LazyFrame[Any], counts: list[str]) -> pd.DataFrame:
@@ -99,7 +101,7 @@ def assign_period(day: pd.Series, rollout: Rollout, origin: dt.datetime) -> pd.S
 
 
 def _survey_counts(
-    data: Dataset, rollout: Rollout | None, by: list[str], *,
+    red: Reductions, rollout: Rollout | None, by: list[str], *,
     start: dt.datetime | None = None, end: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """Per (day, segment): NPS promoter/passive/detractor counts and CSAT score counts.
@@ -107,7 +109,7 @@ def _survey_counts(
     Columns: ``day, *by, nps_n, promoters, passives, detractors, csat_n, csat_1..csat_5``.
     """
     lo, hi = _range(rollout, start, end)
-    seg = attach_segments(data, "surveys", by, rollout, metric="nps/csat")
+    seg = attach_segments(red, "surveys", by, rollout, metric="nps/csat")
     frame = seg.frame
     names = frame.collect_schema().names()
     nps = nw.col("nps_score") if "nps_score" in names else nw.lit(None, nw.Float64)
@@ -131,7 +133,7 @@ def _survey_counts(
 
 
 def _ticket_counts(
-    data: Dataset, rollout: Rollout | None, by: list[str], *,
+    red: Reductions, rollout: Rollout | None, by: list[str], *,
     start: dt.datetime | None = None, end: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """Per (day, segment): tickets opened and complaints among them.
@@ -139,7 +141,7 @@ def _ticket_counts(
     Columns: ``day, *by, tickets, complaints``.
     """
     lo, hi = _range(rollout, start, end)
-    seg = attach_segments(data, "tickets", by, rollout, metric="complaints")
+    seg = attach_segments(red, "tickets", by, rollout, metric="complaints")
     frame = seg.frame
     # Validation excluded and counted tickets whose complaint flag is missing.
     complaint = (nw.col("is_complaint")
@@ -156,7 +158,7 @@ def _ticket_counts(
 
 
 def _active_customers(
-    data: Dataset, rollout: Rollout | None, by: list[str], *,
+    red: Reductions, rollout: Rollout | None, by: list[str], *,
     start: dt.datetime | None = None, end: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """Per (day, segment): customers at risk at the start of the day, and churn events.
@@ -169,7 +171,7 @@ def _active_customers(
     """
     lo, hi = _range(rollout, start, end)
     n_days = (hi - lo).days
-    frame = attach_segments(data, "customers", by, rollout, metric="churn").frame
+    frame = attach_segments(red, "customers", by, rollout, metric="churn").frame
     names = frame.collect_schema().names()
     churn = nw.col("churn_date") if "churn_date" in names else nw.lit(None, nw.Datetime("us"))
     base = _with_day(frame.filter(
@@ -213,11 +215,11 @@ def _running_total(joins: pd.DataFrame, leaves: pd.DataFrame, by: list[str], n_d
 
 
 def _handling_counts(
-    data: Dataset, rollout: Rollout | None, by: list[str], *, measure: str,
+    red: Reductions, rollout: Rollout | None, by: list[str], *, measure: str,
     grain: str, lo: dt.datetime | None, hi: dt.datetime | None,
 ) -> pd.DataFrame:
     end_col = {"resolution": "resolved_at", "first_response": "first_response_at"}[measure]
-    seg = attach_segments(data, "tickets", by, rollout, metric="handling_time")
+    seg = attach_segments(red, "tickets", by, rollout, metric="handling_time")
     frame = seg.frame
     if end_col not in frame.collect_schema().names():
         from rollout_metrics.errors import MissingColumnError
@@ -254,7 +256,7 @@ def _handling_counts(
 
 
 def survey_counts(
-    data: Dataset, rollout: Rollout | None, by: list[str], *,
+    source: Dataset | Reductions, rollout: Rollout | None, by: list[str], *,
     start: dt.datetime | None = None, end: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """Per (day, segment): NPS promoter/passive/detractor counts and CSAT score counts.
@@ -263,23 +265,25 @@ def survey_counts(
     Computed once per dataset and arguments (NPS and CSAT share the scan).
     """
     lo, hi = _range(rollout, start, end)
-    return _memo(data, _key("surveys", rollout, by, lo, hi),
-                 lambda: _survey_counts(data, rollout, by, start=lo, end=hi))
+    red = Reductions.of(source)
+    return _kept(red, _key("surveys", rollout, by, lo, hi),
+                 lambda: _survey_counts(red, rollout, by, start=lo, end=hi))
 
 
 def ticket_counts(
-    data: Dataset, rollout: Rollout | None, by: list[str], *,
+    source: Dataset | Reductions, rollout: Rollout | None, by: list[str], *,
     start: dt.datetime | None = None, end: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """Per (day, segment): tickets opened and complaints among them (``day, *by, tickets,
     complaints``); computed once per dataset and arguments."""
     lo, hi = _range(rollout, start, end)
-    return _memo(data, _key("tickets", rollout, by, lo, hi),
-                 lambda: _ticket_counts(data, rollout, by, start=lo, end=hi))
+    red = Reductions.of(source)
+    return _kept(red, _key("tickets", rollout, by, lo, hi),
+                 lambda: _ticket_counts(red, rollout, by, start=lo, end=hi))
 
 
 def active_customers(
-    data: Dataset, rollout: Rollout | None, by: list[str], *,
+    source: Dataset | Reductions, rollout: Rollout | None, by: list[str], *,
     start: dt.datetime | None = None, end: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """Per (day, segment): customers at risk at the start of the day, and churn events.
@@ -290,12 +294,13 @@ def active_customers(
     (churn and complaint exposure share it).
     """
     lo, hi = _range(rollout, start, end)
-    return _memo(data, _key("customers", rollout, by, lo, hi),
-                 lambda: _active_customers(data, rollout, by, start=lo, end=hi))
+    red = Reductions.of(source)
+    return _kept(red, _key("customers", rollout, by, lo, hi),
+                 lambda: _active_customers(red, rollout, by, start=lo, end=hi))
 
 
 def handling_counts(
-    data: Dataset, rollout: Rollout | None, by: list[str], *, measure: str = "resolution",
+    source: Dataset | Reductions, rollout: Rollout | None, by: list[str], *, measure: str = "resolution",
     grain: str = "period", start: dt.datetime | None = None, end: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """Per (period or day, segment, whole minute): tickets resolved in that many minutes.
@@ -314,6 +319,7 @@ def handling_counts(
         lo, hi = _range(rollout, start, end)
     windows = tuple(rollout.windows().items()) if rollout is not None else None
     change = rollout.change_date if rollout is not None and "tenure_band" in by else None
-    key = ("handling", tuple(by), windows, change, measure, grain, lo, hi)
-    return _memo(data, key, lambda: _handling_counts(data, rollout, by, measure=measure,
-                                                     grain=grain, lo=lo, hi=hi))
+    key = ReductionKey("handling", tuple(by), (windows, lo, hi), grain, (change, measure))
+    red = Reductions.of(source)
+    return _kept(red, key, lambda: _handling_counts(red, rollout, by, measure=measure,
+                                                    grain=grain, lo=lo, hi=hi))

@@ -14,7 +14,6 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from rollout_metrics._engine.frames import take_text
-from rollout_metrics._engine.io import materialize
 from rollout_metrics.errors import MissingColumnError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.load.schema import TABLES, TENURE_BANDS
+from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 
 __all__ = ["MAX_CODED_SEGMENTS", "MISSING", "By", "Segmented", "attach_segments", "available_segments",
@@ -189,22 +188,16 @@ def _code(extra: nw.LazyFrame[Any], cols: list[str]) -> tuple[nw.Expr, pd.DataFr
     return code, labels
 
 
-def _stored(data: Dataset, frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
-    """``frame`` computed once on its engine, freed with ``data``."""
-    out, release = materialize(frame)
-    if release is not None:
-        weakref.finalize(data, release)
-    return out
-
-
 def attach_segments(
-    data: Dataset, table: str, by: list[str], rollout: Rollout | None, *, metric: str
+    red: Reductions, table: str, by: list[str], rollout: Rollout | None, *, metric: str
 ) -> Segmented:
     """``table`` with every ``by`` column available to group by.
 
     Columns of the table itself stay text.  Columns from the customers table are joined on
-    ``customer_id``, as one integer code (see :data:`MAX_CODED_SEGMENTS`) or as text.
+    ``customer_id``, as one integer code (see :data:`MAX_CODED_SEGMENTS`) or as text; the
+    code table is computed once per :class:`Reductions`.
     """
+    data = red.data
     frame = data.table(table)
     own = set(frame.collect_schema().names()) if table != "customers" else set()
     customers = data.table("customers")
@@ -245,17 +238,17 @@ def attach_segments(
         *[nw.col(c).cast(nw.String).fill_null(MISSING) for c in need_from_customers],
     )
     change = rollout.change_date if rollout is not None and "tenure_band" in by else None
-    coded = data.memo(("segment_codes", tuple(need_from_customers), change),
-                      lambda: _code(extra, need_from_customers))
+    coded = red.get(("segment_codes", tuple(need_from_customers), change),
+                    lambda: _code(extra, need_from_customers))
     own_by = [c for c in by if c not in need_from_customers]
     labels = None
     if coded is not None:
         code, labels = coded
-        # Computed and stored once per dataset: every reduction joins the same small table.
-        extra = data.memo(
+        # Computed and stored once per Reductions: every reduction joins the same table.
+        extra = red.stored(
             ("segment_table", tuple(need_from_customers), change, str(extra.collect_schema()[
                 "customer_id"])),
-            lambda: _stored(data, extra.select("customer_id", code.alias("__seg"))))
+            extra.select("customer_id", code.alias("__seg")))
     # Validation already excluded rows whose customer is unknown, so this join
     # keeps every row of the metric's table.
     frame = frame.drop([c for c in need_from_customers if c in own]).join(

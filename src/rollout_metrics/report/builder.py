@@ -30,6 +30,7 @@ from rollout_metrics.designs.mixshift import mix_shift
 from rollout_metrics.errors import DataValidationError, RolloutMetricsError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import DEFAULT_METRICS, get_metric
+from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import By, available_segments, groupings
 from rollout_metrics.report.summary import CORRECTIONS, Sentence, executive_summary, fmt, fmt_p
 from rollout_metrics.report.trend import trend_check
@@ -102,16 +103,17 @@ def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _mix(data: Dataset, rollout: Rollout, metrics: list[str], groups: list[list[str]],
+def _mix(red: Reductions, rollout: Rollout, metrics: list[str], groups: list[list[str]],
          handling_stat: str) -> tuple[list[dict[str, str]], list[str]]:
     rows, notes = [], []
+    data = red.data
     for group in groups:
         for m in metrics:
             if not group or not set(group) <= set(available_segments(data,
                                                                       get_metric(m).table)):
                 continue
             try:
-                t = mix_shift(data, rollout, m, group, handling_stat=handling_stat)
+                t = mix_shift(red, rollout, m, group, handling_stat=handling_stat)
             except RolloutMetricsError as exc:
                 notes.append(f"{m} by {' × '.join(group)}: {exc}")
                 continue
@@ -129,7 +131,7 @@ def _mix(data: Dataset, rollout: Rollout, metrics: list[str], groups: list[list[
     return rows, notes
 
 
-def _figures(data: Dataset, rollout: Rollout, table: pd.DataFrame, metrics: list[str],
+def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: list[str],
              alpha: float, progress: Progress) -> list[dict[str, str]]:
     figs: list[tuple[str, str, Callable[[], Figure]]] = [
         ("over-time", "Each metric per week; horizontal lines: the level of each period; "
@@ -219,12 +221,14 @@ def build_report(
               "n_resamples": n_resamples, "seed": seed}
     say(f"comparing {', '.join(names)}" + (
         " by " + ", ".join(" × ".join(g) for g in groups) if by_list else ""))
-    table = compare(data, rollout, names, by, correction=correction, **kwargs)
+    # One set of reductions for the whole report: each table is reduced once.
+    red = Reductions(data)
+    table = compare(data, rollout, names, by, correction=correction, reductions=red, **kwargs)
     say("mix shift")
-    mix_rows, mix_notes = _mix(data, rollout, names, groups, handling_stat)
+    mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat)
     trend_rows, trend_sentences, trend_notes = trend_check(data, rollout, table, names, alpha,
                                                            say)
-    figures = _figures(data, rollout, table, names, alpha, say)
+    figures = _figures(red, rollout, table, names, alpha, say)
     customer_cols = set(data.segment_columns)
     summary: list[Sentence] = executive_summary(
         table, correction=correction, alpha=alpha, customer_columns=customer_cols,

@@ -41,6 +41,7 @@ from rollout_metrics.reduce.counts import (
     survey_counts,
     ticket_counts,
 )
+from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 
 __all__ = ["OVERALL", "DailySeries", "check_metric_columns", "daily_series", "overall_key"]
@@ -144,7 +145,7 @@ def _key_frame(frame: pd.DataFrame, by: list[str], values: list[str]
 
 
 def daily_series(
-    data: Dataset, rollout: Rollout, spec: MetricSpec, by: Sequence[str],
+    source: Dataset | Reductions, rollout: Rollout, spec: MetricSpec, by: Sequence[str],
     options: MetricOptions, *, start: dt.datetime | None = None,
     end: dt.datetime | None = None,
 ) -> DailySeries:
@@ -153,9 +154,9 @@ def daily_series(
 
     Parameters
     ----------
-    data, rollout
-        The dataset and the rollout (its span is the default range; ``tenure_band`` uses
-        its change date).
+    source, rollout
+        The dataset, or its :class:`~rollout_metrics.Reductions` to reuse, and the rollout
+        (its span is the default range; ``tenure_band`` uses its change date).
     spec
         The metric.
     by
@@ -166,18 +167,20 @@ def daily_series(
         The range (midnights); day 0 is ``start``.
     """
     by_list = list(by)
+    red = Reductions.of(source)
+    data = red.data
     check_metric_columns(data, spec, options)
     lo, hi = rollout.span
     lo, hi = start or lo, end or hi
     if spec.kind == "counts":
         reduce = survey_counts if spec.table == "surveys" else ticket_counts
-        frame = reduce(data, rollout, by_list, start=lo, end=hi)
+        frame = reduce(red, rollout, by_list, start=lo, end=hi)
         values = [c for c in frame.columns if c not in ("day", *by_list)]
     elif spec.kind == "rate":
-        frame = _rate_frame(data, rollout, spec, by_list, lo, hi)
+        frame = _rate_frame(red, rollout, spec, by_list, lo, hi)
         values = ["events", "exposure"]
     else:
-        frame = handling_counts(data, rollout, by_list, measure=options.handling_measure,
+        frame = handling_counts(red, rollout, by_list, measure=options.handling_measure,
                                 grain="day", start=lo, end=hi)
         frame = frame.assign(minutes=frame["minutes"].astype(float))
         values = ["minutes", "tickets"]
@@ -187,7 +190,7 @@ def daily_series(
         first = frame.drop_duplicates("day").set_index("day")["exposure"]
         overall = long["key"] == 0
         long.loc[overall, "exposure"] = first.reindex(long.loc[overall, "day"]).to_numpy()
-        long = _segment_exposure(data, rollout, spec, by_list, keys, long, lo, hi)
+        long = _segment_exposure(red, rollout, spec, by_list, keys, long, lo, hi)
     return DailySeries(spec, tuple(by_list), keys, lo, long)
 
 
@@ -197,16 +200,17 @@ def _customer_part(data: Dataset, spec: MetricSpec, by: list[str]) -> list[str]:
     return [c for c in by if c in data.segment_columns]
 
 
-def _rate_frame(data: Dataset, rollout: Rollout, spec: MetricSpec, by: list[str],
+def _rate_frame(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
                 lo: dt.datetime, hi: dt.datetime) -> pd.DataFrame:
     """Per (day, *by): events, and the exposure of all customers (segments get theirs in
     :func:`_segment_exposure`)."""
-    act = active_customers(data, rollout, _customer_part(data, spec, by), start=lo, end=hi)
+    data = red.data
+    act = active_customers(red, rollout, _customer_part(data, spec, by), start=lo, end=hi)
     total = act.groupby("day")["active"].sum()
     if spec.table == "customers":
         events = act.rename(columns={spec.columns[0]: "events"})
     else:
-        events = ticket_counts(data, rollout, by, start=lo, end=hi).rename(
+        events = ticket_counts(red, rollout, by, start=lo, end=hi).rename(
             columns={spec.columns[0]: "events"})
     # Every day of the range is a row of the overall series, events or not.
     days = pd.DataFrame({"day": total.index.to_numpy(), "exposure": total.to_numpy(float)})
@@ -222,14 +226,14 @@ def _rate_frame(data: Dataset, rollout: Rollout, spec: MetricSpec, by: list[str]
     return merged
 
 
-def _segment_exposure(data: Dataset, rollout: Rollout, spec: MetricSpec, by: list[str],
+def _segment_exposure(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
                       keys: list[tuple[Any, ...]], long: pd.DataFrame, lo: dt.datetime,
                       hi: dt.datetime) -> pd.DataFrame:
     """Replace each segment's exposure by that of the customers in its customer part."""
-    cust = _customer_part(data, spec, by)
+    cust = _customer_part(red.data, spec, by)
     if not cust:
         return long  # ticket columns only: every segment is exposed as all customers
-    act = active_customers(data, rollout, cust, start=lo, end=hi)
+    act = active_customers(red, rollout, cust, start=lo, end=hi)
     exposure = act.set_index([*cust, "day"])["active"]
     positions = [by.index(c) for c in cust]
     seg = long["key"].to_numpy() > 0

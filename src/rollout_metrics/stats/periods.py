@@ -25,6 +25,7 @@ import pandas as pd
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import MetricOptions, MetricSpec
 from rollout_metrics.reduce.counts import handling_counts
+from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.daily import (
     DailySeries,
@@ -77,8 +78,8 @@ class PeriodTable:
                              "exposure": rows["exposure"].to_numpy(float)})
 
 
-def period_table(data: Dataset, rollout: Rollout, spec: MetricSpec, by: Sequence[str],
-                 options: MetricOptions) -> PeriodTable:
+def period_table(source: Dataset | Reductions, rollout: Rollout, spec: MetricSpec,
+                 by: Sequence[str], options: MetricOptions) -> PeriodTable:
     """Sum the metric's daily series per segment and period of ``rollout``.
 
     Durations are summed per period on the engine (the per-day value counts of 10M tickets
@@ -88,9 +89,10 @@ def period_table(data: Dataset, rollout: Rollout, spec: MetricSpec, by: Sequence
     """
     by_list = list(by)
     periods = tuple(rollout.windows())
+    red = Reductions.of(source)
     if spec.kind == "durations":
-        return _durations_table(data, rollout, spec, by_list, options, periods)
-    series = daily_series(data, rollout, spec, by_list, options)
+        return _durations_table(red, rollout, spec, by_list, options, periods)
+    series = daily_series(red, rollout, spec, by_list, options)
     ranges = series.days_of(rollout)
     f = series.frame
     period = pd.Series(None, index=f.index, dtype=object)
@@ -106,10 +108,10 @@ def period_table(data: Dataset, rollout: Rollout, spec: MetricSpec, by: Sequence
     return PeriodTable(spec, tuple(by_list), series.keys, cells, {}, series, periods)
 
 
-def _durations_table(data: Dataset, rollout: Rollout, spec: MetricSpec, by: list[str],
+def _durations_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
                      options: MetricOptions, periods: tuple[str, ...]) -> PeriodTable:
-    check_metric_columns(data, spec, options)
-    counts = handling_counts(data, rollout, by, measure=options.handling_measure)
+    check_metric_columns(red.data, spec, options)
+    counts = handling_counts(red, rollout, by, measure=options.handling_measure)
     is_open = counts["minutes"].isna().to_numpy()
     minutes = counts["minutes"].to_numpy(dtype=float, na_value=np.nan)
     tickets = counts["tickets"].to_numpy(dtype=np.int64)

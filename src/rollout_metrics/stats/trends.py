@@ -32,6 +32,7 @@ from scipy import special
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import QUANTILES, MetricOptions, MetricSpec, get_metric
+from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.daily import DailySeries, daily_series
 from rollout_metrics.stats.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
@@ -108,7 +109,7 @@ def _binned(series: DailySeries, key: int, rollout: Rollout, width: int | None,
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
-def _series(data: Dataset, rollout: Rollout, metric: str, segment: Mapping[str, str] | None,
+def _series(data: Dataset | Reductions, rollout: Rollout, metric: str, segment: Mapping[str, str] | None,
             opts: MetricOptions) -> tuple[DailySeries, int]:
     """The metric's daily series by the ``segment`` columns, and the key of ``segment``."""
     seg = dict(segment or {})
@@ -124,7 +125,7 @@ def _series(data: Dataset, rollout: Rollout, metric: str, segment: Mapping[str, 
 
 
 def metric_over_time(
-    data: Dataset, rollout: Rollout, metric: str, *, freq: str = "W",
+    data: Dataset | Reductions, rollout: Rollout, metric: str, *, freq: str = "W",
     segment: Mapping[str, str] | None = None, alpha: float = 0.05, csat_threshold: int = 4,
     handling_stat: str = "median",
 ) -> pd.DataFrame:
@@ -172,7 +173,7 @@ def metric_over_time(
 
 
 def period_values(
-    data: Dataset, rollout: Rollout, metric: str, *,
+    data: Dataset | Reductions, rollout: Rollout, metric: str, *,
     segment: Mapping[str, str] | None = None, alpha: float = 0.05, csat_threshold: int = 4,
     handling_stat: str = "median",
 ) -> pd.DataFrame:
