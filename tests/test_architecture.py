@@ -25,7 +25,7 @@ STEPS: list[tuple[str, ...]] = [
     ("reduce",),
     ("stats", "metrics"),
     ("infer",),
-    ("compare", "point_metrics"),
+    ("comparison", "point_metrics"),
     ("designs",),
     ("plots",),
     ("report",),

@@ -10,7 +10,7 @@ import pytest
 
 import rollout_metrics as rm
 from rollout_metrics import DataValidationError, MissingColumnError, PeriodError
-from rollout_metrics.compare import COLUMNS
+from rollout_metrics.comparison import COLUMNS
 from rollout_metrics.metrics import MetricOptions, get_metric
 from rollout_metrics.stats.periods import period_table
 

@@ -167,3 +167,11 @@ def test_headless_screenshot_is_not_blank(html_path: Path, tmp_path: Path) -> No
         colours = img.convert("RGB").getcolors(maxcolors=1 << 20)
         assert img.size == (1280, 2000)
     assert colours is not None and len(colours) > 50
+
+
+def test_stylesheet_is_not_html_escaped(report: rm.Report) -> None:
+    import re
+
+    css = "".join(re.findall(r"<style[^>]*>(.*?)</style>", report.html(), flags=re.S))
+    assert css and not any(e in css for e in ("&#34;", "&quot;", "&gt;", "&#39;"))
+    assert '"Segoe UI"' in css or "Segoe UI" in css

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rollout_metrics.compare import comparisons
+from rollout_metrics.comparison import comparisons
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import MetricOptions, MetricSpec, get_metric

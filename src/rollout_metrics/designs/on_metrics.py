@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rollout_metrics.compare import COLUMNS
+from rollout_metrics.comparison import COLUMNS
 from rollout_metrics.designs._common import html_table
 from rollout_metrics.designs.did import DidResult, did
 from rollout_metrics.designs.its import ItsResult, Model, its

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rollout_metrics.compare import compare
+from rollout_metrics.comparison import compare
 from rollout_metrics.errors import PeriodError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.reduce.reduction import Reductions

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from rollout_metrics import plots
-from rollout_metrics.compare import compare
+from rollout_metrics.comparison import compare
 from rollout_metrics.designs.mixshift import mix_shift
 from rollout_metrics.errors import DataValidationError, RolloutMetricsError
 from rollout_metrics.load.dataset import Dataset
@@ -65,7 +66,9 @@ class Report:
             loader=jinja2.FunctionLoader(_load_template), autoescape=True,
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         )
-        css = (files("rollout_metrics.report") / "style.css").read_text(encoding="utf-8")
+        # Our own stylesheet, not data: marked safe so autoescape leaves its quotes alone.
+        css = markupsafe.Markup(
+            (files("rollout_metrics.report") / "style.css").read_text(encoding="utf-8"))
         return env.get_template("template.html.j2").render(
             **self.context, title=self.title, css=css, standalone=standalone)
 
