@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from rollout_metrics._engine.cast import with_seconds_between
+from rollout_metrics.errors import DataValidationError, MissingColumnError, PeriodError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.reduce.reduction import ReductionKey, Reductions
 from rollout_metrics.reduce.segments import attach_segments
@@ -85,7 +86,7 @@ def _range(rollout: Rollout | None, start: dt.datetime | None, end: dt.datetime 
            ) -> tuple[dt.datetime, dt.datetime]:
     if rollout is None:
         if start is None or end is None:
-            raise ValueError("start and end are needed without a rollout")
+            raise PeriodError("start and end are needed without a rollout")
         return start, end
     lo, hi = rollout.span
     return (start or lo), (end or hi)
@@ -222,8 +223,6 @@ def _handling_counts(
     seg = attach_segments(red, "tickets", by, rollout, metric="handling_time")
     frame = seg.frame
     if end_col not in frame.collect_schema().names():
-        from rollout_metrics.errors import MissingColumnError
-
         raise MissingColumnError(
             f"handling_time: the tickets table has no {end_col!r} column; available: "
             f"{frame.collect_schema().names()}"
@@ -313,7 +312,7 @@ def handling_counts(
     minutes, tickets``.  Computed once per dataset and arguments.
     """
     if grain not in ("period", "day"):
-        raise ValueError(f"grain must be 'period' or 'day', got {grain!r}")
+        raise DataValidationError(f"grain must be 'period' or 'day', got {grain!r}")
     lo = hi = None
     if grain == "day":
         lo, hi = _range(rollout, start, end)
