@@ -100,7 +100,7 @@ def _test_proportion(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffRe
 
 def _test_welch(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffResult, float]:
     r = welch_diff(b.moments(), a.moments(), alpha=o.alpha)
-    return r, mde_from_se(float(r.extra.get("se", math.nan)), alpha=o.alpha)
+    return r, mde_from_se(r.se, alpha=o.alpha)
 
 
 def _test_quantile(b: Any, a: Any, daily: Daily, o: MetricOptions) -> tuple[DiffResult, float]:
@@ -108,7 +108,7 @@ def _test_quantile(b: Any, a: Any, daily: Daily, o: MetricOptions) -> tuple[Diff
         return _test_welch(b, a, daily, o)
     r = quantile_diff(b, a, q=QUANTILES[o.handling_stat], n_resamples=o.n_resamples,
                       seed=o.seed, alpha=o.alpha)
-    return r, mde_from_se(float(r.extra["se"]), alpha=o.alpha)
+    return r, mde_from_se(r.se, alpha=o.alpha)
 
 
 def _test_rate_daily(b: Any, a: Any, daily: Daily, o: MetricOptions
@@ -116,7 +116,7 @@ def _test_rate_daily(b: Any, a: Any, daily: Daily, o: MetricOptions
     days = pd.concat([daily("before").assign(period="before"),
                       daily("after").assign(period="after")], ignore_index=True)
     r = rate_test_auto(days, alpha=o.alpha)
-    return r, _mde_rate(b, a, max(1.0, float(r.extra.get("phi", 1.0))), o.alpha)
+    return r, _mde_rate(b, a, max(1.0, r.dispersion), o.alpha)
 
 
 def _test_poisson(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffResult, float]:
@@ -200,7 +200,7 @@ def _row(spec: MetricSpec, by: list[str], key: tuple[Any, ...], segment: str,
             if total and cells.open(p) / total > CENSORING_SHARE:
                 flags.append("censoring")
                 break
-    if float(result.extra.get("phi", 1.0)) > 1.0 and spec.test == "rate_daily":
+    if result.dispersion > 1.0:
         flags.append("overdispersed")
     if partial & {p_b, p_a}:
         flags.append("partial_window")

@@ -311,4 +311,5 @@ def quantile_diff(
         n_after=mw.n_after,
         alpha=alpha,
         extra={"se": float(np.std(boot, ddof=1)), "prob_superiority": mw.prob_superiority},
+        se=float(np.std(boot, ddof=1)),
     )

@@ -84,6 +84,7 @@ def _rate_result(
     method: str,
     alpha: float,
     extra: dict[str, float],
+    dispersion: float = 1.0,
 ) -> DiffResult:
     total = y_a + y_b
     rate_b = total / (ratio * e_a + e_b) if math.isfinite(ratio) else 0.0
@@ -101,6 +102,7 @@ def _rate_result(
         n_after=e_a,
         alpha=alpha,
         extra={"ratio": ratio, "ratio_ci_low": ratio_low, "ratio_ci_high": ratio_high, **extra},
+        dispersion=dispersion,
     )
 
 
@@ -320,6 +322,7 @@ def overdispersed_rate_test(daily: pd.DataFrame, *, alpha: float = 0.05) -> Diff
         statistic=t,
         method="quasi_poisson_glm_t",
         alpha=alpha,
+        dispersion=phi,
         extra={
             "phi": phi,
             "se": se,
@@ -360,4 +363,4 @@ def rate_test_auto(daily: pd.DataFrame, *, alpha: float = 0.05) -> DiffResult:
         EventExposure(round(quasi.extra["events_after"]), quasi.n_after),
         alpha=alpha,
     )
-    return replace(exact, extra={**exact.extra, "phi": phi})
+    return replace(exact, extra={**exact.extra, "phi": phi}, dispersion=phi)

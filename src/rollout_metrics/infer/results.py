@@ -16,6 +16,7 @@ np.float64(-6.0)
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -48,7 +49,13 @@ class DiffResult:
     alpha : float
         The CI is a ``1 - alpha`` interval.
     extra : Mapping[str, float]
-        Method-specific figures (``se``, ``df``, ``ratio``, ``phi``, ``prob_superiority``...).
+        Method-specific figures (``df``, ``ratio``, ``prob_superiority``...).
+    se : float
+        Standard error of ``estimate`` where the method has one (NaN otherwise); the
+        minimum detectable effect is computed from it.
+    dispersion : float
+        Estimated dispersion φ of a count test (1 for tests without one); above 1 the test
+        was widened for overdispersion.
     """
 
     before: float
@@ -63,6 +70,8 @@ class DiffResult:
     n_after: float
     alpha: float = 0.05
     extra: Mapping[str, float] = field(default_factory=dict)
+    se: float = math.nan
+    dispersion: float = 1.0
 
     def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame with every field (``extra`` expanded into columns)."""

@@ -341,6 +341,7 @@ def proportion_diff(before: Proportion, after: Proportion, *, alpha: float = 0.0
         n_after=na,
         alpha=alpha,
         extra={"se": math.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb), "z": z},
+        se=math.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb),
     )
 
 
@@ -402,4 +403,5 @@ def welch_diff(before: Moments, after: Moments, *, alpha: float = 0.05) -> DiffR
         n_after=na,
         alpha=alpha,
         extra={"se": se, "df": df},
+        se=se,
     )
