@@ -19,7 +19,7 @@ from rollout_metrics.compare import (
 from rollout_metrics.designs.did import DidResult, did
 from rollout_metrics.designs.its import ItsResult, its
 from rollout_metrics.designs.mixshift import mix_shift
-from rollout_metrics.designs.on_metrics import did_metric, its_metric
+from rollout_metrics.designs.on_metrics import MetricItsResult, did_metric, its_metric
 from rollout_metrics.designs.sensitivity import sensitivity
 from rollout_metrics.errors import (
     ConfigError,
@@ -48,6 +48,7 @@ __all__ = [
     "DiffResult",
     "InsufficientDataError",
     "ItsResult",
+    "MetricItsResult",
     "MissingColumnError",
     "PeriodError",
     "Rollout",
