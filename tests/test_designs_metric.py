@@ -61,11 +61,12 @@ def test_table_format_matches_compare(data: rm.Dataset) -> None:
     assert list(res.table.columns) == [*DESIGN_COLUMNS, "tier"]
     assert res.table["segment"].iloc[0] == "overall"
     assert set(res.table["segment"]) == {"overall", "VIP", "new", "regular"}
-    assert set(res.results) == {"overall", "VIP", "new", "regular"}
+    assert set(res.results) == {("nps", s) for s in ("overall", "VIP", "new", "regular")}
+    assert set(res.table["by"]) == {"tier"} and set(res.table["metric"]) == {"nps"}
     assert set(res.table["comparison"]) == {"after_vs_before", "transition_vs_before"}
     p = res.table["p_value"].to_numpy(float)
     assert np.all(res.table["p_adjusted"].to_numpy(float) >= p - 1e-12)
-    assert set(res.series["segment"]) == set(res.results)
+    assert set(zip(res.series["metric"], res.series["segment"], strict=True)) == set(res.results)
     vip = res.table[(res.table.segment == "VIP") & (res.table.term == "average_effect")]
     assert vip["tier"].item() == "VIP" and vip["delta"].item() < 0
     assert "Interrupted time series" in res._repr_html_()
@@ -126,7 +127,8 @@ def test_unknown_metric_and_segment(data: rm.Dataset) -> None:
 
 
 def test_did_metric_vip_nps(data: rm.Dataset) -> None:
-    res = did_metric(data, rm.Rollout("2025-09-01"), "nps", "tier", treated=["VIP"], freq="W")
+    res = did_metric(data, rm.Rollout("2025-09-01"), "nps", by="tier", treated=["VIP"],
+                     freq="W")
     row = res.table.set_index("term").loc["did_2x2"]
     assert row["delta"] < 0
     assert row["status"] == "few_clusters"
@@ -165,3 +167,52 @@ def test_its_metric_refuses_staggered_rollout(data: rm.Dataset) -> None:
         its_metric(data, r, "nps")
     res = its_metric(data, r.for_segment("South"), "nps", freq="W")
     assert res.table.loc[0, "n_after"] == 8
+
+
+def test_its_metric_list_of_metrics_is_one_family(data: rm.Dataset) -> None:
+    both = its_metric(data, ROLLOUT, ["csat", "churn"], correction="holm")
+    assert list(both.table.columns) == DESIGN_COLUMNS
+    assert list(dict.fromkeys(both.table["metric"])) == ["csat", "churn"]
+    assert set(both.results) == {("csat", "overall"), ("churn", "overall")}
+    assert set(both.info["start"]) == {"csat", "churn"}
+    for metric in ("csat", "churn"):
+        one = its_metric(data, ROLLOUT, metric).table
+        mine = both.table[both.table["metric"] == metric].reset_index(drop=True)
+        for col in ("term", "comparison", "delta", "ci_low", "ci_high", "p_value", "units"):
+            pd.testing.assert_series_equal(mine[col], one[col])
+    p = both.table["p_value"].to_numpy(float)
+    holm = rm.adjust_pvalues(p, "holm")
+    np.testing.assert_allclose(both.table["p_adjusted"], holm)
+    assert both.table["significant"].tolist() == (holm < 0.05).tolist()
+    assert "csat, churn" in both._repr_html_()
+
+
+def test_its_metric_bad_options(data: rm.Dataset) -> None:
+    with pytest.raises(rm.DataValidationError, match="unknown p-value adjustment 'bonf'"):
+        its_metric(data, ROLLOUT, "csat", correction="bonf")
+    with pytest.raises(rm.DataValidationError, match="no metric given"):
+        its_metric(data, ROLLOUT, [])
+    with pytest.raises(rm.DataValidationError, match="alpha must be in"):
+        did_metric(data, ROLLOUT, "csat", "tier", treated=["VIP"], alpha=0)
+
+
+def test_did_metric_contract_and_metric_list(data: rm.Dataset) -> None:
+    r = rm.Rollout("2025-09-01")
+    res = did_metric(data, r, ["nps", "complaints"], "tier", treated="VIP", freq="W")
+    t = res.table
+    assert list(t.columns) == [*DESIGN_COLUMNS, "tier"]
+    assert list(dict.fromkeys(t["metric"])) == ["nps", "complaints"]
+    assert set(t["by"]) == {"tier"} and set(t["segment"]) == {"VIP"} and set(t["tier"]) == {"VIP"}
+    assert set(t["comparison"]) == {"after_vs_before"}
+    units = dict(zip(t["metric"] + "/" + t["term"], t["units"], strict=True))
+    assert units["nps/did_2x2"] == "NPS points"
+    assert units["nps/pre_trend"] == "NPS points per day"
+    assert units["complaints/did_twfe"] == "per 1,000 customers per 30 days"
+    fdr = rm.adjust_pvalues(t["p_value"].to_numpy(float), "fdr_bh")
+    np.testing.assert_allclose(t["p_adjusted"], fdr)
+    one = did_metric(data, r, "nps", "tier", treated=["VIP"], freq="W").table
+    pd.testing.assert_series_equal(t.loc[t["metric"] == "nps", "delta"], one["delta"])
+    assert set(res.model_info) == {"nps", "complaints"}
+    assert set(res.means["metric"]) == {"nps", "complaints"}
+    two = did_metric(data, r, "nps", "tier", treated=["new", "VIP"], freq="W").table
+    assert set(two["segment"]) == {"VIP + new"}

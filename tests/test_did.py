@@ -10,7 +10,7 @@ import pytest
 import statsmodels.formula.api as smf
 
 from design_reference_cases import DID_CARD_KRUEGER_TABLE3
-from rollout_metrics.designs._common import TABLE_COLUMNS
+from rollout_metrics.designs._common import DESIGN_COLUMNS
 from rollout_metrics.designs.did import DidResult, did, did_from_summary
 from rollout_metrics.errors import (
     DataValidationError,
@@ -18,6 +18,7 @@ from rollout_metrics.errors import (
     MissingColumnError,
     PeriodError,
 )
+from rollout_metrics.infer.multiple import adjust_pvalues
 
 UNITS = [f"u{i:02d}" for i in range(16)]
 TREATED = UNITS[:6]
@@ -58,7 +59,7 @@ def test_2x2_and_twfe_recover_effect() -> None:
     res = did(frame, treated=TREATED, change_date=CHANGE)
     pd.testing.assert_frame_equal(frame, original)
     assert isinstance(res, DidResult)
-    assert tuple(res.table.columns) == TABLE_COLUMNS
+    assert list(res.table.columns) == DESIGN_COLUMNS
     rows = res.table.set_index("term")
     assert list(rows.index) == ["did_2x2", "did_twfe", "pre_trend"]
     post = frame["date"] >= CHANGE
@@ -89,6 +90,59 @@ def test_twfe_se_matches_statsmodels_cluster_formula() -> None:
     assert res.loc["did_twfe", "ci_low"] == pytest.approx(lo, rel=1e-8)
     assert res.loc["did_twfe", "ci_high"] == pytest.approx(hi, rel=1e-8)
     assert res.loc["did_twfe", "p_value"] == pytest.approx(ref.pvalues["D"], rel=1e-6)
+
+
+def test_weighted_unbalanced_twfe_and_pre_trend_match_statsmodels() -> None:
+    # The fixed effects are absorbed in closed form; the dummy regression gives the same.
+    frame = _panel(effect=1.0, trend_gap=0.02, seed=9)
+    rng = np.random.default_rng(9)
+    frame = frame[rng.uniform(size=len(frame)) > 0.15].reset_index(drop=True)
+    frame["n"] = rng.integers(5, 80, len(frame)).astype(float)
+    frame["D"] = (frame["unit"].isin(TREATED) & (frame["date"] >= CHANGE)).astype(float)
+    groups = pd.factorize(frame["unit"])[0]
+    ref = smf.wls("value ~ C(unit) + C(date) + D", data=frame, weights=frame["n"]).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    res = did(frame, treated=TREATED, change_date=CHANGE, weights="n").table.set_index("term")
+    lo, hi = ref.conf_int().loc["D"]
+    assert res.loc["did_twfe", "delta"] == pytest.approx(ref.params["D"], rel=1e-10)
+    assert res.loc["did_twfe", "ci_low"] == pytest.approx(lo, rel=1e-9)
+    assert res.loc["did_twfe", "ci_high"] == pytest.approx(hi, rel=1e-9)
+    pre = frame[frame["date"] < CHANGE].copy()
+    t = (pre["date"] - frame["date"].min()).dt.days
+    pre["trend"] = pre["unit"].isin(TREATED) * (t - t.mean())
+    ref = smf.wls("value ~ C(unit) + C(date) + trend", data=pre, weights=pre["n"]).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(pre["unit"])[0]}, use_t=True)
+    assert res.loc["pre_trend", "delta"] == pytest.approx(ref.params["trend"], rel=1e-10)
+    assert res.loc["pre_trend", "p_value"] == pytest.approx(ref.pvalues["trend"], rel=1e-8)
+
+
+def test_labels_and_one_family() -> None:
+    frame = _panel(effect=1.0, seed=2)
+    res = did(frame, treated=TREATED[::-1], change_date=CHANGE, metric="nps", units="NPS points")
+    t = res.table
+    assert set(t["by"]) == {"unit"} and set(t["metric"]) == {"nps"}
+    assert set(t["segment"]) == {" + ".join(TREATED)}
+    assert set(t["comparison"]) == {"after_vs_before"}
+    assert list(t["units"]) == ["NPS points", "NPS points", "NPS points per day"]
+    p = t["p_value"].to_numpy(float)
+    np.testing.assert_allclose(t["p_adjusted"], adjust_pvalues(p, "fdr_bh"))
+    assert str(t["significant"].dtype) == "boolean"
+    none = did(frame, treated=TREATED, change_date=CHANGE, correction="none").table
+    np.testing.assert_allclose(none["p_adjusted"], p)
+    assert did(frame, treated=TREATED, change_date=CHANGE, segment="treated regions").table[
+        "segment"].eq("treated regions").all()
+
+
+def test_effect_collinear_with_fixed_effects_is_not_identified() -> None:
+    # Two blocks of units observed on disjoint dates: treated x post is a combination of
+    # the unit and date effects, so TWFE has no estimate (the 2x2 of means still does).
+    frame = _panel()
+    early = frame["unit"].isin(UNITS[::2])
+    keep = (early & (frame["date"] < CHANGE)) | (~early & (frame["date"] >= CHANGE))
+    t = did(frame[keep], treated=UNITS[:4], change_date=CHANGE).table.set_index("term")
+    assert t.loc["did_twfe", "status"] == "not_identified"
+    assert np.isnan(t.loc["did_twfe", "delta"]) and pd.isna(t.loc["did_twfe", "significant"])
+    assert np.isfinite(t.loc["did_2x2", "delta"])
 
 
 def test_pre_trend_detects_diverging_groups() -> None:
@@ -149,6 +203,12 @@ def test_staggered_stacked_recovers_effect_where_naive_twfe_is_biased() -> None:
     assert stacked["delta"] == pytest.approx(truth, abs=0.1)
     per_cohort = rows[rows["term"] == "did_2x2"]
     assert len(per_cohort) == 2
+    cohorts = {s: sorted(u for u, d in starts.items() if d == s) for s in set(starts.values())
+               if s is not None}  # fmt: skip
+    assert per_cohort["segment"].tolist() == [" + ".join(cohorts[d]) for d in sorted(cohorts)]
+    treated = sorted(u for u, d in starts.items() if d is not None)
+    assert stacked["segment"] == " + ".join(treated)
+    assert set(rows["comparison"]) == {"after_vs_before"}
     assert per_cohort["delta"].to_numpy() == pytest.approx([c1, c2], abs=0.1)
     # naive TWFE over all cohorts: one treated-x-post dummy, unit and date effects
     d = frame.assign(start=pd.to_datetime(frame["unit"].map(starts)))
@@ -203,7 +263,11 @@ def test_insufficient_data() -> None:
     gap = frame[~(frame["unit"].isin(TREATED) & (frame["date"] >= CHANGE))]
     with pytest.raises(InsufficientDataError, match="no points in treated after"):
         did(gap, treated=TREATED, change_date=CHANGE)
-    with pytest.raises(ValueError, match="pass treated="):
+    with pytest.raises(DataValidationError, match="pass treated="):
         did(frame, change_date=CHANGE)
-    with pytest.raises(ValueError, match="disagrees"):
+    with pytest.raises(DataValidationError, match="disagrees"):
         did(frame, treated=["u01"], change_date={"u00": CHANGE})
+    with pytest.raises(DataValidationError, match="alpha must be in"):
+        did(frame, treated=TREATED, change_date=CHANGE, alpha=1.0)
+    with pytest.raises(DataValidationError, match="unknown p-value adjustment"):
+        did(frame, treated=TREATED, change_date=CHANGE, correction="bonferroni")

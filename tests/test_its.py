@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from design_reference_cases import HAC_NEWEY_WEST_STATA
-from rollout_metrics.designs._common import TABLE_COLUMNS, gls_ar, poisson_ar, select_ar_order
+from rollout_metrics.designs._common import DESIGN_COLUMNS, gls_ar, poisson_ar, select_ar_order
 from rollout_metrics.designs.its import ItsResult, its, ols_hac
 from rollout_metrics.errors import (
     DataValidationError,
@@ -20,6 +20,7 @@ from rollout_metrics.errors import (
     MissingColumnError,
     PeriodError,
 )
+from rollout_metrics.infer.multiple import adjust_pvalues
 
 CHANGE = "2024-04-30"
 
@@ -156,10 +157,19 @@ def test_table_series_and_repr() -> None:
     original = frame.copy()
     res = its(frame, change_date=CHANGE, metric="nps", segment="VIP")
     pd.testing.assert_frame_equal(frame, original)
-    assert tuple(res.table.columns) == TABLE_COLUMNS
+    assert list(res.table.columns) == DESIGN_COLUMNS
     assert list(res.table["term"]) == ["average_effect", "level_change", "slope_change"]
     assert (res.table["metric"] == "nps").all() and (res.table["segment"] == "VIP").all()
-    assert res.table["p_adjusted"].isna().all()
+    assert set(res.table["comparison"]) == {"after_vs_before"}
+    assert list(res.table["units"]) == ["", "", "per day"]
+    # the three rows are one Benjamini-Hochberg family
+    expected = adjust_pvalues(res.table["p_value"].to_numpy(float), "fdr_bh")
+    np.testing.assert_allclose(res.table["p_adjusted"], expected)
+    assert res.table["significant"].tolist() == (expected < 0.05).tolist()
+    holm = its(frame, change_date=CHANGE, correction="holm", units="NPS points").table
+    np.testing.assert_allclose(holm["p_adjusted"],
+                               adjust_pvalues(holm["p_value"].to_numpy(float), "holm"))
+    assert list(holm["units"]) == ["NPS points", "NPS points", "NPS points per day"]
     assert ((res.table["p_value"] >= 0) & (res.table["p_value"] <= 1)).all()
     assert (res.table["mde"] > 0).all()
     assert list(res.series.columns) == [
@@ -219,6 +229,7 @@ def test_announcement_models_transition() -> None:
     res = its(frame, change_date=CHANGE, announced="2024-04-16")
     rows = res.table.set_index("term")
     assert "transition_effect" in rows.index
+    assert rows.loc["transition_effect", "comparison"] == "transition_vs_before"
     assert rows.loc["transition_effect", "n_after"] == 14
     assert rows.loc["transition_effect", "n_before"] == 106
     tr = rows.loc["transition_effect"]
@@ -347,6 +358,11 @@ def test_option_errors() -> None:
         its(frame, change_date=CHANGE, ar_order=100)
     with pytest.raises(ValueError, match="alpha must be"):
         its(frame, change_date=CHANGE, alpha=1.5)
+    with pytest.raises(DataValidationError, match="unknown p-value adjustment 'bonferroni'"):
+        its(frame, change_date=CHANGE, correction="bonferroni")
+    for kw in ({"model": "arima"}, {"freq": "M"}, {"ar_order": 100}, {"alpha": 1.5}):
+        with pytest.raises(DataValidationError):
+            its(frame, change_date=CHANGE, **kw)  # type: ignore[arg-type]
     with pytest.raises(DataValidationError, match="'e' must be > 0"):
         its(frame.assign(e=0.0, value=1.0), change_date=CHANGE, exposure="e")
     with pytest.raises(DataValidationError, match="non-negative counts"):

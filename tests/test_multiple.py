@@ -1,13 +1,17 @@
-"""p-value adjustment against R multtest (cases.json multipletests_R_multtest_p3)."""
+"""p-value adjustment against R multtest (cases.json multipletests_R_multtest_p3), and the
+one finishing step of every result table (``finish_family``, as ``compare`` does it)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+import rollout_metrics as rm
 from reference_cases import CASES
-from rollout_metrics.errors import DataValidationError
-from rollout_metrics.infer.multiple import adjust_pvalues
+from rollout_metrics.comparison import finish as compare_finish
+from rollout_metrics.errors import DataValidationError, MissingColumnError
+from rollout_metrics.infer.multiple import adjust_pvalues, finish_family
 
 CASE = CASES["multipletests_R_multtest_p3"]
 RAW = CASE["inputs"]["pvalues"]
@@ -50,3 +54,28 @@ def test_adjust_errors() -> None:
         adjust_pvalues([[0.1, 0.2]])
     with pytest.raises(DataValidationError, match="p-values must be numbers"):
         adjust_pvalues(["a"])
+
+
+@pytest.mark.parametrize("correction", ["fdr_bh", "holm", "by", "none"])
+def test_finish_family_reproduces_compare(sample: rm.Dataset, correction: str) -> None:
+    # compare's own finishing step on its rows, against finish_family on the same rows;
+    # min_n leaves the small segments untested (NaN p-values, <NA> significant).
+    rollout = rm.Rollout("2025-09-01", announced="2025-08-11")
+    table = rm.compare(sample, rollout, metrics=["nps", "csat", "churn"], by="tier",
+                       min_n=400, correction=correction)
+    assert table["p_value"].isna().any() and table["p_value"].notna().any()
+    rows = table.drop(columns=["p_adjusted", "significant"]).to_dict("records")
+    expected = compare_finish(rows, ["tier"], 0.05, correction)
+    got = finish_family(pd.DataFrame(rows), alpha=0.05, correction=correction)
+    pd.testing.assert_frame_equal(got[expected.columns], expected)
+    pd.testing.assert_frame_equal(expected, table)
+
+
+def test_finish_family_keeps_its_input() -> None:
+    frame = pd.DataFrame({"p_value": [0.2, np.nan], "x": [1, 2]})
+    out = finish_family(frame, alpha=0.05, correction="holm")
+    assert list(frame.columns) == ["p_value", "x"]
+    assert list(out.columns) == ["p_value", "x", "p_adjusted", "significant"]
+    assert out["significant"].tolist() == [False, pd.NA]
+    with pytest.raises(MissingColumnError, match="'p_value' not found"):
+        finish_family(pd.DataFrame({"p": [0.1]}), alpha=0.05, correction="none")

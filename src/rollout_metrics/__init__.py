@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from rollout_metrics.designs.did import DidResult, did
     from rollout_metrics.designs.its import ItsResult, its
     from rollout_metrics.designs.mixshift import mix_shift
-    from rollout_metrics.designs.on_metrics import did_metric, its_metric
+    from rollout_metrics.designs.on_metrics import MetricItsResult, did_metric, its_metric
     from rollout_metrics.designs.sensitivity import sensitivity
     from rollout_metrics.infer.multiple import adjust_pvalues
     from rollout_metrics.infer.results import DiffResult
@@ -63,7 +63,8 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("DidResult", "did"), "rollout_metrics.designs.did"),
     **dict.fromkeys(("ItsResult", "its"), "rollout_metrics.designs.its"),
     "mix_shift": "rollout_metrics.designs.mixshift",
-    **dict.fromkeys(("did_metric", "its_metric"), "rollout_metrics.designs.on_metrics"),
+    **dict.fromkeys(("MetricItsResult", "did_metric", "its_metric"),
+                    "rollout_metrics.designs.on_metrics"),
     "sensitivity": "rollout_metrics.designs.sensitivity",
     "adjust_pvalues": "rollout_metrics.infer.multiple",
     "DiffResult": "rollout_metrics.infer.results",
@@ -85,6 +86,7 @@ __all__ = [
     "DiffResult",
     "InsufficientDataError",
     "ItsResult",
+    "MetricItsResult",
     "MetricSpec",
     "MissingColumnError",
     "PeriodError",

@@ -18,11 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from rollout_metrics.errors import DataValidationError, MissingColumnError, PeriodError
-from rollout_metrics.infer.multiple import adjust_pvalues
+from rollout_metrics.infer.multiple import finish_family
 from rollout_metrics.infer.power import mde_from_se, mde_nps, mde_proportion, mde_rate
 from rollout_metrics.infer.ranks import quantile_diff
 from rollout_metrics.infer.rates import poisson_rate_test, rate_test_auto
@@ -301,12 +300,9 @@ def finish(rows: list[dict[str, Any]], by_columns: list[str], alpha: float, corr
     for col in by_columns:
         if col not in frame.columns:
             frame[col] = None
-    frame["p_adjusted"] = adjust_pvalues(frame["p_value"].to_numpy(float), correction)
-    tested = frame["p_adjusted"].notna()
-    frame["significant"] = pd.array(
-        np.where(tested, frame["p_adjusted"] < alpha, False), dtype="boolean")
-    frame.loc[~tested, "significant"] = pd.NA
-    return frame[[*COLUMNS, *by_columns]]
+    frame["p_adjusted"] = math.nan
+    frame["significant"] = pd.NA
+    return finish_family(frame[[*COLUMNS, *by_columns]], alpha=alpha, correction=correction)
 
 
 def _check_segments(data: Dataset, names: list[str], groups: list[list[str]]) -> None:

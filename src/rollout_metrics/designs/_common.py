@@ -1,7 +1,8 @@
 """Helpers shared by the quasi-experimental designs (:mod:`its`, :mod:`did`).
 
-Input validation at the edge (columns, missing values, timestamps), the tidy
-result columns, t/normal inference with the minimum detectable effect, and the
+Input validation at the edge (columns, missing values, timestamps, options), the tidy
+result columns and their one family per call (:func:`finish_table`), t/normal inference
+with the minimum detectable effect, and the
 model fits behind :func:`rollout_metrics.designs.its.its` on plain numpy arrays:
 
 * :func:`gls_ar` - feasible GLS with AR(p) errors, the same iteration as
@@ -39,12 +40,15 @@ from scipy.optimize import brentq
 from scipy.signal import lfilter
 from statsmodels.regression.linear_model import yule_walker
 
+from rollout_metrics.comparison import COLUMNS
 from rollout_metrics.errors import DataValidationError, MissingColumnError, PeriodError
+from rollout_metrics.infer.multiple import ADJUST_METHODS, finish_family
 
 __all__ = [
-    "TABLE_COLUMNS",
+    "DESIGN_COLUMNS",
     "Inference",
     "RegressionFit",
+    "check_options",
     "coerce_dates",
     "effect_row",
     "finish_table",
@@ -59,32 +63,25 @@ __all__ = [
     "to_timestamp",
 ]
 
-#: Columns of every design's tidy table, in order (same as the compare_* tables).
-TABLE_COLUMNS: tuple[str, ...] = (
-    "metric",
-    "segment",
-    "comparison",
-    "term",
-    "n_before",
-    "n_after",
-    "before",
-    "after",
-    "delta",
-    "delta_rel",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "p_adjusted",
-    "significant",
-    "mde",
-    "method",
-    "status",
-)
+#: Columns of every design's tidy table, in order: those of ``compare()`` with ``term``
+#: after ``comparison``.
+DESIGN_COLUMNS: list[str] = [*COLUMNS[:4], "term", *COLUMNS[4:]]
 
 FloatArray = NDArray[np.float64]
 
 #: Power used for the minimum detectable effect column (METHODS.md: alpha, power 0.8).
 MDE_POWER = 0.8
+
+
+def check_options(alpha: float, correction: str) -> None:
+    """Raise :class:`DataValidationError` for a level outside (0, 1) or an unknown correction."""
+    if not 0 < alpha < 1:
+        raise DataValidationError(f"alpha must be in (0, 1), got {alpha}")
+    if correction not in ADJUST_METHODS:
+        raise DataValidationError(
+            f"unknown p-value adjustment {correction!r}; choose one of "
+            f"{', '.join(ADJUST_METHODS)}"
+        )
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str | None]) -> None:
@@ -471,9 +468,13 @@ def effect_row(
 
 
 def finish_table(
-    rows: list[dict[str, Any]], metric: str, segment: str, alpha: float, **fill: Any
+    rows: list[dict[str, Any]], *, alpha: float, correction: str, **labels: Any
 ) -> pd.DataFrame:
-    """Rows as the tidy table: labels, ``significant`` on p, ``p_adjusted`` NaN, column order."""
-    table = pd.DataFrame(rows).assign(metric=metric, segment=segment, p_adjusted=np.nan, **fill)
-    table["significant"] = table["p_value"] < alpha
-    return table[list(TABLE_COLUMNS)]
+    """Rows as the tidy table of one call, in :data:`DESIGN_COLUMNS`.
+
+    ``labels`` (``metric``, ``by``, ``segment``, ``units``, ``method``, ``status``...) fill
+    the columns a row does not set itself; ``p_adjusted`` and ``significant`` come from
+    :func:`~rollout_metrics.infer.multiple.finish_family` over all rows (one family).
+    """
+    table = pd.DataFrame([labels | row for row in rows])
+    return finish_family(table, alpha=alpha, correction=correction)[DESIGN_COLUMNS]

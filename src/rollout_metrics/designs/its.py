@@ -50,6 +50,7 @@ import pandas as pd
 from rollout_metrics.designs._common import (
     FloatArray,
     RegressionFit,
+    check_options,
     coerce_dates,
     effect_row,
     finish_table,
@@ -65,7 +66,7 @@ from rollout_metrics.designs._common import (
 )
 from rollout_metrics.errors import DataValidationError, InsufficientDataError, PeriodError
 
-__all__ = ["ItsResult", "RegressionFit", "its", "ols_hac"]
+__all__ = ["ItsResult", "RegressionFit", "its", "ols_hac", "term_units"]
 
 MIN_POINTS = 8
 MAX_AR_ORDER = 7
@@ -81,8 +82,10 @@ class ItsResult:
     ----------
     table : pandas.DataFrame
         One row per effect (``term``: ``average_effect``, ``level_change``,
-        ``slope_change`` and, with an announcement, ``transition_effect``) in the
-        package's tidy columns. ``p_adjusted`` is NaN (set by a family correction).
+        ``slope_change`` and, with an announcement, ``transition_effect``) in
+        :data:`~rollout_metrics.designs._common.DESIGN_COLUMNS`. ``comparison`` is
+        ``after_vs_before`` (``transition_vs_before`` for the transition effect); the rows
+        are one family for ``p_adjusted`` and ``significant``.
     series : pandas.DataFrame
         Per point: ``date, observed, fitted, counterfactual, ci_low, ci_high`` (CI of the
         counterfactual), ``period``. Rates (count / exposure) for the GLMs.
@@ -110,7 +113,7 @@ class ItsResult:
 def _infer_freq(dates: pd.Series, freq: str | None) -> str:
     if freq is not None:
         if freq not in ("D", "W"):
-            raise ValueError(f"freq must be 'D', 'W' or None, got {freq!r}")
+            raise DataValidationError(f"freq must be 'D', 'W' or None, got {freq!r}")
         return freq
     step = pd.Series(dates.to_numpy()).diff().dropna().median()
     if step == pd.Timedelta(days=1):
@@ -191,8 +194,11 @@ def its(
     ar_order: int | None = None,
     hac_lags: int | None = None,
     alpha: float = 0.05,
+    correction: str = "fdr_bh",
     metric: str = "value",
+    by: str = "",
     segment: str = "overall",
+    units: str = "",
     bias_correct: bool = True,
 ) -> ItsResult:
     """Interrupted time series (segmented regression) around ``change_date``.
@@ -225,8 +231,13 @@ def its(
         Newey-West lags for ``ols_hac``; default ``floor(4 (n/100)^(2/9))``.
     alpha : float
         Level of the tests; CIs are ``1 - alpha``.
-    metric, segment : str
-        Labels of the table rows.
+    correction : {"fdr_bh", "holm", "by", "none"}
+        Adjustment of the p-values over the rows of the table (one family):
+        Benjamini-Hochberg (default), Holm, Benjamini-Yekutieli or none.
+    metric, by, segment, units : str
+        Labels of the table rows. ``units`` labels the effects in the value's units;
+        ``slope_change`` gets ``"<units> per day"`` (or week) and, for the count models,
+        ``level_change``/``slope_change`` are ``"log rate ratio"`` (per day or week).
     bias_correct : bool
         ``gls_ar`` with AR(1) errors: replace the Yule-Walker rho by the bias-corrected
         one (see the module notes; default). ``False`` is statsmodels' ``GLSAR``.
@@ -238,7 +249,8 @@ def its(
     Raises
     ------
     MissingColumnError, DataValidationError
-        Absent column; NaN, non-positive weight/exposure or duplicated dates.
+        Absent column; NaN, non-positive weight/exposure or duplicated dates; an unknown
+        model, frequency or correction, or options that do not go together.
     PeriodError
         ``change_date`` (or ``announced``) outside the series or mis-ordered.
     InsufficientDataError
@@ -258,14 +270,14 @@ def its(
     if model is None:
         model = "quasipoisson" if exposure is not None else "gls_ar"
     if model not in _MODELS:
-        raise ValueError(f"model must be one of {_MODELS}, got {model!r}")
+        raise DataValidationError(f"model must be one of {_MODELS}, got {model!r}")
     glm = model in ("poisson", "quasipoisson")
     if exposure is not None and not glm:
-        raise ValueError("exposure is used by model='poisson' or 'quasipoisson' only")
+        raise DataValidationError("exposure is used by model='poisson' or 'quasipoisson' only")
     if weights is not None and glm:
-        raise ValueError("weights apply to the linear models; for counts pass exposure=")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+        raise DataValidationError(
+            "weights apply to the linear models; for counts pass exposure=")
+    check_options(alpha, correction)
     data = _validate(frame, date, value, weights, exposure)
     if glm and ((data["y"] < 0).any() or (data["y"] % 1 != 0).any()):
         raise DataValidationError(f"column {value!r} must hold non-negative counts for {model}")
@@ -304,7 +316,8 @@ def its(
     x, names, interventions = _design(data["date"], freq, change, ann)
     return _fit_and_report(
         data, x, names, interventions, freq=freq, model=model, ar_order=ar_order,
-        hac_lags=hac_lags, alpha=alpha, labels=(metric, segment), bias_correct=bias_correct,
+        hac_lags=hac_lags, alpha=alpha, correction=correction, bias_correct=bias_correct,
+        labels={"metric": metric, "by": by, "segment": segment, "units": units},
     )  # fmt: skip
 
 
@@ -340,14 +353,16 @@ def _fit_and_report(
     ar_order: int | None,
     hac_lags: int | None,
     alpha: float,
-    labels: tuple[str, str],
+    correction: str,
+    labels: dict[str, str],
     bias_correct: bool = True,
 ) -> ItsResult:
     glm = model in ("poisson", "quasipoisson")
     y, w, e = (data[c].to_numpy(dtype=float) for c in ("y", "w", "e"))
     n = len(y)
     if ar_order is not None and not 0 <= ar_order <= n // 4:
-        raise ValueError(f"ar_order must be between 0 and {n // 4} here, got {ar_order}")
+        raise DataValidationError(
+            f"ar_order must be between 0 and {n // 4} here, got {ar_order}")
     order = 0
     if model in ("gls_ar", "quasipoisson"):
         order = ar_order if ar_order is not None else _choose_order(
@@ -374,7 +389,10 @@ def _fit_and_report(
     if model != "poisson" and np.any(step != (1 if freq == "D" else 7)) and order > 0:
         status = "irregular_spacing"
     rows, extra = _effects(fit, x, x0, y, w, e, period, names, glm, alpha, model)
-    table = finish_table(rows, *labels, alpha, method=method, status=status)
+    for row in rows:
+        row["units"] = term_units(labels["units"], row["term"], glm, freq)
+    table = finish_table(rows, alpha=alpha, correction=correction, **labels, method=method,
+                         status=status)
     series = _series(fit, data, x, x0, glm, alpha)
     info: dict[str, Any] = {
         "model": model,
@@ -413,9 +431,9 @@ def _effects(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     beta, cov, df = fit.params, fit.cov, fit.df_resid
     before = period == "before"
-    windows = [("average_effect", "after vs before", period == "after")]
+    windows = [("average_effect", "after_vs_before", period == "after")]
     if "announced_level" in names:
-        windows.append(("transition_effect", "transition vs before", period == "transition"))
+        windows.append(("transition_effect", "transition_vs_before", period == "transition"))
     rows: list[dict[str, Any]] = []
     extra: dict[str, Any] = {}
     obs_b = float(y[before].sum() / e[before].sum()) if glm else _mean(y[before], w[before])
@@ -454,8 +472,26 @@ def _effects(
         else:
             rel = float("nan")
         n = (int(before.sum()), int(after.sum()))
-        rows.append(effect_row(term, "after vs before", n, (obs_b, obs_a), inf, rel))
+        rows.append(effect_row(term, "after_vs_before", n, (obs_b, obs_a), inf, rel))
     return rows, extra
+
+
+def term_units(units: str, term: str, glm: bool, freq: str) -> str:
+    """Units of a table row: the value's, per period for a slope, log rate ratio for GLM terms.
+
+    Examples
+    --------
+    >>> term_units("NPS points", "slope_change", glm=False, freq="W")
+    'NPS points per week'
+    >>> term_units("% per 30 customer-days", "level_change", glm=True, freq="D")
+    'log rate ratio'
+    """
+    per = "per day" if freq == "D" else "per week"
+    if glm and term in ("level_change", "slope_change"):
+        return "log rate ratio" + (f" {per}" if term == "slope_change" else "")
+    if term == "slope_change":
+        return f"{units} {per}" if units else per
+    return units
 
 
 def _series(

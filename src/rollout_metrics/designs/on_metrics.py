@@ -3,7 +3,11 @@
 The designs in :mod:`.its` and :mod:`.did` take a plain series or panel; this module
 builds that series for a metric from the per-(day, segment) reductions of
 :mod:`.reduce` (computed on the data's engine; no raw row reaches pandas), calls the
-design and returns rows in the columns of :func:`rollout_metrics.compare` plus ``term``.
+design and returns rows in the columns of :func:`rollout_metrics.compare` plus ``term``:
+the same comparison labels (``after_vs_before``, ``transition_vs_before``), ``by``,
+``segment`` and ``units`` filled, and every row of one call (all its metrics and segments)
+one family for ``p_adjusted`` and ``significant``
+(:func:`~rollout_metrics.infer.multiple.finish_family`, as in ``compare``).
 
 Daily (or weekly) values and their weights, per segment:
 
@@ -42,10 +46,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rollout_metrics.comparison import COLUMNS
-from rollout_metrics.designs._common import html_table
+from rollout_metrics.designs._common import DESIGN_COLUMNS, check_options, html_table
 from rollout_metrics.designs.did import DidResult, did
-from rollout_metrics.designs.its import ItsResult, Model, its
+from rollout_metrics.designs.its import ItsResult, Model, its, term_units
 from rollout_metrics.errors import (
     DataValidationError,
     InsufficientDataError,
@@ -53,7 +56,7 @@ from rollout_metrics.errors import (
     PeriodError,
     RolloutMetricsError,
 )
-from rollout_metrics.infer.multiple import adjust_pvalues
+from rollout_metrics.infer.multiple import finish_family
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import REGISTRY as METRICS
 from rollout_metrics.reduce.counts import (
@@ -68,41 +71,41 @@ from rollout_metrics.rollout import Rollout
 __all__ = ["DESIGN_COLUMNS", "DESIGN_METRICS", "MetricItsResult", "did_metric", "its_metric",
            "metric_series"]
 
-#: Columns of the design tables: those of ``compare()`` with ``term`` after ``comparison``.
-DESIGN_COLUMNS: list[str] = [*COLUMNS[:4], "term", *COLUMNS[4:]]
 DESIGN_METRICS = ("nps", "csat", "churn", "complaints", "handling_time")
 _COUNT_METRICS = ("churn", "complaints")
-_COMPARISON = {"after vs before": "after_vs_before", "transition vs before": "transition_vs_before"}
+#: Units of the count models inside :func:`its` (the table is rescaled to the metric's).
+_MODEL_RATE_UNITS = "per customer-day"
 _DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
 class MetricItsResult:
-    """Outcome of :func:`its_metric`: one interrupted time series per segment.
+    """Outcome of :func:`its_metric`: one interrupted time series per metric and segment.
 
     Attributes
     ----------
     table : pandas.DataFrame
-        Rows of every segment, overall first, in :data:`DESIGN_COLUMNS` (plus one column
-        per ``by``). Values are in the units of :func:`~rollout_metrics.compare`;
-        ``n_before``/``n_after`` count series points (days or weeks). For the count
-        models ``level_change``/``slope_change`` are on the log-rate scale (see ``units``).
-        ``p_adjusted`` is Benjamini-Hochberg over all tested rows of the call.
-    results : Mapping[str, ItsResult]
-        The :func:`~rollout_metrics.designs.its.its` result of each segment (model units: rates per
-        customer-day for counts).
+        Rows of every metric and segment (per metric the overall rows first) in
+        :data:`DESIGN_COLUMNS` plus one column per ``by``. Values are in the units of
+        :func:`~rollout_metrics.compare`; ``n_before``/``n_after`` count series points
+        (days or weeks). For the count models ``level_change``/``slope_change`` are on the
+        log-rate scale (see ``units``). ``p_adjusted`` and ``significant``: one family over
+        all tested rows of the call (``correction``).
+    results : Mapping[tuple[str, str], ItsResult]
+        The :func:`~rollout_metrics.designs.its.its` result of each ``(metric, segment)``
+        (model units: rates per customer-day for counts; p-values adjusted within it).
     series : pandas.DataFrame
-        The modelled series of every segment (``segment`` column), observed, fitted and
-        counterfactual in the table's units.
+        The modelled series of every metric and segment (``metric`` and ``segment``
+        columns), observed, fitted and counterfactual in the table's units.
     info : Mapping[str, Any]
-        ``start``, ``end`` (the series' half-open range), ``freq``, ``definition`` and, for
-        handling time, ``open_tickets``.
+        ``metrics``, ``freq``, and per metric ``start``, ``end`` (the series' half-open
+        range) and ``definition``; ``open_tickets`` (handling time).
     alpha : float
         The CIs are ``1 - alpha`` intervals.
     """
 
     table: pd.DataFrame
-    results: Mapping[str, ItsResult]
+    results: Mapping[tuple[str, str], ItsResult]
     series: pd.DataFrame
     info: Mapping[str, Any]
     alpha: float = 0.05
@@ -112,8 +115,8 @@ class MetricItsResult:
         return self.table.copy()
 
     def _repr_html_(self) -> str:
-        metric = html.escape(str(self.info.get("metric", "")))
-        return html_table(f"Interrupted time series: {metric}", self.table)
+        metrics = html.escape(", ".join(map(str, self.info.get("metrics", []))))
+        return html_table(f"Interrupted time series: {metrics}", self.table)
 
 
 def _check_metric(metric: str) -> None:
@@ -121,6 +124,16 @@ def _check_metric(metric: str) -> None:
         raise DataValidationError(
             f"unknown metric {metric!r} for the designs; metrics: {list(DESIGN_METRICS)}"
         )
+
+
+def _metric_names(metrics: str | Sequence[str]) -> list[str]:
+    """``metrics`` as a list without repeats, every name checked."""
+    names = [metrics] if isinstance(metrics, str) else list(dict.fromkeys(metrics))
+    if not names:
+        raise DataValidationError(f"no metric given; metrics: {list(DESIGN_METRICS)}")
+    for metric in names:
+        _check_metric(metric)
+    return names
 
 
 def _data_range(data: Dataset, metric: str) -> tuple[dt.datetime, dt.datetime]:
@@ -238,30 +251,19 @@ def _to_its_frame(s: pd.DataFrame, metric: str) -> pd.DataFrame:
                          "weights": s["weight"]})
 
 
-def _units(metric: str, term: str, glm: bool, freq: str) -> str:
-    units = METRICS[metric].units
-    per = "day" if freq == "D" else "week"
-    if glm and term in ("level_change", "slope_change"):
-        return "log rate ratio" + (f" per {per}" if term == "slope_change" else "")
-    return f"{units} per {per}" if term == "slope_change" else units
-
-
 def _rows_of(res: ItsResult, metric: str, by: list[str], key: tuple[Any, ...], segment: str,
              freq: str) -> pd.DataFrame:
+    """The rows of one segment's fit in the metric's units (rates rescaled for counts)."""
     table = res.table.copy()
     glm = metric in _COUNT_METRICS
-    scale = METRICS[metric].scale if glm else 1.0
-    rate_rows = table["term"].isin(["average_effect", "transition_effect"]) if glm else \
-        pd.Series(False, index=table.index)
-    for col in ("before", "after"):
-        table.loc[:, col] = table[col] * (scale if glm else 1.0)
-    for col in ("delta", "ci_low", "ci_high", "mde"):
-        table.loc[rate_rows, col] = table.loc[rate_rows, col] * scale
-    table["comparison"] = table["comparison"].map(_COMPARISON)
-    table["by"] = " × ".join(by)
-    table["segment"] = segment
-    table["metric"] = metric
-    table["units"] = [_units(metric, t, glm, freq) for t in table["term"]]
+    if glm:
+        scale = METRICS[metric].scale
+        rate_rows = table["term"].isin(["average_effect", "transition_effect"])
+        for col in ("before", "after"):
+            table[col] = table[col] * scale
+        for col in ("delta", "ci_low", "ci_high", "mde"):
+            table.loc[rate_rows, col] = table.loc[rate_rows, col] * scale
+        table["units"] = [term_units(METRICS[metric].units, t, glm, freq) for t in table["term"]]
     for col, value in zip(by, key, strict=False):
         table[col] = None if segment == "overall" else value
     return table
@@ -281,24 +283,26 @@ def _failed_row(metric: str, by: list[str], key: tuple[Any, ...], segment: str,
 def its_metric(
     data: Dataset,
     rollout: Rollout,
-    metric: str,
+    metrics: str | Sequence[str],
     by: str | Sequence[str] | None = None,
     *,
     freq: str = "D",
     model: Model | None = None,
     pre_days: int | None = None,
     alpha: float = 0.05,
+    correction: str = "fdr_bh",
     csat_threshold: int = 4,
 ) -> MetricItsResult:
-    """Interrupted time series of one metric, overall and per segment.
+    """Interrupted time series of one or more metrics, overall and per segment.
 
     Parameters
     ----------
     data, rollout
         The dataset and the rollout (its ``announced`` date opens the transition window,
         modelled separately).
-    metric
-        ``"nps"``, ``"csat"``, ``"churn"``, ``"complaints"`` or ``"handling_time"``.
+    metrics
+        One of ``"nps"``, ``"csat"``, ``"churn"``, ``"complaints"``, ``"handling_time"``,
+        or a list of them: the rows of every metric in one table.
     by
         Segment column(s); ``None`` for the overall series only.
     freq
@@ -309,8 +313,12 @@ def its_metric(
     pre_days
         Days of baseline before the announcement; default ``2 * rollout.pre_days``
         (clipped to the data).
-    alpha, csat_threshold
-        Level of the CIs; top-box threshold of CSAT.
+    alpha, correction
+        Level of the tests and CIs; ``"fdr_bh"`` (Benjamini-Hochberg, default), ``"holm"``,
+        ``"by"`` or ``"none"`` across all tested rows of this call, as in
+        :func:`~rollout_metrics.compare`.
+    csat_threshold
+        Top-box threshold of CSAT.
 
     Returns
     -------
@@ -319,7 +327,7 @@ def its_metric(
     Raises
     ------
     DataValidationError, MissingColumnError
-        Unknown metric or segment column.
+        Unknown metric, segment column, ``alpha`` or ``correction``.
     PeriodError
         The change date outside the data; a staggered rollout (one date per segment).
     InsufficientDataError
@@ -334,8 +342,11 @@ def its_metric(
     >>> row = res.table.set_index("term").loc["average_effect"]
     >>> bool(row["ci_low"] < 0 < row["ci_high"])  # truth: no change effect on CSAT
     True
+    >>> row[["comparison", "units"]].tolist()
+    ['after_vs_before', '% top-2-box']
     """
-    _check_metric(metric)
+    names = _metric_names(metrics)
+    check_options(alpha, correction)
     if rollout.segment_dates:
         raise PeriodError(
             f"its_metric models one change date; this rollout is staggered by "
@@ -343,47 +354,60 @@ def its_metric(
             "segment with rollout.for_segment(value), or use did_metric()"
         )
     by_list = normalise_by(by)
-    start, end = _window(data, rollout, metric, pre_days)
-    daily, open_ = _daily(data, rollout, metric, by_list, start, end, csat_threshold)
-    series = _assemble(daily, by_list, start, rollout, freq)
+    tables: list[pd.DataFrame] = []
+    results: dict[tuple[str, str], ItsResult] = {}
+    curves: list[pd.DataFrame] = []
+    info: dict[str, Any] = {"metrics": names, "freq": freq, "start": {}, "end": {},
+                            "definition": {}, "open_tickets": 0}
+    for metric in names:
+        start, end = _window(data, rollout, metric, pre_days)
+        daily, open_ = _daily(data, rollout, metric, by_list, start, end, csat_threshold)
+        series = _assemble(daily, by_list, start, rollout, freq)
+        info["start"][metric], info["end"][metric] = start, end
+        info["definition"][metric] = _DEFINITIONS[metric]
+        info["open_tickets"] += open_
+        _its_segments(series, metric, rollout, by_list, freq, model, alpha, correction,
+                      (tables, results, curves))
+    table = finish_family(pd.concat(tables, ignore_index=True), alpha=alpha,
+                          correction=correction)
+    table = table[[*DESIGN_COLUMNS, *by_list]].reset_index(drop=True)
+    return MetricItsResult(table, results, pd.concat(curves, ignore_index=True), info, alpha)
+
+
+def _its_segments(
+    series: pd.DataFrame, metric: str, rollout: Rollout, by: list[str], freq: str,
+    model: Model | None, alpha: float, correction: str,
+    out: tuple[list[pd.DataFrame], dict[tuple[str, str], ItsResult], list[pd.DataFrame]],
+) -> None:  # fmt: skip
+    """Fit every segment's series of one metric; append rows, results and curves to ``out``."""
+    tables, results, curves = out
     change = pd.Timestamp(rollout.change_date)
     announced = None if rollout.announced is None else pd.Timestamp(rollout.announced)
-    tables, results, curves = [], {}, []
     glm = metric in _COUNT_METRICS
     scale = METRICS[metric].scale if glm else 1.0
+    units = _MODEL_RATE_UNITS if glm else METRICS[metric].units
     for segment, part in series.groupby("segment", sort=False):
         seg = str(segment)
-        key = tuple(part[by_list].iloc[0]) if by_list and seg != "overall" else ()
+        key = tuple(part[by].iloc[0]) if by and seg != "overall" else ()
         frame = _to_its_frame(part, metric)
         try:
             res = its(frame, change_date=change, announced=announced, freq=freq, model=model,
                       exposure="exposure" if glm else None, weights=None if glm else "weights",
-                      alpha=alpha, metric=metric, segment=seg)
+                      alpha=alpha, correction=correction, metric=metric, by=" × ".join(by),
+                      segment=seg, units=units)
         except (InsufficientDataError, PeriodError) as exc:
             if seg == "overall":
                 raise type(exc)(f"{metric} ({seg}, freq={freq!r}): {exc}") from exc
             status = "insufficient_data" if isinstance(exc, InsufficientDataError) else \
                 "period_error"
-            tables.append(_failed_row(metric, by_list, key, seg, status))
+            tables.append(_failed_row(metric, by, key, seg, status))
             continue
-        results[seg] = res
-        tables.append(_rows_of(res, metric, by_list, key, seg, freq))
-        curve = res.series.assign(segment=seg)
+        results[(metric, seg)] = res
+        tables.append(_rows_of(res, metric, by, key, seg, freq))
+        curve = res.series.assign(metric=metric, segment=seg)
         for col in ("observed", "fitted", "counterfactual", "ci_low", "ci_high"):
             curve[col] = curve[col] * scale
         curves.append(curve)
-    table = pd.concat(tables, ignore_index=True)
-    table["p_adjusted"] = adjust_pvalues(table["p_value"].to_numpy(float), "fdr_bh")
-    tested = table["p_adjusted"].notna()
-    table["significant"] = pd.array(np.where(tested, table["p_adjusted"] < alpha, False),
-                                    dtype="boolean")
-    table.loc[~tested, "significant"] = pd.NA
-    table = table[[*DESIGN_COLUMNS, *by_list]].reset_index(drop=True)
-    info: dict[str, Any] = {
-        "metric": metric, "start": start, "end": end, "freq": freq,
-        "definition": _DEFINITIONS[metric], "open_tickets": open_,
-    }
-    return MetricItsResult(table, results, pd.concat(curves, ignore_index=True), info, alpha)
 
 
 _DEFINITIONS = {
@@ -398,43 +422,54 @@ _DEFINITIONS = {
 def did_metric(
     data: Dataset,
     rollout: Rollout,
-    metric: str,
-    segment_col: str,
-    treated: Sequence[str] | None = None,
+    metrics: str | Sequence[str],
+    by: str,
+    treated: str | Sequence[str] | None = None,
     *,
     freq: str = "D",
     alpha: float = 0.05,
+    correction: str = "fdr_bh",
     csat_threshold: int = 4,
 ) -> DidResult:
-    """Difference-in-differences of ``metric`` between treated and control segments.
+    """Difference-in-differences of one or more metrics between treated and control segments.
 
     The panel is the per-(day or week, segment) series of :func:`metric_series` over
     the rollout's ``before`` and ``after`` windows (the transition window is left out:
     it is neither baseline nor new terms); each point is weighted by the responses,
     tickets or active customer-days behind it. Churn and complaints enter as rates in the
     compare() units (a linear DiD on rates weighted by exposure). With a staggered rollout
-    built by :meth:`Rollout.per_segment` on ``segment_col``, each segment keeps its own
-    date and :func:`~rollout_metrics.designs.did.did` runs the stacked design.
+    built by :meth:`Rollout.per_segment` on ``by``, each segment keeps its own date and
+    :func:`~rollout_metrics.designs.did.did` runs the stacked design.
 
     Parameters
     ----------
-    data, rollout, metric
+    data, rollout
         As in :func:`its_metric`.
-    segment_col
+    metrics
+        A metric name or a list of them: the rows of every metric in one table.
+    by
         The column whose values are the units (e.g. ``"region"``).
     treated
-        Treated segments; the others are controls. Optional for a staggered rollout.
-    freq, alpha, csat_threshold
-        ``"D"`` or ``"W"``; level of the CIs; CSAT top-box threshold.
+        Treated segment(s); the others are controls. Optional for a staggered rollout.
+    freq, alpha, correction, csat_threshold
+        ``"D"`` or ``"W"``; level of the tests and CIs; p-value adjustment over all rows of
+        the call (``"fdr_bh"`` default, ``"holm"``, ``"by"``, ``"none"``); CSAT top-box
+        threshold.
 
     Returns
     -------
     DidResult
+        ``table``: the rows of every metric in :data:`DESIGN_COLUMNS` plus the ``by``
+        column; ``by`` names the column and ``segment`` (and the ``by`` column) the treated
+        segments joined with " + " (a cohort's segments on a staggered ``did_2x2`` row).
+        ``means``: per metric (``metric`` column) the plotted group means.
+        ``model_info``: the :func:`~rollout_metrics.designs.did.did` information per metric.
 
     Raises
     ------
     DataValidationError
-        A treated segment that does not exist (the message lists the available ones).
+        A treated segment that does not exist (the message lists the available ones), an
+        unknown metric, ``alpha`` or ``correction``.
     PeriodError
         A change date outside the data.
 
@@ -443,11 +478,30 @@ def did_metric(
     >>> import rollout_metrics as rm
     >>> res = did_metric(rm.load_sample(), rm.Rollout("2025-09-01"), "nps", "tier",
     ...                  treated=["VIP"], freq="W")
-    >>> res.table["term"].tolist()
-    ['did_2x2', 'did_twfe', 'pre_trend']
+    >>> res.table[["by", "segment", "comparison", "term"]].values.tolist()[:2]
+    [['tier', 'VIP', 'after_vs_before', 'did_2x2'], ['tier', 'VIP', 'after_vs_before', 'did_twfe']]
     """
-    _check_metric(metric)
-    staggered = rollout.segment_column == segment_col and bool(rollout.segment_dates)
+    names = _metric_names(metrics)
+    check_options(alpha, correction)
+    if not isinstance(by, str):
+        raise DataValidationError(
+            f"did_metric: by must be one column name (the units), got {by!r}")
+    parts = {m: _did_one(data, rollout, m, by, treated, freq, alpha, correction, csat_threshold)
+             for m in names}  # fmt: skip
+    table = finish_family(pd.concat([p.table for p in parts.values()], ignore_index=True),
+                          alpha=alpha, correction=correction)
+    table[by] = table["segment"]
+    means = pd.concat([p.means.assign(metric=m) for m, p in parts.items()], ignore_index=True)
+    means = means[["metric", *[c for c in means.columns if c != "metric"]]]
+    info = {m: p.model_info for m, p in parts.items()}
+    return DidResult(table[[*DESIGN_COLUMNS, by]], means, info, alpha)
+
+
+def _did_one(data: Dataset, rollout: Rollout, metric: str, by: str,
+             treated: str | Sequence[str] | None, freq: str, alpha: float, correction: str,
+             csat_threshold: int) -> DidResult:
+    """:func:`did_metric` of one metric."""
+    staggered = rollout.segment_column == by and bool(rollout.segment_dates)
     lo_data, hi_data = _data_range(data, metric)
     for day in (rollout.segment_dates.values() if staggered else [rollout.change_date]):
         if not lo_data < dt.datetime.combine(day, dt.time(0)) <= hi_data:
@@ -460,15 +514,17 @@ def did_metric(
     lo = base.windows()["before"][0]
     hi = max([rollout.for_segment(s).span[1] for s in rollout.segment_dates] if staggered
              else [rollout.span[1]])
-    daily, _ = _daily(data, base, metric, [segment_col], lo, hi, csat_threshold)
-    panel = _assemble(daily, [segment_col], lo, base, freq)
+    daily, _ = _daily(data, base, metric, [by], lo, hi, csat_threshold)
+    panel = _assemble(daily, [by], lo, base, freq)
     panel = panel[panel["segment"] != "overall"]
-    available = sorted(panel[segment_col].astype(str).unique())
+    available = sorted(panel[by].astype(str).unique())
+    if isinstance(treated, str):
+        treated = [treated]
     named = list(rollout.segment_dates) if staggered and treated is None else list(treated or [])
     unknown = [t for t in named if t not in available]
     if unknown:
         raise DataValidationError(
-            f"{metric}: unknown {segment_col!r} segment(s) {unknown}; available segments: "
+            f"{metric}: unknown {by!r} segment(s) {unknown}; available segments: "
             f"{available}"
         )
     if not staggered and rollout.announced is not None:
@@ -478,16 +534,19 @@ def did_metric(
         value = panel["value"] / panel["weight"] * METRICS[metric].scale
     else:
         value = panel["value"] / panel["weight"]
-    frame = pd.DataFrame({"date": panel["date"], "unit": panel[segment_col].astype(str),
+    frame = pd.DataFrame({"date": panel["date"], "unit": panel[by].astype(str),
                           "value": value, "w": panel["weight"]})
     change_date: Any = (
         {s: pd.Timestamp(d) for s, d in rollout.segment_dates.items() if s in named}
         if staggered else pd.Timestamp(rollout.change_date)
     )
     try:
-        return did(frame, treated=None if staggered else named, change_date=change_date,
-                   weights="w", alpha=alpha, metric=metric, segment=segment_col)
-    except (RolloutMetricsError, ValueError) as exc:
+        res = did(frame, treated=None if staggered else named, change_date=change_date,
+                  weights="w", alpha=alpha, correction=correction, metric=metric,
+                  units=METRICS[metric].units)
+    except RolloutMetricsError as exc:
         if isinstance(exc, MissingColumnError):
             raise
-        raise type(exc)(f"{metric} by {segment_col}: {exc}") from exc
+        raise type(exc)(f"{metric} by {by}: {exc}") from exc
+    res.table["by"] = by
+    return res

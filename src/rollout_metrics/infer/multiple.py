@@ -1,7 +1,9 @@
 """Adjusting p-values for the many rows of one comparison (segments × metrics).
 
-One ``compare`` call is one family.  ``NaN`` p-values (rows not tested, e.g. status
-``insufficient_data``) stay ``NaN`` and are not counted in the family.
+One call of ``compare``, ``its_metric``, ``did_metric``, ``its`` or ``did`` is one family:
+:func:`finish_family` fills ``p_adjusted`` and ``significant`` of its table by one rule.
+``NaN`` p-values (rows not tested, e.g. status ``insufficient_data``) stay ``NaN`` and are
+not counted in the family.
 
 Examples
 --------
@@ -15,11 +17,12 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from rollout_metrics.errors import DataValidationError
+from rollout_metrics.errors import DataValidationError, MissingColumnError
 
-__all__ = ["ADJUST_METHODS", "adjust_pvalues"]
+__all__ = ["ADJUST_METHODS", "adjust_pvalues", "finish_family"]
 
 AdjustMethod = Literal["fdr_bh", "holm", "by", "none"]
 ADJUST_METHODS: Sequence[str] = ("fdr_bh", "holm", "by", "none")
@@ -84,3 +87,43 @@ def adjust_pvalues(
     result[order] = np.minimum(adj, 1.0)
     out[tested] = result
     return out
+
+
+def finish_family(table: pd.DataFrame, *, alpha: float, correction: str) -> pd.DataFrame:
+    """The rows of one call as one family: ``p_adjusted`` and ``significant`` filled.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Result rows with a ``p_value`` column (``NaN``: not tested); not modified.
+    alpha : float
+        Significance level applied to the adjusted p-values.
+    correction : {"fdr_bh", "holm", "by", "none"}
+        Adjustment over all tested rows (see :func:`adjust_pvalues`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``p_adjusted`` (float, ``NaN`` where untested) and ``significant``
+        (nullable boolean: ``p_adjusted < alpha``, ``<NA>`` where untested); other columns
+        and their order unchanged, the two columns appended when absent.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = finish_family(pd.DataFrame({"p_value": [0.01, 0.04, float("nan"), 0.03]}),
+    ...                   alpha=0.05, correction="fdr_bh")
+    >>> t["p_adjusted"].round(3).tolist(), t["significant"].tolist()
+    ([0.03, 0.04, nan, 0.04], [True, True, <NA>, True])
+    """
+    if "p_value" not in table.columns:
+        raise MissingColumnError(
+            f"column 'p_value' not found; available columns: {[str(c) for c in table.columns]}"
+        )
+    frame = table.copy()
+    frame["p_adjusted"] = adjust_pvalues(frame["p_value"].to_numpy(float), correction)
+    tested = frame["p_adjusted"].notna()
+    frame["significant"] = pd.array(
+        np.where(tested, frame["p_adjusted"] < alpha, False), dtype="boolean")
+    frame.loc[~tested, "significant"] = pd.NA
+    return frame
