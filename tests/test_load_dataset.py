@@ -247,7 +247,7 @@ def test_table_accessor_errors(tiny: dict[str, pd.DataFrame]) -> None:
 
 
 def test_fingerprint_is_stable(sample: rm.Dataset) -> None:
-    assert sample.fingerprint() == rm.load_sample().fingerprint()
+    assert sample.fingerprint() == rm.load_sample().fingerprint()  # a second, separate load
     assert sample.fingerprint().startswith("customers 5,000, surveys 31,849, tickets 40,444")
 
 
