@@ -4,12 +4,17 @@ Under no effect (both periods drawn from the same distribution) a test at alpha 
 reject in about 5% of splits and its 95% CI should cover the true difference (0) in about 95%.
 This script prints the table; it never passes or fails (tests/test_calibration.py does).
 
-    .venv/bin/python benchmarks/calibration.py [n_sims] [seed]
+    .venv/bin/python benchmarks/calibration.py [n_sims] [seed]     # 10,000 splits per test
+    .venv/bin/python benchmarks/calibration.py --test-cases         # the tests' cases, full size
+
+``--test-cases`` runs the cases of tests/test_calibration.py with their seeds at full size
+(4,000 splits) beside the bands of docs/methods.md; the test file runs the complaint cases,
+the slow ones, at smoke size (the first splits of the same seeds).
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 from collections.abc import Callable
 
@@ -139,6 +144,44 @@ def calibrate(sim: Sim, n_sims: int, seed: int) -> tuple[float, float]:
     return float(np.mean(p < ALPHA)), float(np.mean(covered)) if has_ci else float("nan")
 
 
+#: tests/test_calibration.py's cases: (name, simulator, seed); full size TEST_N_SIMS splits.
+TEST_CASES: list[tuple[str, Sim, int]] = [
+    ("nps", sim_nps, 101),
+    ("csat_top2", sim_csat_top2, 102),
+    ("csat_mean", sim_csat_mean, 103),
+    ("csat_mann_whitney", sim_csat_mann_whitney, 104),
+    ("handling_mann_whitney", sim_handling_mann_whitney, 105),
+    ("churn_poisson_exact", sim_poisson_exact, 106),
+    ("complaints_quasi_poisson_nb", sim_daily_quasi, 107),
+    ("complaints_auto_nb", sim_daily_auto_nb, 108),
+    ("complaints_auto_poisson", sim_daily_auto_poisson, 109),
+    ("handling_median_bootstrap", sim_handling_median, 110),
+]
+TEST_N_SIMS = 4000
+FPR_BAND, COVERAGE_BAND = (0.04, 0.06), (0.94, 0.96)
+
+
+def run_test_cases(n_sims: int = TEST_N_SIMS) -> pd.DataFrame:
+    """The test file's cases at full size, each figure beside its band."""
+    rows = []
+    for name, sim, seed in TEST_CASES:
+        start = time.perf_counter()
+        fpr, coverage = calibrate(sim, n_sims, seed)
+        rows.append({
+            "case": name, "seed": seed, "n_sims": n_sims, "false_positive_rate": fpr,
+            "fpr_in_band": FPR_BAND[0] <= fpr <= FPR_BAND[1], "ci_coverage": coverage,
+            "coverage_in_band": (None if np.isnan(coverage)
+                                 else bool(COVERAGE_BAND[0] <= coverage <= COVERAGE_BAND[1])),
+            "seconds": round(time.perf_counter() - start, 1),
+        })
+    table = pd.DataFrame(rows)
+    print(f"tests/test_calibration.py cases at full size; bands: false-positive rate "
+          f"{list(FPR_BAND)}, coverage {list(COVERAGE_BAND)}")
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}",
+                          formatters={"seconds": lambda x: f"{x:.1f}"}))
+    return table
+
+
 def main(n_sims: int = 10_000, seed: int = 20240601) -> pd.DataFrame:
     rows = []
     for offset, (name, sim) in enumerate(SIMULATIONS.items()):
@@ -160,5 +203,13 @@ def main(n_sims: int = 10_000, seed: int = 20240601) -> pd.DataFrame:
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:3]]
-    main(*args)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n_sims", type=int, nargs="?", default=None)
+    parser.add_argument("seed", type=int, nargs="?", default=20240601)
+    parser.add_argument("--test-cases", action="store_true",
+                        help="the cases of tests/test_calibration.py at full size")
+    args = parser.parse_args()
+    if args.test_cases:
+        run_test_cases(args.n_sims or TEST_N_SIMS)
+    else:
+        main(args.n_sims or 10_000, args.seed)

@@ -1,9 +1,14 @@
 """Coverage and false-positive figures of its() and did() on simulated series.
 
-Prints a table; passes or fails nothing (the calibrated checks are in
-tests/test_designs_simulation.py). Usage::
+Prints tables; passes or fails nothing. Usage::
 
-    python benchmarks/its_coverage.py [n_sim]
+    python benchmarks/its_coverage.py [n_sim]              # models compared, 1,000 series
+    python benchmarks/its_coverage.py --test-scenarios     # tests' scenarios, full size
+
+``--test-scenarios`` runs the scenarios of tests/test_designs_simulation.py with its seeds at
+full size (1,000 ITS series, 300 DiD panels) and shows each figure against the band it must
+lie in; the test file runs the same simulators at smoke size (the first draws of the same
+seeds) with bands widened to the binomial standard error of that size.
 
 ITS set-up as in METHODS.md: 120 days before, 60 after, trend 0.02/day, weekly pattern,
 AR(1) noise (sd 1), level change -2 and slope change 0.03/day when there is an effect.
@@ -94,6 +99,76 @@ def run(make: Callable[[np.random.Generator], tuple], model: str, n_sim: int, se
     }
 
 
+def its_rates(rho: float, level: float, slope: float, n_sim: int, seed: int
+              ) -> tuple[float, float]:
+    """(coverage of the true average effect, rejection rate at alpha 0.05) of the default
+    model (``gls_ar``) on ``n_sim`` series with AR(1) noise and the given level/slope change."""
+    r = run(value_case(rho, level, slope), "gls_ar", n_sim, seed)
+    return r["coverage"], r["reject_rate"]
+
+
+def did_panel(rng: np.random.Generator, n_units: int = 20, n_dates: int = 28, rho: float = 0.3
+              ) -> pd.DataFrame:
+    """Parallel trends, no effect: unit levels, common daily shocks, AR(1) unit noise."""
+    dates = pd.date_range("2024-01-01", periods=n_dates, freq="D")
+    common = rng.normal(0, 1, n_dates) + 0.05 * np.arange(n_dates)
+    noise = np.empty((n_units, n_dates))
+    noise[:, 0] = rng.normal(0, 1, n_units) / np.sqrt(1 - rho**2)
+    for j in range(1, n_dates):
+        noise[:, j] = rho * noise[:, j - 1] + rng.normal(0, 1, n_units)
+    y = rng.normal(50, 5, (n_units, 1)) + common + noise
+    units = np.repeat([f"u{i:02d}" for i in range(n_units)], n_dates)
+    return pd.DataFrame({"unit": units, "date": np.tile(dates, n_units), "value": y.ravel()})
+
+
+def did_rates(n_sim: int, seed: int) -> dict[str, float]:
+    """Rejection rates at alpha 0.05 of every did() term on :func:`did_panel` panels
+    (10 of 20 units treated, change after 14 days)."""
+    rng = np.random.default_rng(seed)
+    treated = [f"u{i:02d}" for i in range(10)]
+    hits = {"did_2x2": 0, "did_twfe": 0, "pre_trend": 0}
+    for _ in range(n_sim):
+        table = did(did_panel(rng), treated=treated, change_date="2024-01-15").table
+        for term, p in zip(table["term"], table["p_value"], strict=True):
+            hits[term] += int(p < 0.05)
+    return {k: v / n_sim for k, v in hits.items()}
+
+
+#: tests/test_designs_simulation.py's scenarios: (label, seed, full size, band at full size).
+TEST_SCENARIOS = {
+    "its_coverage_ar1": ("ITS rho=0.5, effect: coverage", 20240501, 1000, (0.93, 0.97)),
+    "its_fpr_white": ("ITS rho=0, no effect: false-positive rate", 20240502, 1000,
+                      (0.035, 0.065)),
+    "its_fpr_ar1": ("ITS rho=0.5, no effect: false-positive rate", 20240504, 1000,
+                    (0.035, 0.075)),
+    "did_fpr": ("DiD parallel trends, AR(1) 0.3 unit noise: false-positive rate", 20240503,
+                300, (0.02, 0.09)),
+}
+
+
+def run_test_scenarios() -> pd.DataFrame:
+    """The test file's scenarios at full size, each figure beside its band."""
+    rows = []
+    for key, (label, seed, n_sim, (lo, hi)) in TEST_SCENARIOS.items():
+        started = time.perf_counter()
+        if key == "did_fpr":
+            figures = {f"{label} ({term})": rate for term, rate in did_rates(n_sim, seed).items()}
+        else:
+            rho = 0.0 if key == "its_fpr_white" else 0.5
+            effect = (-2.0, 0.03) if key == "its_coverage_ar1" else (0.0, 0.0)
+            coverage, reject = its_rates(rho, *effect, n_sim=n_sim, seed=seed)
+            figures = {label: coverage if key == "its_coverage_ar1" else reject}
+        seconds = time.perf_counter() - started
+        rows += [{"scenario": name, "seed": seed, "n_sim": n_sim, "figure": value,
+                  "band": f"[{lo}, {hi}]", "in_band": lo <= value <= hi,
+                  "seconds": round(seconds, 1)} for name, value in figures.items()]
+    table = pd.DataFrame(rows)
+    print("tests/test_designs_simulation.py scenarios at full size (alpha = 0.05)")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}",
+                          formatters={"seconds": lambda v: f"{v:.1f}"}))
+    return table
+
+
 def did_fpr(n_sim: int, seed: int) -> dict:
     rng = np.random.default_rng(seed)
     dates = pd.date_range("2024-01-01", periods=28, freq="D")
@@ -112,6 +187,9 @@ def did_fpr(n_sim: int, seed: int) -> dict:
 
 
 def main() -> None:
+    if "--test-scenarios" in sys.argv[1:]:
+        run_test_scenarios()
+        return
     n_sim = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     cases = [
         ("AR(1) rho=0.5, effect", value_case(0.5, -2.0, 0.03), "gls_ar"),

@@ -1,21 +1,31 @@
-"""Shared fixtures: the bundled sample and small hand-made tables."""
+"""Shared fixtures: the bundled sample, its rollout and small hand-made tables."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import rollout_metrics as rm
+from rollout_metrics.load.dataset import sample_path
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+#: The bundled sample's folder, inside the package (``src/rollout_metrics/_sample``).
+SAMPLE = sample_path()
 
 
 @pytest.fixture(scope="session")
 def sample() -> rm.Dataset:
-    """The bundled sample, loaded once per test session."""
+    """The bundled sample, loaded once per test session.
+
+    Results computed on it are memoised on the dataset; a test that must see a fresh
+    dataset (no reduction computed yet) loads its own with ``rm.load_sample()``.
+    """
     return rm.load_sample()
+
+
+@pytest.fixture(scope="session")
+def rollout() -> rm.Rollout:
+    """The sample's rollout: new terms announced 2025-08-11, in force from 2025-09-01."""
+    return rm.Rollout("2025-09-01", announced="2025-08-11")
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from rollout_metrics.cli import breaches, main, parse_guardrail
+from rollout_metrics.load.dataset import sample_path
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = sample_path()
 CONFIG = f"""
 title = "CLI test"
 [data]

@@ -32,7 +32,7 @@ def test_caller_frames_are_not_mutated(tiny: dict[str, pd.DataFrame]) -> None:
 
 
 def test_sample_quality_table_is_fully_explained(sample: rm.Dataset) -> None:
-    # The generator injects these on purpose (data/sample/truth.json).
+    # The generator injects these on purpose (truth.json of the bundled sample).
     assert _rules(sample) == {
         ("surveys", "nps_score outside 0-10"): 4,
         ("surveys", "unknown customer_id (not in customers)"): 3,
@@ -247,7 +247,7 @@ def test_table_accessor_errors(tiny: dict[str, pd.DataFrame]) -> None:
 
 
 def test_fingerprint_is_stable(sample: rm.Dataset) -> None:
-    assert sample.fingerprint() == rm.load_sample().fingerprint()
+    assert sample.fingerprint() == rm.load_sample().fingerprint()  # a second, separate load
     assert sample.fingerprint().startswith("customers 5,000, surveys 31,849, tickets 40,444")
 
 

@@ -1,4 +1,8 @@
-"""Notebooks: the jupytext pairs are in sync and both notebooks run top to bottom."""
+"""Notebooks: the jupytext pairs are in sync and both notebooks run top to bottom.
+
+Running a notebook starts a kernel and draws every figure (about 10-20 s each), so those runs
+are marked slow: `make test` runs them, `make quick` checks only that the pairs are in sync.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ def test_pair_in_sync(name: str) -> None:
         f"{name}.ipynb is out of date: run jupytext --sync notebooks/{name}.py")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs(name: str, tmp_path: Path) -> None:
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)

@@ -6,17 +6,37 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+import rollout_metrics
 from rollout_metrics import sample
+from rollout_metrics.load.dataset import sample_path
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = sample_path()
+FILES = ("customers.csv", "surveys.csv", "tickets.csv", "truth.json")
 
 
-def test_bundled_sample_is_what_the_generator_writes(tmp_path: Path) -> None:
-    tables, truth = sample.generate()
-    sample.write(tables, truth, tmp_path)
-    for name in ("customers.csv", "surveys.csv", "tickets.csv", "truth.json"):
+def test_sample_ships_inside_the_package() -> None:
+    package = Path(rollout_metrics.__file__).resolve().parent
+    assert SAMPLE == sample.BUNDLED == package / "_sample"
+    assert all((SAMPLE / name).is_file() for name in FILES)
+
+
+def test_bundled_sample_is_what_the_command_line_writes_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Without --out the command rewrites the packaged sample; redirected here to tmp_path.
+    monkeypatch.setattr(sample, "BUNDLED", tmp_path)
+    assert sample.main([]) == 0
+    for name in FILES:
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+
+
+def test_benchmark_data_needs_an_explicit_out(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        sample.main(["--tickets", "2_000"])
+    assert exc.value.code == 2
+    assert "--out is required" in capsys.readouterr().err
 
 
 def test_same_seed_same_tables() -> None:

@@ -25,10 +25,11 @@ def _reductions(data: rm.Dataset, by: list[str]) -> dict[str, pd.DataFrame]:
 
 @pytest.mark.parametrize("by", BYS, ids=["-".join(b) for b in BYS])
 def test_coded_and_text_segments_give_identical_reductions(
-    by: list[str], monkeypatch: pytest.MonkeyPatch,
+    by: list[str], sample: rm.Dataset, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    coded = _reductions(rm.load_sample(), by)
+    coded = _reductions(sample, by)
     monkeypatch.setattr(segments, "MAX_CODED_SEGMENTS", 0)   # forces the text join
+    # A fresh dataset: the shared one has the coded reductions memoised.
     text = _reductions(rm.load_sample(), by)
     for name in coded:
         pdt.assert_frame_equal(coded[name], text[name], check_dtype=False, obj=name)

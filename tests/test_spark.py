@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,13 +15,14 @@ import pytest
 
 import rollout_metrics as rm
 from rollout_metrics import DataValidationError, MissingColumnError
+from rollout_metrics.load.dataset import sample_path
 
 pyspark = pytest.importorskip("pyspark", reason="the spark extra is not installed")
 if shutil.which("java") is None:  # pragma: no cover - machines have Java 17
     pytest.skip("Java is not installed", allow_module_level=True)
 
 pytestmark = pytest.mark.spark
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = sample_path()
 ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
 
 

@@ -19,8 +19,9 @@ A handful of bad rows (NPS 11, a survey from an unknown customer, a ticket
 resolved before it was created) are injected so the data-quality section has
 something to show; they are listed in ``truth.json``.
 
-Run ``python -m rollout_metrics.sample --out data/sample`` to rewrite the bundled
-sample, or ``--tickets 10_000_000 --format parquet`` for benchmark data.
+Run ``python -m rollout_metrics.sample`` to rewrite the bundled sample (the package's
+``_sample/`` folder, :data:`BUNDLED`), or ``--out DIR --tickets 10_000_000 --format parquet``
+for benchmark data.
 
 Examples
 --------
@@ -41,7 +42,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["generate", "main", "write"]
+__all__ = ["BUNDLED", "generate", "main", "write"]
+
+#: The bundled sample's folder, shipped inside the package (``load_sample`` reads it).
+BUNDLED = Path(__file__).resolve().parent / "_sample"
 
 START = dt.date(2025, 1, 1)
 DAYS = 365
@@ -301,10 +305,15 @@ def write(tables: dict[str, pd.DataFrame], truth: dict[str, Any], out: Path,
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m rollout_metrics.sample --out DIR [--tickets N]``."""
+    """Command line: ``python -m rollout_metrics.sample [--out DIR] [--tickets N]``.
+
+    ``--out`` defaults to :data:`BUNDLED`, the sample shipped with the package.
+    """
     parser = argparse.ArgumentParser(prog="python -m rollout_metrics.sample",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("data/sample"))
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"output folder (default: the bundled sample, {BUNDLED}; "
+                             "required with --tickets or --format parquet)")
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--customers", type=int, default=None)
@@ -312,6 +321,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="target ticket count; sets 1 customer per 10 tickets and "
                              "2 surveys per customer (benchmark shape)")
     args = parser.parse_args(argv)
+    if args.out is None:
+        if args.tickets or args.format != "csv":
+            parser.error("--out is required with --tickets or --format parquet "
+                         "(the bundled sample is the default shape, as CSV)")
+        args.out = BUNDLED
     if args.tickets:
         n = args.customers or math.ceil(args.tickets / 10 * 1.12)
         tables, truth = generate(args.seed, n, surveys_per_year=2.2, tickets_per_year=11.0,

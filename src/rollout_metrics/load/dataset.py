@@ -28,6 +28,7 @@ from rollout_metrics._engine.io import read_table, to_duckdb
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.load.schema import TABLES
 from rollout_metrics.load.validate import QUALITY_COLUMNS, validate_table
+from rollout_metrics.sample import BUNDLED
 
 __all__ = ["Dataset", "load_dataset", "load_sample", "sample_path"]
 
@@ -228,19 +229,30 @@ def _release_all(releases: list[Any]) -> None:
 
 
 def sample_path() -> Path:
-    """Folder of the bundled sample data (``data/sample`` of the project)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "data" / "sample"
-        if (candidate / "customers.csv").is_file():
-            return candidate
-    packaged = here.parent / "_sample"
-    if (packaged / "customers.csv").is_file():
-        return packaged
-    raise DataValidationError(
-        "the bundled sample data was not found; regenerate it with "
-        "`python -m rollout_metrics.sample --out data/sample`"
-    )
+    """Folder of the bundled sample data, shipped inside the package (``_sample/``).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder holding ``customers.csv``, ``surveys.csv``, ``tickets.csv`` and
+        ``truth.json``.
+
+    Raises
+    ------
+    DataValidationError
+        When the folder is incomplete (a broken install or checkout).
+
+    Examples
+    --------
+    >>> sorted(p.name for p in sample_path().iterdir() if p.suffix in (".csv", ".json"))
+    ['customers.csv', 'surveys.csv', 'tickets.csv', 'truth.json']
+    """
+    if not (BUNDLED / "customers.csv").is_file():
+        raise DataValidationError(
+            f"the bundled sample data was not found in {BUNDLED}; regenerate it with "
+            "`python -m rollout_metrics.sample`"
+        )
+    return BUNDLED
 
 
 def load_sample(**kwargs: Any) -> Dataset:
