@@ -1,4 +1,4 @@
-"""its_metric() and did_metric() on the bundled sample (truth in data/sample/truth.json)."""
+"""its_metric() and did_metric() on the bundled sample (truth in src/rollout_metrics/_sample/truth.json)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""On the bundled sample, compare() finds the effects injected into it (data/sample/truth.json).
+"""On the bundled sample, compare() finds the effects injected into it (src/rollout_metrics/_sample/truth.json).
 
 The truth is copied here from truth.json by the generator's constants: NPS -15 points for
 VIP only; phone handling 1.5x slower (population median 4 h -> 6 h); churn hazard x3 in the
@@ -9,14 +9,14 @@ over the 8-week window; CSAT has a pre-existing decline and no change effect.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import rollout_metrics as rm
+from rollout_metrics.load.dataset import sample_path
 
-TRUTH = json.loads((Path(__file__).resolve().parents[1] / "data/sample/truth.json").read_text())
+TRUTH = json.loads((sample_path() / "truth.json").read_text())
 ROLLOUT = rm.Rollout(TRUTH["change_date"], announced=TRUTH["announced"])
 
 
