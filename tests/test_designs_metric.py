@@ -78,7 +78,7 @@ def test_series_from_reductions(data: rm.Dataset) -> None:
     overall = s[s.segment == "overall"]
     pooled = rm.compare(data, rm.Rollout("2025-09-01"), metrics=["nps"])
     before = overall[overall["date"] < pd.Timestamp("2025-09-01")]
-    score = before["value"].sum() / before["weight"].sum()
+    score = (before["value"] * before["weight"]).sum() / before["weight"].sum()
     assert score == pytest.approx(pooled.loc[0, "before"], rel=1e-12)
     counts = metric_series(data, rm.Rollout("2025-09-01"), "complaints", by="channel")
     assert counts["value"].sum() > 0 and set(counts.columns) >= {"channel", "weight"}

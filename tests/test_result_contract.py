@@ -27,8 +27,8 @@ LABELS = {"after_vs_before", "transition_vs_before"}
 @pytest.fixture(scope="module")
 def tables(sample: rm.Dataset) -> dict[str, pd.DataFrame]:
     panel = metric_series(sample, ROLLOUT, "nps", by="region")
-    regions = panel[panel["segment"] != "overall"].assign(value=lambda f: f["value"] / f["weight"])
-    overall = panel[panel["segment"] == "overall"].assign(value=lambda f: f["value"] / f["weight"])
+    regions = panel[panel["segment"] != "overall"]
+    overall = panel[panel["segment"] == "overall"]
     return {
         "compare": rm.compare(sample, ROLLOUT, metrics=METRICS, by="tier", n_resamples=200),
         "its_metric": rm.its_metric(sample, ROLLOUT, METRICS, by="tier", freq="W").table,

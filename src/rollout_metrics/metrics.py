@@ -307,7 +307,8 @@ for _spec in (
         point=_duration_point, test="quantile", units="hours", scale=1 / 60,
         direction=-1, phrase="{stat} handling time", delta_units="hours",
         method="Difference of medians (or p90) with a bootstrap of the minute counts",
-        daily="median resolution time of the tickets created that day",
+        daily="median (or p90, mean) resolution hours of the tickets created that day, "
+              "weighted by resolved tickets",
     ),
 ):
     register_metric(_spec)

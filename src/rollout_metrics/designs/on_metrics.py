@@ -1,26 +1,21 @@
 """Quasi-experimental designs on the package's metrics: :func:`its_metric`, :func:`did_metric`.
 
 The designs in :mod:`.its` and :mod:`.did` take a plain series or panel; this module
-builds that series for a metric from the per-(day, segment) reductions of
-:mod:`.reduce` (computed on the data's engine; no raw row reaches pandas), calls the
+builds that series for a metric from its one daily series
+(:mod:`rollout_metrics.stats.daily`, the same rows ``compare`` and the plots sum), calls the
 design and returns rows in the columns of :func:`rollout_metrics.compare` plus ``term``:
 the same comparison labels (``after_vs_before``, ``transition_vs_before``), ``by``,
 ``segment`` and ``units`` filled, and every row of one call (all its metrics and segments)
 one family for ``p_adjusted`` and ``significant``
 (:func:`~rollout_metrics.infer.multiple.finish_family`, as in ``compare``).
 
-Daily (or weekly) values and their weights, per segment:
-
-* ``nps`` - ``100 (promoters - detractors) / n`` with weights ``n`` (responses).
-* ``csat`` - top-2-box share in % (score >= ``csat_threshold``) with weights ``n``.
-* ``churn`` - churned customers with exposure = active customer-days (a quasi-Poisson
-  count model in :func:`its_metric`); rates are reported as % per 30 customer-days.
-* ``complaints`` - complaint tickets with exposure = active customer-days (all customers
-  when the segment is a ticket column such as ``channel``); per 1,000 customers per 30 days.
-* ``handling_time`` - the daily **mean** resolution time in hours with weights = resolved
-  tickets (a mean of daily means weighted by tickets is the ticket-level mean; daily
-  medians of a few tickets are too noisy and do not aggregate). Open tickets are not in
-  the mean; their count is in ``info["open_tickets"]``.
+Daily (or weekly) values and their weights, per segment, follow the metric's registry spec
+(``MetricSpec.daily``): the metric's own statistic of the day's (or week's) pooled rows,
+weighted by the responses or tickets behind it (NPS points, % top-2-box, the median
+handling time in hours - a week's median is the median of its tickets); churn and
+complaints are event counts with exposure = active customer-days of the segment's
+customers (a quasi-Poisson count model in :func:`its_metric`), reported in ``compare``'s
+rate units. Open tickets have no handling time; their count is in ``info["open_tickets"]``.
 
 Weeks (``freq="W"``) are 7-day blocks aligned on the change date, so the change date starts
 a week; a week is labelled by its first day.
@@ -58,21 +53,15 @@ from rollout_metrics.errors import (
 )
 from rollout_metrics.infer.multiple import finish_family
 from rollout_metrics.load.dataset import Dataset
-from rollout_metrics.metrics import REGISTRY as METRICS
-from rollout_metrics.reduce.counts import (
-    active_customers,
-    handling_counts,
-    survey_counts,
-    ticket_counts,
-)
+from rollout_metrics.metrics import REGISTRY, MetricOptions, get_metric
+from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import normalise_by
 from rollout_metrics.rollout import Rollout
+from rollout_metrics.stats.daily import daily_series
 
-__all__ = ["DESIGN_COLUMNS", "DESIGN_METRICS", "MetricItsResult", "did_metric", "its_metric",
+__all__ = ["DESIGN_COLUMNS", "MetricItsResult", "did_metric", "its_metric",
            "metric_series"]
 
-DESIGN_METRICS = ("nps", "csat", "churn", "complaints", "handling_time")
-_COUNT_METRICS = ("churn", "complaints")
 #: Units of the count models inside :func:`its` (the table is rescaled to the metric's).
 _MODEL_RATE_UNITS = "per customer-day"
 _DAY = dt.timedelta(days=1)
@@ -120,25 +109,22 @@ class MetricItsResult:
 
 
 def _check_metric(metric: str) -> None:
-    if metric not in DESIGN_METRICS:
-        raise DataValidationError(
-            f"unknown metric {metric!r} for the designs; metrics: {list(DESIGN_METRICS)}"
-        )
+    get_metric(metric)  # a clear error listing the registered metrics
 
 
 def _metric_names(metrics: str | Sequence[str]) -> list[str]:
     """``metrics`` as a list without repeats, every name checked."""
     names = [metrics] if isinstance(metrics, str) else list(dict.fromkeys(metrics))
     if not names:
-        raise DataValidationError(f"no metric given; metrics: {list(DESIGN_METRICS)}")
+        raise DataValidationError(f"no metric given; metrics: {sorted(REGISTRY)}")
     for metric in names:
         _check_metric(metric)
     return names
 
 
 def _data_range(data: Dataset, metric: str) -> tuple[dt.datetime, dt.datetime]:
-    tables = ("surveys", "tickets") if METRICS[metric].table == "customers" else (
-        METRICS[metric].table,)
+    table = get_metric(metric).table
+    tables = ("surveys", "tickets") if table == "customers" else (table,)
     ranges = [data.time_range(t) for t in tables if getattr(data, t, None) is not None]
     return min(r[0] for r in ranges), max(r[1] for r in ranges)
 
@@ -160,51 +146,59 @@ def _window(data: Dataset, rollout: Rollout, metric: str, pre_days: int | None
     return start, end
 
 
-def _daily(data: Dataset, rollout: Rollout, metric: str, by: list[str], start: dt.datetime,
-           end: dt.datetime, csat_threshold: int) -> tuple[pd.DataFrame, int]:
-    """Per (day, *by): ``num`` and ``den`` (value = num/den), and open tickets."""
-    if metric in ("nps", "csat"):
-        s = survey_counts(data, rollout, by, start=start, end=end)
-        if metric == "nps":
-            num, den = 100 * (s["promoters"] - s["detractors"]), s["nps_n"]
-        else:
-            top = [f"csat_{k}" for k in range(csat_threshold, 6)]
-            num, den = 100 * s[top].sum(axis=1), s["csat_n"]
-        return s[["day", *by]].assign(num=num, den=den), 0
-    if metric in _COUNT_METRICS:
-        customer_by = [c for c in by if c in data.segment_columns]
-        act = active_customers(data, rollout, customer_by, start=start, end=end)
-        if metric == "churn":
-            return act.rename(columns={"churned": "num", "active": "den"}), 0
-        t = ticket_counts(data, rollout, by, start=start, end=end)
-        if customer_by == by:
-            merged = act.merge(t, on=["day", *by], how="left")
-        else:  # a ticket-level segment: exposure is every active customer
-            exposure = act.groupby("day")["active"].sum().rename("active").reset_index()
-            keys = t[by].drop_duplicates()
-            merged = exposure.merge(keys, how="cross").merge(t, on=["day", *by], how="left")
-        merged["complaints"] = merged["complaints"].fillna(0)
-        return merged.rename(columns={"complaints": "num", "active": "den"}), 0
-    h = handling_counts(data, rollout, by, grain="day", start=start, end=end)
-    open_ = int(h.loc[h["minutes"].isna(), "tickets"].sum())
-    h = h[h["minutes"].notna()]
-    hours = h["minutes"].astype(float) / 60.0
-    out = h[by].assign(day=h["day"].astype(np.int64), num=hours * h["tickets"],
-                       den=h["tickets"])
-    return out.groupby(["day", *by], as_index=False)[["num", "den"]].sum(), open_
+def _series(red: Reductions, rollout: Rollout, metric: str, by: list[str], start: dt.datetime,
+            end: dt.datetime, freq: str, options: MetricOptions) -> tuple[pd.DataFrame, int]:
+    """Per (day or week, segment), from the metric's one daily series: ``date, segment, *by,
+    value, weight``, and the open tickets (durations).
+
+    ``value`` is the metric in its display units for averages and medians, with ``weight``
+    the responses or tickets behind it; for rates ``value`` is the event count and
+    ``weight`` the active customer-days. A week's value is the statistic of its days pooled
+    (a weekly median is the median of the week's tickets, not a mean of daily medians).
+    """
+    spec = get_metric(metric)
+    series = daily_series(red, rollout, spec, by, options, start=start, end=end)
+    day = series.frame["day"]
+    if freq == "W":
+        offset = (dt.datetime.combine(rollout.change_date, dt.time(0)) - start).days % 7
+        week = (day - offset) // 7 * 7 + offset
+        # A partial first week (before the first whole week) is dropped, not averaged in.
+        bins = week.where(week >= 0)
+    else:
+        bins = day
+    cells = series.binned(bins, options)
+    if spec.kind == "rate":
+        value = [float(s.events) for s in cells["stat"]]
+        weight = [float(s.exposure) for s in cells["stat"]]
+    else:
+        weight = [float(s.n) for s in cells["stat"]]
+        value = [spec.value(s, options) if w > 0 else math.nan
+                 for s, w in zip(cells["stat"], weight, strict=True)]
+    out = pd.DataFrame({
+        "date": pd.Timestamp(start) + pd.to_timedelta(cells["bin"].astype(np.int64), unit="D"),
+        "segment": ["overall" if k == 0 else " × ".join(map(str, series.keys[k]))
+                    for k in cells["key"]],
+        **{col: [None if k == 0 else series.keys[k][i] for k in cells["key"]]
+           for i, col in enumerate(by)},
+        "value": value, "weight": weight,
+    })
+    out = out[out["weight"] > 0].reset_index(drop=True)
+    return out, series.open_tickets(series.frame)
 
 
 def metric_series(
     data: Dataset, rollout: Rollout, metric: str, by: str | Sequence[str] | None = None, *,
     freq: str = "D", start: dt.datetime | None = None, end: dt.datetime | None = None,
-    csat_threshold: int = 4,
+    csat_threshold: int = 4, handling_stat: str = "median",
+    reductions: Reductions | None = None,
 ) -> pd.DataFrame:
-    """The daily (or weekly) series of ``metric`` per segment, from the reductions.
+    """The daily (or weekly) series of ``metric`` per segment, from its one daily series.
 
-    Columns: ``date, segment, *by, value, weight`` where ``value`` is in the metric's model
-    units (NPS points, % top-2-box, hours, or the event count for churn/complaints) and
-    ``weight`` the responses, tickets or active customer-days behind it. Points with a
-    zero weight are left out. ``segment`` is ``"overall"`` for the sum over segments.
+    Columns: ``date, segment, *by, value, weight``. For averages and medians ``value`` is
+    the metric in its display units (NPS points, % top-2-box, hours) and ``weight`` the
+    responses or tickets behind it; for churn and complaints ``value`` is the event count
+    and ``weight`` the active customer-days. Points with a zero weight are left out.
+    ``segment`` is ``"overall"`` for the sum over segments.
 
     Examples
     --------
@@ -216,54 +210,34 @@ def metric_series(
     _check_metric(metric)
     by_list = normalise_by(by)
     if freq not in ("D", "W"):
-        raise ValueError(f"freq must be 'D' or 'W', got {freq!r}")
+        raise DataValidationError(f"freq must be 'D' or 'W', got {freq!r}")
     lo, hi = rollout.span
-    start, end = start or lo, end or hi
-    daily, _ = _daily(data, rollout, metric, by_list, start, end, csat_threshold)
-    return _assemble(daily, by_list, start, rollout, freq)
-
-
-def _assemble(daily: pd.DataFrame, by: list[str], start: dt.datetime, rollout: Rollout,
-              freq: str) -> pd.DataFrame:
-    daily = daily.copy()
-    if freq == "W":
-        offset = (dt.datetime.combine(rollout.change_date, dt.time(0)) - start).days % 7
-        daily["day"] = (daily["day"] - offset) // 7 * 7 + offset
-        # A partial first week (before the first whole week) is dropped, not averaged in.
-        daily = daily[daily["day"] >= 0]
-    parts = [daily.groupby("day", as_index=False)[["num", "den"]].sum().assign(segment="overall")]
-    if by:
-        seg = daily.groupby(["day", *by], as_index=False)[["num", "den"]].sum()
-        seg["segment"] = seg[by].astype(str).agg(" × ".join, axis=1)
-        parts.append(seg)
-    out = pd.concat(parts, ignore_index=True)
-    out = out[out["den"] > 0]
-    out["date"] = pd.Timestamp(start) + pd.to_timedelta(out["day"], unit="D")
-    return out.rename(columns={"num": "value", "den": "weight"})[
-        ["date", "segment", *by, "value", "weight"]].reset_index(drop=True)
+    red = reductions if reductions is not None else Reductions(data)
+    opts = MetricOptions(csat_threshold=csat_threshold, handling_stat=handling_stat)
+    return _series(red, rollout, metric, by_list, start or lo, end or hi, freq, opts)[0]
 
 
 def _to_its_frame(s: pd.DataFrame, metric: str) -> pd.DataFrame:
-    if metric in _COUNT_METRICS:
+    if get_metric(metric).kind == "rate":
         return pd.DataFrame({"date": s["date"], "value": s["value"].round().astype(np.int64),
                              "exposure": s["weight"]})
-    return pd.DataFrame({"date": s["date"], "value": s["value"] / s["weight"],
-                         "weights": s["weight"]})
+    return pd.DataFrame({"date": s["date"], "value": s["value"], "weights": s["weight"]})
 
 
 def _rows_of(res: ItsResult, metric: str, by: list[str], key: tuple[Any, ...], segment: str,
              freq: str) -> pd.DataFrame:
     """The rows of one segment's fit in the metric's units (rates rescaled for counts)."""
     table = res.table.copy()
-    glm = metric in _COUNT_METRICS
+    spec = get_metric(metric)
+    glm = spec.kind == "rate"
     if glm:
-        scale = METRICS[metric].scale
+        scale = spec.scale
         rate_rows = table["term"].isin(["average_effect", "transition_effect"])
         for col in ("before", "after"):
             table[col] = table[col] * scale
         for col in ("delta", "ci_low", "ci_high", "mde"):
             table.loc[rate_rows, col] = table.loc[rate_rows, col] * scale
-        table["units"] = [term_units(METRICS[metric].units, t, glm, freq) for t in table["term"]]
+        table["units"] = [term_units(spec.units, t, glm, freq) for t in table["term"]]
     for col, value in zip(by, key, strict=False):
         table[col] = None if segment == "overall" else value
     return table
@@ -274,7 +248,7 @@ def _failed_row(metric: str, by: list[str], key: tuple[Any, ...], segment: str,
     row: dict[str, Any] = dict.fromkeys(DESIGN_COLUMNS, math.nan)
     row.update(metric=metric, by=" × ".join(by), segment=segment,
                comparison="after_vs_before", term="average_effect", method="", status=status,
-               units=METRICS[metric].units)
+               units=get_metric(metric).units)
     for col, value in zip(by, key, strict=False):
         row[col] = value
     return pd.DataFrame([row])
@@ -292,6 +266,8 @@ def its_metric(
     alpha: float = 0.05,
     correction: str = "fdr_bh",
     csat_threshold: int = 4,
+    handling_stat: str = "median",
+    reductions: Reductions | None = None,
 ) -> MetricItsResult:
     """Interrupted time series of one or more metrics, overall and per segment.
 
@@ -354,6 +330,8 @@ def its_metric(
             "segment with rollout.for_segment(value), or use did_metric()"
         )
     by_list = normalise_by(by)
+    red = reductions if reductions is not None else Reductions(data)
+    opts = MetricOptions(csat_threshold=csat_threshold, handling_stat=handling_stat)
     tables: list[pd.DataFrame] = []
     results: dict[tuple[str, str], ItsResult] = {}
     curves: list[pd.DataFrame] = []
@@ -361,10 +339,9 @@ def its_metric(
                             "definition": {}, "open_tickets": 0}
     for metric in names:
         start, end = _window(data, rollout, metric, pre_days)
-        daily, open_ = _daily(data, rollout, metric, by_list, start, end, csat_threshold)
-        series = _assemble(daily, by_list, start, rollout, freq)
+        series, open_ = _series(red, rollout, metric, by_list, start, end, freq, opts)
         info["start"][metric], info["end"][metric] = start, end
-        info["definition"][metric] = _DEFINITIONS[metric]
+        info["definition"][metric] = get_metric(metric).daily
         info["open_tickets"] += open_
         _its_segments(series, metric, rollout, by_list, freq, model, alpha, correction,
                       (tables, results, curves))
@@ -383,9 +360,10 @@ def _its_segments(
     tables, results, curves = out
     change = pd.Timestamp(rollout.change_date)
     announced = None if rollout.announced is None else pd.Timestamp(rollout.announced)
-    glm = metric in _COUNT_METRICS
-    scale = METRICS[metric].scale if glm else 1.0
-    units = _MODEL_RATE_UNITS if glm else METRICS[metric].units
+    spec = get_metric(metric)
+    glm = spec.kind == "rate"
+    scale = spec.scale if glm else 1.0
+    units = _MODEL_RATE_UNITS if glm else spec.units
     for segment, part in series.groupby("segment", sort=False):
         seg = str(segment)
         key = tuple(part[by].iloc[0]) if by and seg != "overall" else ()
@@ -410,15 +388,6 @@ def _its_segments(
         curves.append(curve)
 
 
-_DEFINITIONS = {
-    "nps": "100 (promoters - detractors) / responses per point, weighted by responses",
-    "csat": "% top-box responses per point, weighted by responses",
-    "churn": "churned customers per point, offset log(active customer-days)",
-    "complaints": "complaint tickets per point, offset log(active customer-days)",
-    "handling_time": "mean resolution hours per point, weighted by resolved tickets",
-}
-
-
 def did_metric(
     data: Dataset,
     rollout: Rollout,
@@ -430,6 +399,8 @@ def did_metric(
     alpha: float = 0.05,
     correction: str = "fdr_bh",
     csat_threshold: int = 4,
+    handling_stat: str = "median",
+    reductions: Reductions | None = None,
 ) -> DidResult:
     """Difference-in-differences of one or more metrics between treated and control segments.
 
@@ -486,7 +457,9 @@ def did_metric(
     if not isinstance(by, str):
         raise DataValidationError(
             f"did_metric: by must be one column name (the units), got {by!r}")
-    parts = {m: _did_one(data, rollout, m, by, treated, freq, alpha, correction, csat_threshold)
+    red = reductions if reductions is not None else Reductions(data)
+    opts = MetricOptions(csat_threshold=csat_threshold, handling_stat=handling_stat)
+    parts = {m: _did_one(red, rollout, m, by, treated, freq, alpha, correction, opts)
              for m in names}  # fmt: skip
     table = finish_family(pd.concat([p.table for p in parts.values()], ignore_index=True),
                           alpha=alpha, correction=correction)
@@ -497,10 +470,11 @@ def did_metric(
     return DidResult(table[[*DESIGN_COLUMNS, by]], means, info, alpha)
 
 
-def _did_one(data: Dataset, rollout: Rollout, metric: str, by: str,
+def _did_one(red: Reductions, rollout: Rollout, metric: str, by: str,
              treated: str | Sequence[str] | None, freq: str, alpha: float, correction: str,
-             csat_threshold: int) -> DidResult:
+             opts: MetricOptions) -> DidResult:
     """:func:`did_metric` of one metric."""
+    data, spec = red.data, get_metric(metric)
     staggered = rollout.segment_column == by and bool(rollout.segment_dates)
     lo_data, hi_data = _data_range(data, metric)
     for day in (rollout.segment_dates.values() if staggered else [rollout.change_date]):
@@ -514,8 +488,7 @@ def _did_one(data: Dataset, rollout: Rollout, metric: str, by: str,
     lo = base.windows()["before"][0]
     hi = max([rollout.for_segment(s).span[1] for s in rollout.segment_dates] if staggered
              else [rollout.span[1]])
-    daily, _ = _daily(data, base, metric, [by], lo, hi, csat_threshold)
-    panel = _assemble(daily, [by], lo, base, freq)
+    panel, _ = _series(red, base, metric, [by], lo, hi, freq, opts)
     panel = panel[panel["segment"] != "overall"]
     available = sorted(panel[by].astype(str).unique())
     if isinstance(treated, str):
@@ -530,10 +503,8 @@ def _did_one(data: Dataset, rollout: Rollout, metric: str, by: str,
     if not staggered and rollout.announced is not None:
         ann, change = pd.Timestamp(rollout.announced), pd.Timestamp(rollout.change_date)
         panel = panel[(panel["date"] < ann) | (panel["date"] >= change)]
-    if metric in _COUNT_METRICS:
-        value = panel["value"] / panel["weight"] * METRICS[metric].scale
-    else:
-        value = panel["value"] / panel["weight"]
+    value = panel["value"] / panel["weight"] * spec.scale if spec.kind == "rate" else \
+        panel["value"]
     frame = pd.DataFrame({"date": panel["date"], "unit": panel[by].astype(str),
                           "value": value, "w": panel["weight"]})
     change_date: Any = (
@@ -543,7 +514,7 @@ def _did_one(data: Dataset, rollout: Rollout, metric: str, by: str,
     try:
         res = did(frame, treated=None if staggered else named, change_date=change_date,
                   weights="w", alpha=alpha, correction=correction, metric=metric,
-                  units=METRICS[metric].units)
+                  units=get_metric(metric).units)
     except RolloutMetricsError as exc:
         if isinstance(exc, MissingColumnError):
             raise

@@ -230,7 +230,7 @@ def build_report(
     say("mix shift")
     mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat)
     trend_rows, trend_sentences, trend_notes = trend_check(data, rollout, table, names, alpha,
-                                                           say)
+                                                           say, reductions=red)
     figures = _figures(red, rollout, table, names, alpha, say)
     customer_cols = set(data.segment_columns)
     summary: list[Sentence] = executive_summary(

@@ -16,6 +16,7 @@ from rollout_metrics.designs.on_metrics import its_metric
 from rollout_metrics.errors import RolloutMetricsError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import MetricOptions, get_metric
+from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.report.summary import Sentence, fmt
 from rollout_metrics.rollout import Rollout
 
@@ -41,7 +42,7 @@ def _verdict(naive_sig: bool, naive: float, lo: float, hi: float) -> str:
 
 def trend_check(
     data: Dataset, rollout: Rollout, table: pd.DataFrame, metrics: list[str], alpha: float,
-    say: Callable[[str], None],
+    say: Callable[[str], None], reductions: Reductions | None = None,
 ) -> tuple[list[dict[str, str]], list[Sentence], list[str]]:
     """Rows for the trend section, summary sentences for disagreements, and notes.
 
@@ -65,7 +66,7 @@ def trend_check(
             continue
         say(f"trend check {metric}")
         try:
-            its = its_metric(data, rollout, metric, alpha=alpha).table
+            its = its_metric(data, rollout, metric, alpha=alpha, reductions=reductions).table
         except RolloutMetricsError as exc:
             notes.append(f"{metric}: no interrupted time series ({exc})")
             continue

@@ -117,6 +117,22 @@ class DailySeries:
             return 0
         return int(rows.loc[rows["minutes"].isna(), "tickets"].sum())
 
+    def binned(self, bins: pd.Series | np.ndarray, options: MetricOptions) -> pd.DataFrame:
+        """One statistic per (segment, bin): ``key, bin, stat`` (rows whose bin is NaN are
+        left out); ``bins`` gives each row of :attr:`frame` its bin."""
+        f = self.frame.assign(bin=np.asarray(bins))
+        f = f[f["bin"].notna()]
+        out: list[tuple[int, Any, Any]] = []
+        if self.spec.kind == "durations":
+            for (key, b), rows in f.groupby(["key", "bin"], sort=True):
+                out.append((int(key), b, self.statistic(rows, options)))  # type: ignore[call-overload]
+        else:
+            sums = f.groupby(["key", "bin"], sort=True)[self.value_columns].sum()
+            records: list[dict[str, Any]] = sums.to_dict("records")  # type: ignore[assignment]
+            for (key, b), row in zip(sums.index, records, strict=True):
+                out.append((int(key), b, self.spec.statistic(row, options)))
+        return pd.DataFrame(out, columns=["key", "bin", "stat"])
+
     def days_of(self, rollout: Rollout) -> dict[str, tuple[int, int]]:
         """Each period of ``rollout`` as a half-open range of day numbers."""
         return {p: ((lo - self.origin).days, (hi - self.origin).days)
