@@ -14,17 +14,19 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from rollout_metrics.errors import DataValidationError
-from rollout_metrics.load.dataset import load_dataset
+from rollout_metrics.errors import DataValidationError, InsufficientDataError
+from rollout_metrics.load.dataset import Dataset, load_dataset
+from rollout_metrics.metrics import MetricOptions, get_metric
 from rollout_metrics.reduce.counts import active_customers, handling_counts, ticket_counts
 from rollout_metrics.rollout import _as_date, _midnight
-from rollout_metrics.stats.sufficient import NpsCounts, Proportion, ValueCounts
+from rollout_metrics.stats.daily import check_metric_columns
+from rollout_metrics.stats.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
 
 __all__ = ["churn_rate", "complaint_rate", "csat", "handling_time", "nps"]
 
@@ -63,11 +65,21 @@ def _window(start: Any, end: Any) -> tuple[dt.datetime, dt.datetime]:
     return lo, hi
 
 
-def churn_rate(customers: Any, start: Any, end: Any) -> float:
+def _rate(data: Dataset, metric: str, events: float, exposure: float) -> float:
+    if exposure <= 0:
+        raise InsufficientDataError(f"{metric}: no active customer-days in the window")
+    spec = get_metric(metric)
+    return spec.value(EventExposure(int(events), exposure), MetricOptions())
+
+
+def churn_rate(customers: Any, start: Any, end: Any, *,
+               columns: Mapping[str, Any] | None = None) -> float:
     """Churn in % per 30 customer-days at risk over ``[start, end)``.
 
-    ``customers`` is any table :func:`~rollout_metrics.load_dataset` reads (canonical
-    column names).  Exposure runs from max(signup, start) to min(churn, end) in days.
+    ``customers`` is any table :func:`~rollout_metrics.load_dataset` reads; ``columns``
+    maps your column names to ours as in ``load_dataset``.  Exposure runs from
+    max(signup, start) to min(churn, end) in days.  A table without a churn date column
+    is an error, never a rate of 0.
 
     Examples
     --------
@@ -78,17 +90,35 @@ def churn_rate(customers: Any, start: Any, end: Any) -> float:
     66.6667
     """
     lo, hi = _window(start, end)
-    act = active_customers(load_dataset({"customers": customers}), None, [], start=lo, end=hi)
-    return 3000.0 * float(act["churned"].sum()) / float(act["active"].sum())
+    data = load_dataset({"customers": customers}, columns=columns)
+    check_metric_columns(data, get_metric("churn"), MetricOptions())
+    act = active_customers(data, None, [], start=lo, end=hi)
+    return _rate(data, "churn", act["churned"].sum(), float(act["active"].sum()))
 
 
-def complaint_rate(tickets: Any, customers: Any, start: Any, end: Any) -> float:
-    """Complaints per 1,000 active customers per 30 days over ``[start, end)``."""
+def complaint_rate(tickets: Any, customers: Any, start: Any, end: Any, *,
+                   columns: Mapping[str, Any] | None = None) -> float:
+    """Complaints per 1,000 active customers per 30 days over ``[start, end)``.
+
+    ``columns`` maps your column names to ours per table, as in ``load_dataset``
+    (``{"tickets": {...}, "customers": {...}}``).  Tickets without a complaint flag are an
+    error, never a rate of 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"customer_id": [1, 2], "signup_date": ["2025-01-01"] * 2})
+    >>> t = pd.DataFrame({"ticket_id": [1], "customer_id": [1], "is_complaint": [True],
+    ...                   "created_at": ["2025-01-05 10:00:00"]})
+    >>> round(complaint_rate(t, c, "2025-01-01", "2025-01-31"), 1)  # 1 in 60 customer-days
+    500.0
+    """
     lo, hi = _window(start, end)
-    data = load_dataset({"customers": customers, "tickets": tickets})
+    data = load_dataset({"customers": customers, "tickets": tickets}, columns=columns)
+    check_metric_columns(data, get_metric("complaints"), MetricOptions())
     act = active_customers(data, None, [], start=lo, end=hi)
     t = ticket_counts(data, None, [], start=lo, end=hi)
-    return 30000.0 * float(t["complaints"].sum()) / float(act["active"].sum())
+    return _rate(data, "complaints", t["complaints"].sum(), float(act["active"].sum()))
 
 
 def handling_time(tickets: Any, stat: str = "median", measure: str = "resolution") -> float:
