@@ -28,7 +28,7 @@ def test_coded_and_text_segments_give_identical_reductions(
     by: list[str], sample: rm.Dataset, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     coded = _reductions(sample, by)
-    monkeypatch.setattr(segments, "MAX_CODED_SEGMENTS", 0)   # forces the text join
+    monkeypatch.setattr(segments, "MAX_CODED_SEGMENTS", 0)   # forces the joined code table
     # A fresh dataset: the shared one has the coded reductions memoised.
     text = _reductions(rm.load_sample(), by)
     for name in coded:
@@ -54,3 +54,30 @@ def test_a_code_outside_the_labels_is_an_error_not_a_wrong_label() -> None:
                              labels=pd.DataFrame({"tier": ["VIP", "new"]}))
     with pytest.raises(RuntimeError, match="outside the 2 known"):
         seg.decode(pd.DataFrame({"day": [0, 1], "__seg": [0, -1], "tickets": [3, 4]}), ["day"])
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "duckdb"])
+def test_a_column_of_many_values_is_coded_by_a_join(engine: str) -> None:
+    # 250 cities would nest 250 conditions in a CASE chain (RecursionError before).
+    import duckdb
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(0)
+    n = 1000
+    customers = pd.DataFrame({"customer_id": range(n), "signup_date": ["2024-01-01"] * n,
+                              "city": [f"city {i % 250:03d}" for i in range(n)]})
+    tickets = pd.DataFrame({
+        "ticket_id": range(4 * n), "customer_id": rng.integers(0, n, 4 * n),
+        "created_at": (pd.Timestamp("2025-07-01") + pd.to_timedelta(
+            rng.integers(0, 120 * 24, 4 * n), unit="h")).astype(str),
+        "is_complaint": rng.random(4 * n) < 0.2})
+    convert = {"pandas": lambda d: d, "polars": pl.from_pandas, "duckdb": duckdb.from_df}
+    data = rm.load_dataset({"customers": convert[engine](customers),
+                            "tickets": convert[engine](tickets)})
+    counts = reduce.ticket_counts(data, ROLLOUT, ["city"])
+    assert counts["city"].nunique() == 250
+    expected = tickets.assign(day=0).merge(customers, on="customer_id")
+    inside = (expected["created_at"] >= "2025-06-16") & (expected["created_at"] < "2025-10-27")
+    assert counts.groupby("city")["tickets"].sum().to_dict() == \
+        expected[inside].groupby("city").size().to_dict()
