@@ -81,3 +81,22 @@ def test_a_column_of_many_values_is_coded_by_a_join(engine: str) -> None:
     inside = (expected["created_at"] >= "2025-06-16") & (expected["created_at"] < "2025-10-27")
     assert counts.groupby("city")["tickets"].sum().to_dict() == \
         expected[inside].groupby("city").size().to_dict()
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "duckdb"])
+def test_half_minutes_round_up_on_every_engine(engine: str) -> None:
+    import duckdb
+    import polars as pl
+
+    customers = pd.DataFrame({"customer_id": [1], "signup_date": ["2024-01-01"]})
+    tickets = pd.DataFrame({
+        "ticket_id": [1, 2, 3, 4], "customer_id": [1] * 4,
+        "created_at": ["2025-09-02 10:00:00"] * 4,
+        "resolved_at": ["2025-09-02 10:02:30", "2025-09-02 10:03:30", "2025-09-02 10:02:29",
+                        "2025-09-02 10:00:30"]})
+    convert = {"pandas": lambda d: d, "polars": pl.from_pandas, "duckdb": duckdb.from_df}
+    data = rm.load_dataset({"customers": convert[engine](customers),
+                            "tickets": convert[engine](tickets)})
+    counts = reduce.handling_counts(data, ROLLOUT, [])
+    assert dict(zip(counts["minutes"].astype(int), counts["tickets"], strict=True)) == {
+        1: 1, 2: 1, 3: 1, 4: 1}

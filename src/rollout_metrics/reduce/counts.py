@@ -243,7 +243,9 @@ def _handling_counts(
         with_seconds_between(inside, "minutes", end_col, "created_at")
         # Whole minutes as integers (grouping integers is cheaper); open tickets as -1 here
         # (validation excluded negative times), null again below.
-        .with_columns((nw.col("minutes") / 60.0).round(0).fill_null(-1).cast(nw.Int64)
+        # Half a minute rounds up on every engine: floor(x + 0.5), not the engines' own
+        # round() (pandas and Polars round halves to even, DuckDB away from zero).
+        .with_columns((nw.col("minutes") / 60.0 + 0.5).floor().fill_null(-1).cast(nw.Int64)
                       .alias("minutes"), nw.lit(1).cast(nw.Int64).alias("one"))
         .group_by(grain, *seg.keys, "minutes")
         .agg(nw.col("one").sum().alias("tickets"))
