@@ -321,3 +321,36 @@ def test_a_failed_load_leaves_no_stored_copies(tmp_path: Path,
     with pytest.raises(DataValidationError, match=r"tickets.created_at: no value could be read"):
         rm.load_dataset(tmp_path)
     assert validated_tables() == before
+
+
+@pytest.mark.parametrize("names", [
+    ["tickets.csv", "tickets-2.csv"],
+    ["tickets.csv", "tickets.csv.gz"],
+    ["tickets/a.csv", "tickets/b.parquet"],
+])
+def test_ambiguous_table_files_are_refused_with_the_list(
+        tmp_path: Path, sample_frames: dict[str, pd.DataFrame], names: list[str]) -> None:
+    sample_frames["customers"].to_csv(tmp_path / "customers.csv", index=False)
+    tickets = sample_frames["tickets"]
+    for i, name in enumerate(names):
+        path = tmp_path / name
+        path.parent.mkdir(exist_ok=True)
+        part = tickets.iloc[i::len(names)]
+        if name.endswith(".parquet"):
+            part.to_parquet(path)
+        else:
+            part.to_csv(path, index=False)
+    with pytest.raises(DataValidationError, match=r"tickets: 2 files in .* could each be the "
+                       r"tickets table: \[.*" + names[0].replace("/", ".")):
+        rm.load_dataset(tmp_path)
+
+
+def test_every_part_of_a_folder_is_read(tmp_path: Path,
+                                        sample_frames: dict[str, pd.DataFrame]) -> None:
+    sample_frames["customers"].to_csv(tmp_path / "customers.csv", index=False)
+    (tmp_path / "tickets").mkdir()
+    tickets = sample_frames["tickets"]
+    for i in range(3):
+        tickets.iloc[i::3].to_csv(tmp_path / "tickets" / f"part-{i}.csv", index=False)
+    data = rm.load_dataset(tmp_path)
+    assert data.rows.set_index("table").loc["tickets", "rows_read"] == len(tickets)

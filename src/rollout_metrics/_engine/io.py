@@ -71,25 +71,43 @@ def _read_files(pattern: str, table: str) -> nw.LazyFrame[Any]:
 def find_table_files(folder: Path, table: str) -> str:
     """The path or glob of ``table`` inside ``folder``.
 
-    Accepts ``customers.csv``, ``customers.parquet``, ``customers.csv.gz``, a folder
-    ``customers/`` of part files, or part files ``customers-*.parquet``.
+    Accepts exactly one of: a file ``customers.csv`` / ``.parquet`` / ``.csv.gz``, a folder
+    ``customers/`` of part files, or part files ``customers-*.parquet``. Every part of a
+    folder or of a part-file set is read. More than one of these (``tickets.csv`` beside
+    ``tickets-2.csv``, ``tickets.csv`` beside ``tickets.csv.gz``, CSV and Parquet parts in
+    one folder) is refused with the files listed: reading one would silently drop the others,
+    reading all could count the same rows twice.
     """
-    for suffix in _SUFFIXES:
-        if (folder / f"{table}{suffix}").is_file():
-            return str(folder / f"{table}{suffix}")
+    main = [folder / f"{table}{s}" for s in _SUFFIXES if (folder / f"{table}{s}").is_file()]
     sub = folder / table
-    if sub.is_dir():
-        for suffix in _SUFFIXES:
-            if list(sub.glob(f"*{suffix}")):
-                return str(sub / f"*{suffix}")
-    for suffix in _SUFFIXES:
-        if list(folder.glob(f"{table}[-_]*{suffix}")):
-            return str(folder / f"{table}[-_]*{suffix}")
+    in_folder = sorted(p for s in _SUFFIXES for p in sub.glob(f"*{s}")) if sub.is_dir() else []
+    parts = sorted(p for s in _SUFFIXES for p in folder.glob(f"{table}[-_]*{s}"))
+    found = [f for f in (main, in_folder, parts) if f]
+    files = [p for group in found for p in group]
+    kinds = {_suffix(p) for p in files}
+    if len(found) > 1 or len(main) > 1 or len(kinds) > 1:
+        listed = [str(p.relative_to(folder)) for p in files]
+        raise DataValidationError(
+            f"{table}: {len(files)} files in {folder} could each be the {table} table: "
+            f"{listed[:20]}. Keep one file, one folder of parts or one set of "
+            f"{table}-*.csv/.parquet parts in a single format, or pass the files to read "
+            f"as a glob (e.g. {{'{table}': '{folder / table}-*.csv'}})."
+        )
+    if main:
+        return str(main[0])
+    if in_folder:
+        return str(sub / f"*{_suffix(in_folder[0])}")
+    if parts:
+        return str(folder / f"{table}[-_]*{_suffix(parts[0])}")
     present = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
     raise DataValidationError(
         f"{table}: no {table}.csv, {table}.parquet or {table}/ part files in {folder}. "
         f"Files there: {present[:20]}"
     )
+
+
+def _suffix(path: Path) -> str:
+    return next(s for s in _SUFFIXES[::-1] if path.name.endswith(s))
 
 
 def read_table(source: Any, *, table: str) -> nw.LazyFrame[Any]:
