@@ -100,3 +100,38 @@ def test_half_minutes_round_up_on_every_engine(engine: str) -> None:
     counts = reduce.handling_counts(data, ROLLOUT, [])
     assert dict(zip(counts["minutes"].astype(int), counts["tickets"], strict=True)) == {
         1: 1, 2: 1, 3: 1, 4: 1}
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_reserved_labels_never_collide_with_data_values(engine: str,
+                                                        sample_frames: dict[str, pd.DataFrame]
+                                                        ) -> None:
+    import duckdb
+
+    customers = sample_frames["customers"].copy()
+    tier = customers["tier"].astype(object)
+    tier[customers["tier"] == "new"] = "overall"
+    tier[customers.index % 50 == 0] = "(missing)"
+    tier[customers.index % 50 == 1] = None
+    customers["tier"] = tier
+    frames = {**sample_frames, "customers": customers}
+    if engine == "duckdb":
+        frames = {k: duckdb.from_df(v) for k, v in frames.items()}
+    t = rm.compare(rm.load_dataset(frames), ROLLOUT, ["nps"], by="tier")
+    after = t[t["comparison"] == "after_vs_before"]
+    assert (after["segment"] == "overall").sum() == 1
+    assert set(after["segment"]) == {"overall", '"overall"', "(missing)", '"(missing)"',
+                                     "VIP", "regular"}
+
+
+def test_empty_tables_give_a_period_error_not_a_crash() -> None:
+    customers = pd.DataFrame({"customer_id": pd.Series([], dtype="int64"),
+                              "signup_date": pd.Series([], dtype="str"),
+                              "tier": pd.Series([], dtype="str")})
+    surveys = pd.DataFrame({"customer_id": pd.Series([], dtype="int64"),
+                            "responded_at": pd.Series([], dtype="str"),
+                            "nps_score": pd.Series([], dtype="float")})
+    data = rm.load_dataset({"customers": customers, "surveys": surveys})
+    for by in (None, "tier"):
+        with pytest.raises(rm.PeriodError, match=r"nps: the before period .* has no surveys"):
+            rm.compare(data, ROLLOUT, ["nps"], by=by)

@@ -29,10 +29,31 @@ from rollout_metrics.load.schema import TABLES, TENURE_BANDS
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 
-__all__ = ["MAX_CASE_LEVELS", "MAX_CODED_SEGMENTS", "MISSING", "By", "Segmented", "attach_segments", "available_segments",
+__all__ = ["MAX_CASE_LEVELS", "MAX_CODED_SEGMENTS", "MISSING", "RESERVED", "By", "Segmented", "attach_segments", "available_segments",
            "groupings", "normalise_by", "tenure_band"]
 
 MISSING = "(missing)"
+#: Labels the results reserve: the overall row and empty segment values. A data value
+#: spelled like one is shown in quotes (``"overall"``) so it can never take their place.
+RESERVED = ("overall", MISSING)
+
+
+def as_label(col: str) -> nw.Expr:
+    """``col`` as segment text: reserved spellings quoted, empty values ``(missing)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = nw.from_native(pd.DataFrame({"tier": ["VIP", "overall", None, "(missing)"]}))
+    >>> f.select(as_label("tier"))["tier"].to_list()
+    ['VIP', '"overall"', '(missing)', '"(missing)"']
+    """
+    text = nw.col(col).cast(nw.String)
+    quoted: Any = nw
+    for word in RESERVED:
+        quoted = quoted.when(text == word).then(nw.lit(f'"{word}"'))
+    result: nw.Expr = quoted.otherwise(text).fill_null(MISSING).alias(col)
+    return result
 
 
 def normalise_by(by: str | Sequence[str] | None) -> list[str]:
@@ -180,7 +201,8 @@ def _code(extra: nw.LazyFrame[Any], cols: list[str]) -> tuple[nw.LazyFrame[Any],
     found = combos.collect().to_pandas()
     levels = {c: sorted(found[c].astype(str).unique().tolist()) for c in cols}
     size = int(np.prod([len(v) for v in levels.values()], dtype=float))
-    if max(len(v) for v in levels.values()) > MAX_CASE_LEVELS or size > MAX_CODED_SEGMENTS:
+    widths = [len(v) for v in levels.values()]
+    if min(widths) == 0 or max(widths) > MAX_CASE_LEVELS or size > MAX_CODED_SEGMENTS:
         numbered = combos.with_columns(nw.col("__seg").cast(nw.Int64))
         labels = found.sort_values("__seg")[cols].reset_index(drop=True)
         return extra.join(numbered, on=cols, how="left").select("customer_id", "__seg"), labels
@@ -228,8 +250,9 @@ def attach_segments(
             f"{available_segments(data, table)}"
         )
     def as_text(f: nw.LazyFrame[Any], cols: list[str]) -> nw.LazyFrame[Any]:
-        return f.with_columns(*[nw.col(c).cast(nw.String).fill_null(MISSING) for c in cols]
-                              ) if cols else f
+        # tenure_band is our own label (never empty, never a reserved spelling).
+        labelled = [as_label(c) for c in cols if c != "tenure_band"]
+        return f.with_columns(*labelled) if labelled else f
 
     if table == "customers":
         frame = customers
@@ -247,7 +270,7 @@ def attach_segments(
         ).drop("signup_date")
     extra = extra.with_columns(
         nw.col("customer_id").cast(frame.collect_schema()["customer_id"]),
-        *[nw.col(c).cast(nw.String).fill_null(MISSING) for c in need_from_customers],
+        *[as_label(c) for c in cols],
     )
     change = rollout.change_date if rollout is not None and "tenure_band" in by else None
     coded = red.get(("segment_codes", tuple(need_from_customers), change),
