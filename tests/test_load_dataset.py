@@ -354,3 +354,24 @@ def test_every_part_of_a_folder_is_read(tmp_path: Path,
         tickets.iloc[i::3].to_csv(tmp_path / "tickets" / f"part-{i}.csv", index=False)
     data = rm.load_dataset(tmp_path)
     assert data.rows.set_index("table").loc["tickets", "rows_read"] == len(tickets)
+
+
+def test_text_customer_ids_beside_integer_ids_are_compared_as_text() -> None:
+    customers = pd.DataFrame({"customer_id": ["1", "2", "C-4"],
+                              "signup_date": ["2024-01-01"] * 3})
+    surveys = pd.DataFrame({"customer_id": [1, 2, 5],
+                            "responded_at": ["2025-08-01 10:00:00"] * 3, "nps_score": [9, 3, 5]})
+    data = rm.load_dataset({"customers": customers, "surveys": surveys})
+    q = data.quality.set_index("rule")
+    assert q.loc["unknown customer_id (not in customers)", "rows"] == 1
+    assert "customer_id='5'" in q.loc["unknown customer_id (not in customers)", "examples"]
+
+
+def test_object_ids_holding_whole_floats_match_integers() -> None:
+    customers = pd.DataFrame({"customer_id": pd.Series([1, 2.0, 3], dtype=object),
+                              "signup_date": ["2024-01-01"] * 3})
+    surveys = pd.DataFrame({"customer_id": [1, 2, 3],
+                            "responded_at": ["2025-08-01 10:00:00"] * 3, "nps_score": [9, 3, 5]})
+    data = rm.load_dataset({"customers": customers, "surveys": surveys})
+    assert data.quality.empty
+    assert data.rows.set_index("table").loc["surveys", "rows_used"] == 3

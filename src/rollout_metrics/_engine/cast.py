@@ -169,11 +169,21 @@ def native_datetime(frame: nw.LazyFrame[Any], col: str, timezone: str) -> nw.Laz
     return _lazy(pdf.assign(**{col: local}))
 
 
+def _object_text(value: Any) -> Any:
+    # A whole float in an object column (1 beside 2.0) is the integer it holds: "2", not
+    # "2.0", so the same id reads the same whichever way pandas stored it.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value
+
+
 def to_text(frame: nw.LazyFrame[Any], col: str) -> nw.LazyFrame[Any]:
-    """Column ``col`` as text; Python objects (pandas ``object`` columns) via ``str()``."""
+    """Column ``col`` as text; Python objects (pandas ``object`` columns) via ``str()``,
+    whole floats as integers (``2.0`` -> ``"2"``)."""
     if frame.implementation is nw.Implementation.PANDAS:
         pdf = frame.to_native()
-        return _lazy(pdf.assign(**{col: pdf[col].astype("string")}))
+        values = pdf[col].map(_object_text, na_action="ignore")
+        return _lazy(pdf.assign(**{col: values.astype("string")}))
     return frame.with_columns(nw.col(col).cast(nw.String))
 
 

@@ -295,7 +295,12 @@ class _Validator:
 
     def known_rule(self, key: str, known: nw.LazyFrame[Any], what: str) -> None:
         ids = known.select(key).unique()
-        ids = ids.with_columns(nw.col(key).cast(self.frame.collect_schema()[key]))
+        own, theirs = self.frame.collect_schema()[key], known.collect_schema()[key]
+        if own != theirs and (own == nw.String or theirs == nw.String):
+            # Text ids on one side (C-4) and numbers on the other: compare them as text.
+            self.frame = self.frame.with_columns(nw.col(key).cast(nw.String))
+            own = nw.String()
+        ids = ids.with_columns(nw.col(key).cast(own))
         rule = f"unknown {key} (not in {what})"
         if is_query_engine(self.frame):
             self._join_flag(rule, key, ids, present=False)
