@@ -56,3 +56,21 @@ def test_out_of_range_score(engine: str, tiny: dict[str, pd.DataFrame]) -> None:
     with pytest.raises(DataValidationError, match=r"surveys\.nps_score: 1 rows break the rule "
                        r"'nps_score outside 0-10' \(strict=True\)\. Examples: .*nps_score=11"):
         rm.load_dataset(_on(engine, tables), strict=True)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "duckdb"])
+def test_year_zero_and_9999_are_excluded_and_counted(engine: str) -> None:
+    import duckdb
+    import polars as pl
+
+    customers = pd.DataFrame({"customer_id": [1, 2], "signup_date": ["2024-01-01"] * 2})
+    tickets = pd.DataFrame({
+        "ticket_id": [1, 2, 3], "customer_id": [1, 2, 2],
+        "created_at": ["2025-08-01 10:00:00", "0000-01-01 10:00:00", "2025-08-02 10:00:00"],
+        "resolved_at": ["2025-08-01 11:00:00", None, "9999-01-01 00:00:00"]})
+    convert = {"pandas": lambda d: d, "polars": pl.from_pandas, "duckdb": duckdb.from_df}
+    data = rm.load_dataset({"customers": convert[engine](customers),
+                            "tickets": convert[engine](tickets)})
+    q = data.quality.set_index("rule")["rows"].to_dict()
+    assert q == {"created_at outside 1900-2199": 1, "resolved_at outside 1900-2199": 1}
+    assert "created_at='0000-01-01 10:00:00'" in data.quality["examples"].iloc[0]

@@ -16,6 +16,7 @@ Everything is expressed with narwhals, so it runs on the table's own engine.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,9 @@ __all__ = ["QUALITY_COLUMNS", "ValidatedTable", "validate_table"]
 QUALITY_COLUMNS = ["table", "rule", "column", "rows", "examples"]
 _TRUE = ("true", "t", "yes", "y", "1")
 _MAX_LISTED_IDS = 10_000
+#: Timestamps outside [EARLIEST, LATEST) are excluded under a named rule.
+EARLIEST = dt.datetime(1900, 1, 1)  # noqa: DTZ001 - compared with naive local timestamps
+LATEST = dt.datetime(2200, 1, 1)  # noqa: DTZ001
 _FALSE = ("false", "f", "no", "n", "0")
 
 
@@ -87,7 +91,14 @@ def _examples(
     show = [c for c in dict.fromkeys(["__row", *([key] if key else []), *cols]) if c]
     names = frame.collect_schema().names()
     show = [c for c in show if c in names]
-    rows = frame.filter(flag).select(show).head(limit).collect().rows(named=True)
+    try:
+        rows = frame.filter(flag).select(show).head(limit).collect().rows(named=True)
+    except (OverflowError, ValueError):
+        # A year-0 timestamp has no Python datetime: show the engine's text instead.
+        schema = frame.collect_schema()
+        rows = frame.filter(flag).select(
+            nw.col(c).cast(nw.String) if schema[c] == nw.Datetime else nw.col(c) for c in show
+        ).head(limit).collect().rows(named=True)
     parts = []
     for r in rows:
         where = f"row {r['__row']}" if "__row" in r else (f"{key}={r[key]}" if key else "")
@@ -207,6 +218,12 @@ class _Validator:
             self.costly = True
         else:
             self._kind_error(name, dtype, "timestamps")
+        # Year 0 or 9999 parses on every engine but is no event of ours (and Python's
+        # datetime cannot hold year 0): such rows are excluded and counted.
+        outside = ((nw.col(name) < EARLIEST) | (nw.col(name) >= LATEST)).fill_null(False)
+        shown = f"__raw_{name}" if dtype == nw.String else name
+        self.rules.append(_Rule(f"{name} outside {EARLIEST.year}-{LATEST.year - 1}", shown,
+                                outside))
         if not col.nullable:
             self.rules.append(_Rule(f"missing {name}", name, nw.col(name).is_null()))
 
@@ -362,12 +379,17 @@ class _Validator:
             first = first.when(rule.flag.fill_null(False)).then(nw.lit(i))
         outcome = (first.otherwise(nw.lit(-1)) if self.rules else nw.lit(-1)).cast(nw.Int64)
         time = self.spec.time if self.spec.time in self.names else None
-        stamps = [nw.col(time).min().alias("lo"), nw.col(time).max().alias("hi")] if time else []
+        # The time range of kept rows only: an excluded year-0 stamp never reaches Python.
+        kept_time = (nw.when(nw.col("__rule") == -1).then(nw.col(time)).alias("__t") if time
+                     else nw.lit(None).alias("__t"))
+        stamps = [nw.col("__t").min().alias("lo"), nw.col("__t").max().alias("hi")] if time \
+            else []
         present = {f"__p{i}": ~nw.col(raw).is_null() for i, (_, raw, _) in enumerate(self.parsed)}
         read = {f"__q{i}": ~nw.col(name).is_null() for i, (name, _, _) in enumerate(self.parsed)}
         flags = {**present, **read}
         tally = (self.frame.with_columns(outcome.alias("__rule"),
                                          *[e.cast(nw.Int64).alias(k) for k, e in flags.items()])
+                 .with_columns(kept_time)
                  .group_by("__rule").agg(nw.len().alias("__n"), *stamps,
                                          *[nw.col(k).sum() for k in flags])
                  .collect().rows(named=True))
