@@ -74,3 +74,46 @@ def test_year_zero_and_9999_are_excluded_and_counted(engine: str) -> None:
     q = data.quality.set_index("rule")["rows"].to_dict()
     assert q == {"created_at outside 1900-2199": 1, "resolved_at outside 1900-2199": 1}
     assert "created_at='0000-01-01 10:00:00'" in data.quality["examples"].iloc[0]
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "duckdb"])
+def test_a_few_offset_timestamps_among_naive_ones_are_counted(engine: str) -> None:
+    import duckdb
+    import polars as pl
+
+    customers = pd.DataFrame({"customer_id": [1, 2], "signup_date": ["2024-01-01"] * 2})
+    tickets = pd.DataFrame({
+        "ticket_id": [1, 2, 3], "customer_id": [1, 2, 2],
+        "created_at": ["2025-08-01T10:00:00+02:00", "2025-08-01 10:00:00",
+                       "2025-08-01 11:00:00"]})
+    convert = {"pandas": lambda d: d, "polars": pl.from_pandas, "duckdb": duckdb.from_df}
+    data = rm.load_dataset({"customers": convert[engine](customers),
+                            "tickets": convert[engine](tickets)})
+    assert data.quality.set_index("rule")["rows"].to_dict() == {
+        "mixed naive/aware timestamps in created_at": 1}
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "pyarrow", "duckdb", "parquet", "csv"])
+def test_timezone_aware_columns_are_converted_on_every_engine(engine: str, tmp_path: Any
+                                                              ) -> None:
+    import duckdb
+    import polars as pl
+
+    customers = pd.DataFrame({"customer_id": [1, 2], "signup_date": ["2024-01-01"] * 2})
+    tickets = pd.DataFrame({"ticket_id": [1, 2], "customer_id": [1, 2],
+                            "created_at": pd.to_datetime(["2025-08-01T10:00:00+02:00",
+                                                          "2025-08-01T23:30:00+00:00"],
+                                                         utc=True)})
+    if engine == "parquet":
+        tickets.to_parquet(tmp_path / "t.parquet")
+        source: Any = str(tmp_path / "t.parquet")
+    elif engine == "csv":
+        tickets.assign(created_at=["2025-08-01T10:00:00+02:00", "2025-08-01T23:30:00+00:00"]
+                       ).to_csv(tmp_path / "t.csv", index=False)
+        source = str(tmp_path / "t.csv")
+    else:
+        source = {"pandas": lambda d: d, "polars": pl.from_pandas, "pyarrow": pa.Table.from_pandas,
+                  "duckdb": duckdb.from_df}[engine](tickets)
+    data = rm.load_dataset({"customers": customers, "tickets": source}, timezone="Europe/Berlin")
+    lo, hi = data.time_range("tickets")
+    assert (lo.isoformat(), hi.isoformat()) == ("2025-08-01T10:00:00", "2025-08-02T01:30:00")

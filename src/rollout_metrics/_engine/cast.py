@@ -23,6 +23,7 @@ import pandas as pd
 
 __all__ = [
     "TZ_SUFFIX",
+    "aware_to_local",
     "native_datetime",
     "to_text",
     "try_cast_float",
@@ -110,6 +111,10 @@ def try_parse_datetime(
     if impl is nw.Implementation.PANDAS:
         pdf = frame.to_native()
         raw = pdf[col].astype("string").str.strip()
+        if not aware:
+            # The few values with an offset are excluded by the mixed naive/aware rule;
+            # pandas refuses to parse a column that mixes them, so they are not parsed here.
+            raw = raw.mask(raw.str.contains(TZ_SUFFIX, regex=True).fillna(False))
         parsed = pd.to_datetime(raw, errors="coerce", format="ISO8601", utc=aware)
         if aware:
             parsed = parsed.dt.tz_convert(timezone).dt.tz_localize(None)
@@ -153,6 +158,18 @@ def try_parse_datetime(
             sql = f"try_to_timestamp({trimmed})"
         return _lazy(frame.to_native().withColumn(col, F.expr(sql)))
     raise NotImplementedError(f"text to timestamp conversion is not available for {impl}")
+
+
+def aware_to_local(frame: nw.LazyFrame[Any], col: str, timezone: str) -> nw.LazyFrame[Any]:
+    """A timezone-aware timestamp column as naive wall-clock time in ``timezone``.
+
+    DuckDB has no narwhals ``convert_time_zone``: there ``AT TIME ZONE`` does it.
+    """
+    if frame.implementation is nw.Implementation.DUCKDB:
+        tz = timezone.replace("'", "''")
+        return _replace_duckdb(frame, col, f"({_quote(col)} AT TIME ZONE '{tz}')")
+    return frame.with_columns(
+        nw.col(col).dt.convert_time_zone(timezone).dt.replace_time_zone(None))
 
 
 def native_datetime(frame: nw.LazyFrame[Any], col: str, timezone: str) -> nw.LazyFrame[Any] | None:

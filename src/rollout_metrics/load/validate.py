@@ -26,6 +26,7 @@ import pandas as pd
 
 from rollout_metrics._engine.cast import (
     TZ_SUFFIX,
+    aware_to_local,
     native_datetime,
     to_text,
     try_cast_float,
@@ -186,9 +187,7 @@ class _Validator:
         name = col.name
         if dtype == nw.Datetime:
             if getattr(dtype, "time_zone", None):
-                self.frame = self.frame.with_columns(
-                    nw.col(name).dt.convert_time_zone(self.tz).dt.replace_time_zone(None)
-                )
+                self.frame = aware_to_local(self.frame, name, self.tz)
         elif dtype == nw.Date:
             self.frame = self.frame.with_columns(nw.col(name).cast(nw.Datetime("us")))
         elif dtype == nw.String:
