@@ -375,3 +375,20 @@ def test_object_ids_holding_whole_floats_match_integers() -> None:
     data = rm.load_dataset({"customers": customers, "surveys": surveys})
     assert data.quality.empty
     assert data.rows.set_index("table").loc["surveys", "rows_used"] == 3
+
+
+@pytest.mark.parametrize("damage", ["not parquet", "truncated"])
+def test_damaged_parquet_is_a_data_error_naming_the_table(
+        tmp_path: Path, sample_frames: dict[str, pd.DataFrame], damage: str) -> None:
+    sample_frames["customers"].to_csv(tmp_path / "customers.csv", index=False)
+    path = tmp_path / "tickets.parquet"
+    if damage == "not parquet":
+        path.write_bytes(b"PAR1 this is not a parquet file")
+    else:
+        sample_frames["tickets"].to_parquet(path)
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataValidationError, match=r"tickets \(.*\): the data could not be "
+                                                  r"read: .*Parquet|tickets \(.*\): the data "
+                                                  r"could not be read: .*magic"):
+        rm.load_dataset(tmp_path)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from rollout_metrics.errors import DataValidationError
 
-__all__ = ["find_table_files", "materialize", "read_table", "to_duckdb"]
+__all__ = ["engine_errors", "find_table_files", "materialize", "read_table", "to_duckdb"]
 
 _SUFFIXES = (".parquet", ".csv", ".csv.gz")
 _COUNTER = itertools.count()
@@ -66,6 +66,22 @@ def _read_files(pattern: str, table: str) -> nw.LazyFrame[Any]:
         scan.create(name)
         rel = con.table(name)
     return nw.from_native(rel)
+
+
+@contextlib.contextmanager
+def engine_errors(table: str, source: Any) -> Iterator[None]:
+    """Turn an engine's own exception while reading or validating ``table`` into a
+    :class:`DataValidationError` naming the table and its file (a damaged Parquet file, a
+    CSV row with an extra field, a part file that is not what its name says)."""
+    try:
+        yield
+    except DataValidationError:
+        raise
+    except (duckdb.Error, pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+        where = f" ({source})" if isinstance(source, str | Path) else ""
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataValidationError(
+            f"{table}{where}: the data could not be read: {first[:300]}") from exc
 
 
 def find_table_files(folder: Path, table: str) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
-from rollout_metrics._engine.io import read_table, to_duckdb
+from rollout_metrics._engine.io import engine_errors, read_table, to_duckdb
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.load.schema import TABLES
 from rollout_metrics.load.validate import QUALITY_COLUMNS, validate_table
@@ -176,18 +176,23 @@ def load_dataset(
     if "customers" not in sources:
         raise DataValidationError("a customers table is required (segments and exposure)")
 
-    frames = {t: _rename(read_table(s, table=t), t, columns) for t, s in sources.items()}
+    frames = {}
+    for t, s in sources.items():
+        with engine_errors(t, s):
+            frames[t] = _rename(read_table(s, table=t), t, columns)
     if len({f.implementation for f in frames.values()}) > 1:
         frames = {t: to_duckdb(f) for t, f in frames.items()}
 
-    validated = {"customers": validate_table(frames["customers"], TABLES["customers"],
-                                             timezone=timezone, strict=strict)}
+    with engine_errors("customers", sources["customers"]):
+        validated = {"customers": validate_table(frames["customers"], TABLES["customers"],
+                                                 timezone=timezone, strict=strict)}
     known = validated["customers"].frame
     try:
         for t in ("surveys", "tickets"):
             if t in frames:
-                validated[t] = validate_table(frames[t], TABLES[t], timezone=timezone,
-                                              strict=strict, known_customers=known)
+                with engine_errors(t, sources[t]):
+                    validated[t] = validate_table(frames[t], TABLES[t], timezone=timezone,
+                                                  strict=strict, known_customers=known)
     except Exception:
         # A later table is bad: free the copies the earlier ones stored.
         _release_all([v.release for v in validated.values() if v.release is not None])
