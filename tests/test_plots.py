@@ -112,3 +112,15 @@ def test_churn_survival_curves(sample: rm.Dataset) -> None:
         assert np.allclose(s[1:][quiet], s[:-1][quiet])
     fig = plots.plot_churn_survival(sample, ROLLOUT)
     assert len(fig.axes[0].get_legend().get_texts()) == 3
+
+
+@pytest.mark.parametrize("name", ["$100% off$", r"Plan $9.99\mo$", "{{7*7}}", "<script>"])
+def test_hostile_segment_names_render_in_plots(name: str) -> None:
+    rows = pd.DataFrame({
+        "metric": ["nps", "nps"], "by": ["plan", "plan"], "segment": ["overall", name],
+        "comparison": ["after_vs_before"] * 2, "delta": [1.0, -2.0], "ci_low": [0.0, -3.0],
+        "ci_high": [2.0, -1.0], "significant": pd.array([True, True], dtype="boolean"),
+        "status": ["ok", "ok"], "p_adjusted": [0.01, 0.01], "units": ["NPS points"] * 2,
+        "before": [30.0, 40.0], "after": [31.0, 38.0]})
+    for fig in (plots.plot_forest(rows, "nps"), plots.plot_heatmap(rows)):
+        fig._repr_png_()  # draws: a $...$ label would raise in mathtext

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,7 +67,7 @@ PERIOD_STYLE = {
 def _metric_label(metric: str) -> str:
     """The registry's label of ``metric`` (its name for an unknown one)."""
     spec = REGISTRY.get(metric)
-    return spec.label if spec is not None else metric
+    return plain(spec.label if spec is not None else metric)
 
 
 def _direction(metric: str) -> int:
@@ -167,7 +168,7 @@ def plot_over_time(
         mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     axes[0].legend(loc="upper left", fontsize=8, ncols=5, frameon=False)
     what = "weekly" if freq == "W" else "daily"
-    where = ", ".join(f"{k} = {v}" for k, v in (segment or {}).items())
+    where = plain(", ".join(f"{k} = {v}" for k, v in (segment or {}).items()))
     fig.suptitle(f"Metrics over time ({what}{'; ' + where if where else ''}; "
                  f"band: {1 - alpha:.0%} CI)", fontsize=10)
     return fig
@@ -195,10 +196,16 @@ def _rows_for(results: pd.DataFrame, metric: str, comparison: str) -> pd.DataFra
     return pd.concat([overall, rows[rows["segment"] != "overall"]])
 
 
+def plain(text: Any) -> str:
+    """Data text for a plot label: ``$`` escaped, so matplotlib never reads it as maths
+    (``$100% off$`` is a segment name, not TeX)."""
+    return str(text).replace("$", r"\$")
+
+
 def _row_label(row: pd.Series) -> str:
     if row["segment"] == "overall":
         return "overall"
-    return f"{row['by']}: {row['segment']}" if row["by"] else str(row["segment"])
+    return plain(f"{row['by']}: {row['segment']}" if row["by"] else row["segment"])
 
 
 def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_before"
@@ -233,7 +240,7 @@ def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_
         sig = row["significant"]
         if pd.isna(sig):
             ax.plot(row["delta"], yi, marker="x", color="0.4", linestyle="none")
-            ax.annotate(str(row["status"]), (row["delta"], yi), xytext=(6, -3),
+            ax.annotate(plain(row["status"]), (row["delta"], yi), xytext=(6, -3),
                         textcoords="offset points", fontsize=7, color="0.3")
             continue
         colour = OKABE_ITO["vermillion"] if sig else OKABE_ITO["blue"]
