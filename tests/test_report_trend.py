@@ -32,3 +32,20 @@ def test_sample_csat_trend_is_called_out(sample: rm.Dataset) -> None:
                         "csat": "not confirmed: the pre-existing trend explains it"}
     assert [s.text.split(":")[0] for s in sentences] == ["CSAT (top-2-box share)"]
     assert notes == []
+
+
+def test_a_singular_series_is_noted_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from rollout_metrics.report import trend
+
+    def singular(*args: object, **kwargs: object) -> object:
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(trend, "its_metric", singular)
+    data = rm.load_sample()
+    table = rm.compare(data, ROLLOUT, metrics=["csat"])
+    rows, sentences, notes = trend.trend_check(data, ROLLOUT, table, ["csat"], 0.05,
+                                               lambda _m: None)
+    assert rows == [] and sentences == []
+    assert notes == ["csat: no interrupted time series (Singular matrix)"]

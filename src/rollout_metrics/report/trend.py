@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rollout_metrics.designs.on_metrics import its_metric
@@ -67,7 +68,9 @@ def trend_check(
         say(f"trend check {metric}")
         try:
             its = its_metric(data, rollout, metric, alpha=alpha, reductions=reductions).table
-        except RolloutMetricsError as exc:
+        except (RolloutMetricsError, np.linalg.LinAlgError) as exc:
+            # One series that cannot be modelled (e.g. a singular design) is noted in its
+            # place; the rest of the report is still written.
             notes.append(f"{metric}: no interrupted time series ({exc})")
             continue
         avg = its[(its["term"] == "average_effect") & (its["segment"] == "overall")]
