@@ -392,3 +392,28 @@ def test_damaged_parquet_is_a_data_error_naming_the_table(
                                                   r"read: .*Parquet|tickets \(.*\): the data "
                                                   r"could not be read: .*magic"):
         rm.load_dataset(tmp_path)
+
+
+@pytest.mark.parametrize("change", ["delete", "replace"])
+def test_a_parquet_file_changed_after_load_is_refused(
+        tmp_path: Path, sample_frames: dict[str, pd.DataFrame], change: str) -> None:
+    customers = sample_frames["customers"]
+    customers.to_csv(tmp_path / "customers.csv", index=False)
+    tickets = sample_frames["tickets"].assign(
+        created_at=pd.to_datetime(sample_frames["tickets"]["created_at"]),
+        resolved_at=pd.to_datetime(sample_frames["tickets"]["resolved_at"]))
+    # Clean typed rows: validation needs no stored copy, the table stays a scan of the file.
+    tickets = tickets[tickets["customer_id"].isin(customers["customer_id"])
+                      & ~(tickets["resolved_at"] < tickets["created_at"])
+                      ].drop(columns="first_response_at")  # all empty: read as text
+    path = tmp_path / "tickets.parquet"
+    tickets.to_parquet(path)
+    data = rm.load_dataset(tmp_path)
+    assert data.quality.empty and "tickets" in data.files
+    if change == "delete":
+        path.unlink()
+    else:
+        tickets.iloc[:100].to_parquet(path)
+    with pytest.raises(DataValidationError, match=r"tickets: .*tickets\.parquet was changed or "
+                                                  r"removed after load_dataset read it"):
+        rm.compare(data, rm.Rollout("2025-09-01"), ["handling_time"])

@@ -28,7 +28,8 @@ import pyarrow as pa
 
 from rollout_metrics.errors import DataValidationError
 
-__all__ = ["engine_errors", "find_table_files", "materialize", "read_table", "to_duckdb"]
+__all__ = ["engine_errors", "find_table_files", "materialize", "read_table", "source_files",
+           "to_duckdb"]
 
 _SUFFIXES = (".parquet", ".csv", ".csv.gz")
 _COUNTER = itertools.count()
@@ -124,6 +125,22 @@ def find_table_files(folder: Path, table: str) -> str:
 
 def _suffix(path: Path) -> str:
     return next(s for s in _SUFFIXES[::-1] if path.name.endswith(s))
+
+
+def source_files(source: Any, table: str) -> tuple[tuple[str, int, int], ...]:
+    """``(path, size, mtime_ns)`` of every file ``source`` reads for ``table`` (none for an
+    in-memory frame): what a Dataset checks before it computes on a lazy file scan."""
+    if not isinstance(source, str | Path):
+        return ()
+    path = str(source)
+    if Path(path).is_dir():
+        path = find_table_files(Path(path), table)
+    files = sorted(glob.glob(path, recursive=True)) if any(c in path for c in "*?[") else [path]
+    out = []
+    for f in files:
+        st = Path(f).stat()
+        out.append((f, st.st_size, st.st_mtime_ns))
+    return tuple(out)
 
 
 def read_table(source: Any, *, table: str) -> nw.LazyFrame[Any]:

@@ -24,7 +24,7 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
-from rollout_metrics._engine.io import engine_errors, read_table, to_duckdb
+from rollout_metrics._engine.io import engine_errors, read_table, source_files, to_duckdb
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.load.schema import TABLES
 from rollout_metrics.load.validate import QUALITY_COLUMNS, validate_table
@@ -62,11 +62,27 @@ class Dataset:
     #: Earliest and latest event timestamp per table, found by validation's counting pass.
     time_ranges: Mapping[str, tuple[dt.datetime, dt.datetime]] = field(
         default_factory=dict, repr=False, compare=False)
+    #: Per table, ``(path, size, mtime_ns)`` of the files a lazy scan reads.
+    files: Mapping[str, tuple[tuple[str, int, int], ...]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str) -> nw.LazyFrame[Any]:
-        """The validated table ``name``; a clear error when it was not loaded."""
+        """The validated table ``name``; a clear error when it was not loaded, or when a
+        file it reads was changed or removed since :func:`load_dataset` (its ``rows`` and
+        ``quality`` would no longer describe the rows computed on)."""
         if name not in TABLE_NAMES:
             raise DataValidationError(f"unknown table {name!r}; tables: {list(TABLE_NAMES)}")
+        for path, size, mtime in self.files.get(name, ()):
+            try:
+                st = Path(path).stat()
+                same = (st.st_size, st.st_mtime_ns) == (size, mtime)
+            except OSError:
+                same = False
+            if not same:
+                raise DataValidationError(
+                    f"{name}: {path} was changed or removed after load_dataset read it; "
+                    "load the data again so the counts and the results describe the same rows"
+                )
         frame: nw.LazyFrame[Any] | None = getattr(self, name)
         if frame is None:
             raise DataValidationError(
@@ -177,9 +193,12 @@ def load_dataset(
         raise DataValidationError("a customers table is required (segments and exposure)")
 
     frames = {}
+    files = {}
     for t, s in sources.items():
         with engine_errors(t, s):
             frames[t] = _rename(read_table(s, table=t), t, columns)
+            # CSV is parsed into a copy at read; Parquet stays a scan of the file.
+            files[t] = tuple(f for f in source_files(s, t) if f[0].endswith(".parquet"))
     if len({f.implementation for f in frames.values()}) > 1:
         frames = {t: to_duckdb(f) for t, f in frames.items()}
 
@@ -215,6 +234,8 @@ def load_dataset(
         # Validation already found each table's time range in its counting pass.
         time_ranges={t: _bounds(*v.time_range) for t, v in validated.items()
                      if v.time_range is not None},
+        # A table stored by validation no longer reads its files; a lazy scan does.
+        files={t: f for t, f in files.items() if f and validated[t].release is None},
     )
     # Engine-side copies of the validated tables live exactly as long as the Dataset.
     releases = [v.release for v in validated.values() if v.release is not None]
