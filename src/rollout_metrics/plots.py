@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -310,10 +309,15 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
         index=labels, columns=metrics)
     fig = _figure(1.5 * len(metrics) + 3, 0.38 * len(labels) + 1.6)
     ax = fig.subplots()
-    sns.heatmap(z.astype(float), ax=ax, cmap="PuOr", vmin=-4, vmax=4,
-                linewidths=0.5, linecolor="white",
-                cbar_kws={"label": "standardized delta (+ better for customers)"})
-    ax.set_facecolor("0.9")
+    mesh = ax.pcolormesh(np.ma.masked_invalid(z.to_numpy(float)), cmap="PuOr", vmin=-4, vmax=4,
+                         edgecolors="white", linewidth=0.5)
+    fig.colorbar(mesh, ax=ax, label="standardized delta (+ better for customers)")
+    ax.set_xlim(0, len(metrics))
+    ax.set_ylim(len(labels), 0)  # first row on top
+    ax.set_xticks(np.arange(len(metrics)) + 0.5)
+    ax.set_yticks(np.arange(len(labels)) + 0.5, labels)
+    ax.tick_params(length=0)
+    ax.set_facecolor("0.9")  # cells without a value
     for _, r in rows.iterrows():
         i, j = labels.index(r["label"]), metrics.index(r["metric"])
         sig = r["significant"]
