@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -175,3 +176,49 @@ def test_stylesheet_is_not_html_escaped(report: rm.Report) -> None:
     css = "".join(re.findall(r"<style[^>]*>(.*?)</style>", report.html(), flags=re.S))
     assert css and not any(e in css for e in ("&#34;", "&quot;", "&gt;", "&#39;"))
     assert '"Segoe UI"' in css or "Segoe UI" in css
+
+
+# -- writing ---------------------------------------------------------------------------
+def test_to_html_replaces_the_file_and_keeps_its_mode(report: rm.Report,
+                                                      tmp_path: Path) -> None:
+    out = tmp_path / "weekly.html"
+    out.write_text("last week's report", encoding="utf-8")
+    out.chmod(0o640)
+    assert report.to_html(out) == out
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["weekly.html"]
+
+
+def test_to_html_failing_midway_keeps_the_old_file(report: rm.Report, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "weekly.html"
+    out.write_text("last week's report", encoding="utf-8")
+    real_write = os.write
+    written: list[int] = []
+
+    def disk_full_after_one_chunk(fd: int, data: bytes) -> int:
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(real_write(fd, data))
+        return written[-1]
+
+    monkeypatch.setattr("rollout_metrics.report.builder.CHUNK", 4096)
+    monkeypatch.setattr(os, "write", disk_full_after_one_chunk)
+    with pytest.raises(OSError, match="No space left"):
+        report.to_html(out)
+    monkeypatch.undo()
+    assert written == [4096]  # a part of the new report was written, then the disk filled
+    assert out.read_text(encoding="utf-8") == "last week's report"
+    assert [p.name for p in tmp_path.iterdir()] == ["weekly.html"]
+
+
+def test_to_html_that_cannot_be_encoded_keeps_the_old_file(
+        report: rm.Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "weekly.html"
+    out.write_text("last week's report", encoding="utf-8")
+    monkeypatch.setattr(rm.Report, "html", lambda self, **kw: "<p>" * 10_000 + "\ud800")
+    with pytest.raises(UnicodeEncodeError):
+        report.to_html(out)
+    assert out.read_text(encoding="utf-8") == "last week's report"
+    assert [p.name for p in tmp_path.iterdir()] == ["weekly.html"]

@@ -4,7 +4,8 @@ The report is one self-contained HTML file: CSS inline, figures embedded as base
 no external URL.  Everything from the data (segment names, quality examples, the title)
 is escaped by Jinja2's autoescape.  The same inputs and seed give byte-identical HTML
 except the line with the generation time (PNG metadata carries no software version or
-date).
+date).  :meth:`Report.to_html` writes a temporary file next to the target and renames it,
+so a failed write never leaves a truncated report nor destroys the previous one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import os
+import secrets
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,16 +41,57 @@ from rollout_metrics.report.summary import CORRECTIONS, Sentence, executive_summ
 from rollout_metrics.report.trend import trend_check
 from rollout_metrics.rollout import Rollout
 
-__all__ = ["Report", "build_report"]
+__all__ = ["Report", "build_report", "write_atomic"]
 
 Progress = Callable[[str], None]
 TIME_LINE = "generated-at"
+#: Bytes per write call of :func:`write_atomic`.
+CHUNK = 1 << 20
 
 
 def _png(fig: Figure) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
     return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def write_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder.
+
+    The temporary file is renamed over ``path`` only once it is complete and synced, so
+    ``path`` holds either its old content or the whole new one; on any failure the
+    temporary file is removed and the error raised.  A replaced file keeps its permissions;
+    a symbolic link is followed (its target is replaced).  Parent folders are created.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_atomic(folder / "a.html", "<p>ok</p>").read_text(encoding="utf-8")
+    '<p>ok</p>'
+    >>> sorted(p.name for p in folder.iterdir())
+    ['a.html']
+    """
+    out = Path(path)
+    target = out.resolve() if out.is_symlink() else out
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data = memoryview(text.encode("utf-8"))  # fails before any file is touched
+    tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        try:
+            while data:
+                data = data[os.write(fd, data[:CHUNK]):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if target.exists():
+            shutil.copymode(target, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out
 
 
 @dataclass(frozen=True)
@@ -73,11 +118,12 @@ class Report:
             **self.context, title=self.title, css=css, standalone=standalone)
 
     def to_html(self, path: str | Path) -> Path:
-        """Write the self-contained HTML file (parent folders created); return its path."""
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(self.html(), encoding="utf-8")
-        return out
+        """Write the self-contained HTML file and return its path.
+
+        Parent folders are created; the file is written to a temporary file next to it
+        and renamed (:func:`write_atomic`), so a failed write leaves the old file intact.
+        """
+        return write_atomic(path, self.html())
 
     def _repr_html_(self) -> str:
         return self.html(standalone=False)
