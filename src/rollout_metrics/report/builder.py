@@ -37,6 +37,8 @@ from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import DEFAULT_METRICS, get_metric
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import By, available_segments, groupings
+from rollout_metrics.report.guardrails import COLUMNS as GUARDRAIL_COLUMNS
+from rollout_metrics.report.guardrails import Guardrail, check_guardrails, evaluate_guardrails
 from rollout_metrics.report.summary import CORRECTIONS, Sentence, executive_summary, fmt, fmt_p
 from rollout_metrics.report.trend import trend_check
 from rollout_metrics.rollout import Rollout
@@ -94,16 +96,29 @@ def write_atomic(path: str | Path, text: str) -> Path:
     return out
 
 
+def _no_guardrails() -> pd.DataFrame:
+    return pd.DataFrame(columns=GUARDRAIL_COLUMNS)
+
+
 @dataclass(frozen=True)
 class Report:
     """A rendered rollout report: the results behind it and its HTML.
 
     Display it in a notebook (``_repr_html_``) or write it with :meth:`to_html`.
+    ``guardrails`` holds every row each guardrail checked, with its outcome (see
+    :func:`rollout_metrics.report.guardrails.evaluate_guardrails`); ``breaches`` the
+    breached ones.
     """
 
     title: str
     results: pd.DataFrame
     context: dict[str, Any] = field(repr=False)
+    guardrails: pd.DataFrame = field(default_factory=_no_guardrails, repr=False)
+
+    @property
+    def breaches(self) -> pd.DataFrame:
+        """The guardrail rows breached: significant rows that meet a condition."""
+        return self.guardrails[self.guardrails["breached"].astype(bool)].reset_index(drop=True)
 
     def html(self, *, standalone: bool = True) -> str:
         """The report as HTML: a whole document, or a fragment for notebooks."""
@@ -114,8 +129,9 @@ class Report:
         # Our own stylesheet, not data: marked safe so autoescape leaves its quotes alone.
         css = markupsafe.Markup(
             (files("rollout_metrics.report") / "style.css").read_text(encoding="utf-8"))
+        context = {"guardrails": None, **self.context}
         return env.get_template("template.html.j2").render(
-            **self.context, title=self.title, css=css, standalone=standalone)
+            **context, title=self.title, css=css, standalone=standalone)
 
     def to_html(self, path: str | Path) -> Path:
         """Write the self-contained HTML file and return its path.
@@ -205,6 +221,30 @@ def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: l
     return out
 
 
+def _guardrail_context(table: pd.DataFrame) -> dict[str, Any]:
+    rows = []
+    for r in table.to_dict("records"):
+        outcome = str(r["outcome"])
+        rows.append({
+            "guardrail": r["guardrail"], "metric": r["metric"], "by": r["by"],
+            "segment": r["segment"], "comparison": str(r["comparison"]).replace("_", " "),
+            "key": f"{r['metric']}|{r['by']}|{r['segment']}|{r['comparison']}",
+            # Precise enough to compare with the threshold.
+            "value": (fmt_p(r["value"]) if str(r["field"]).startswith("p_")
+                      else fmt(r["value"], 3 if r["field"] == "delta_rel" else 2)),
+            "p_adj": fmt_p(r["p_adjusted"]),
+            "significant": ("–" if r["significant"] is None
+                            else "yes" if r["significant"] else "no"),
+            "status": r["status"], "outcome": outcome,
+            "sig_class": ("sig" if r["breached"] else "na" if outcome == "not tested"
+                          else "ns"),
+        })
+    n_guards = table["guardrail"].nunique()
+    breached = table.loc[table["breached"], "guardrail"].nunique()
+    untested = int((table["outcome"] == "not tested").sum())
+    return {"rows": rows, "n": n_guards, "breached": breached, "untested": untested}
+
+
 def _methods(table: pd.DataFrame, metrics: list[str], opts: dict[str, Any]) -> list[dict[str, str]]:
     out = []
     for m in metrics:
@@ -220,6 +260,7 @@ def build_report(
     by: By = None, *, title: str = "Rollout report",
     alpha: float = 0.05, correction: str = "fdr_bh", min_n: int = 30,
     handling_stat: str = "median", n_resamples: int = 2000, seed: int = 0,
+    guardrails: Sequence[str | Guardrail] | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Compare every metric overall and per segment and render the HTML report.
@@ -240,14 +281,22 @@ def build_report(
         Shown as the heading (escaped).
     alpha, correction, min_n, handling_stat, n_resamples, seed
         As in :func:`rollout_metrics.compare`.
+    guardrails
+        Conditions such as ``"nps[VIP].delta < -5"``
+        (:mod:`rollout_metrics.report.guardrails`): each is evaluated on the results, shown
+        near the top of the report, breached or not, with the rows behind it, and returned
+        in ``Report.guardrails``.  A guardrail that names a metric, segment, field or
+        comparison that is not in the run raises :class:`~rollout_metrics.ConfigError`
+        (metrics, fields and comparisons are checked before any computation).
     progress
         Called with a short message before each step (the CLI prints them).
 
     Returns
     -------
     Report
-        ``.results`` (the tidy table with the report's adjusted p-values), ``.html()``,
-        ``.to_html(path)``, and an inline display in notebooks.
+        ``.results`` (the tidy table with the report's adjusted p-values), ``.guardrails``
+        and ``.breaches``, ``.html()``, ``.to_html(path)``, and an inline display in
+        notebooks.
 
     Examples
     --------
@@ -258,6 +307,10 @@ def build_report(
     ['overall', 'VIP', 'new', 'regular']
     >>> 'id="summary"' in rep.html()
     True
+    >>> rep = rm.build_report(rm.load_sample(), rm.Rollout("2025-09-01"), metrics=["nps"],
+    ...                       by="tier", guardrails=["nps[vip].delta < -5"])
+    >>> rep.breaches[["guardrail", "segment"]].to_dict("records")
+    [{'guardrail': 'nps[vip].delta < -5', 'segment': 'VIP'}]
     """
     say = progress or (lambda _msg: None)
     names = [metrics] if isinstance(metrics, str) else list(metrics or DEFAULT_METRICS)
@@ -266,6 +319,7 @@ def build_report(
     if correction not in CORRECTIONS:
         raise DataValidationError(
             f"correction must be one of {list(CORRECTIONS)}, got {correction!r}")
+    guards = check_guardrails(guardrails or [], names, announced=rollout.announced is not None)
     kwargs: dict[str, Any] = {"alpha": alpha, "min_n": min_n, "handling_stat": handling_stat,
               "n_resamples": n_resamples, "seed": seed}
     say(f"comparing {', '.join(names)}" + (
@@ -273,6 +327,8 @@ def build_report(
     # One set of reductions for the whole report: each table is reduced once.
     red = Reductions(data)
     table = compare(data, rollout, names, by, correction=correction, reductions=red, **kwargs)
+    # Before the plots: a guardrail naming a segment that is not there fails fast.
+    guard_table = evaluate_guardrails(table, guards) if guards else _no_guardrails()
     say("mix shift")
     mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat)
     trend_rows, trend_sentences, trend_notes = trend_check(data, rollout, table, names, alpha,
@@ -292,6 +348,7 @@ def build_report(
     excluded = int(data.rows["rows_excluded"].sum())
     context: dict[str, Any] = {
         "summary": summary,
+        "guardrails": _guardrail_context(guard_table) if guards else None,
         "excluded": excluded,
         "headline": _rows(after[after["segment"] == "overall"]),
         "sections": sections,
@@ -311,7 +368,7 @@ def build_report(
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "time_line": TIME_LINE,
     }
-    return Report(title=title, results=table, context=context)
+    return Report(title=title, results=table, context=context, guardrails=guard_table)
 
 
 def _version() -> str:
