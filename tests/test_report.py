@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -117,13 +118,14 @@ def test_malicious_segment_name_is_escaped(sample_frames: dict[str, pd.DataFrame
     frames["customers"]["tier"] = frames["customers"]["tier"].replace("VIP", MALICIOUS)
     data = rm.load_dataset(frames)
     rep = rm.build_report(data, ROLLOUT, by="tier", metrics=["nps"],
-                          title=f"Title {MALICIOUS}")
+                          title=f"Title {MALICIOUS}", guardrails=[f"nps[{MALICIOUS}].delta < 0"])
     html = rep.to_html(tmp_path / "x.html").read_text(encoding="utf-8")
     assert MALICIOUS not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     soup = BeautifulSoup(html, "html.parser")
     assert soup.find_all("script") == []
     assert any(MALICIOUS in td.get_text() for td in soup.select("#segments td.segment"))
+    assert any(MALICIOUS in td.get_text() for td in soup.select("#guardrails td.segment"))
 
 
 def _without_time(html: str) -> str:
@@ -175,3 +177,96 @@ def test_stylesheet_is_not_html_escaped(report: rm.Report) -> None:
     css = "".join(re.findall(r"<style[^>]*>(.*?)</style>", report.html(), flags=re.S))
     assert css and not any(e in css for e in ("&#34;", "&quot;", "&gt;", "&#39;"))
     assert '"Segoe UI"' in css or "Segoe UI" in css
+
+
+# -- guardrails ------------------------------------------------------------------------
+def test_guardrails_section_near_the_top(sample: rm.Dataset) -> None:
+    rep = rm.build_report(sample, ROLLOUT, by="tier", metrics=["nps"], n_resamples=200,
+                          guardrails=["nps[vip].delta < -5", "nps.delta > 0"])
+    html = rep.html()
+    soup = BeautifulSoup(html, "html.parser")
+    ids = [s["id"] for s in soup.select("section")]
+    assert ids[0] == "guardrails" and ids[1] == "summary"
+    rows = soup.select("#guardrails tbody tr")
+    assert [r.select_one("td.outcome").get_text() for r in rows] == ["breached", "not met"]
+    assert [r["class"] for r in rows] == [["sig"], ["ns"]]
+    # The row behind the guardrail is the row of the tables.
+    assert soup.select_one(f'#segments tr[data-key="{rows[0]["data-key"]}"]') is not None
+    assert "nps[vip].delta &lt; -5" in html  # autoescaped
+    assert "1 breached" in soup.select_one("#guardrails p").get_text()
+    assert rep.breaches["segment"].tolist() == ["VIP"]
+    assert rep.guardrails["outcome"].tolist() == ["breached", "not met"]
+
+
+def test_no_guardrails_no_section(report: rm.Report, soup: BeautifulSoup) -> None:
+    assert soup.find(id="guardrails") is None
+    assert report.guardrails.empty and report.breaches.empty
+
+
+def test_guardrail_naming_a_missing_segment_raises(sample: rm.Dataset) -> None:
+    with pytest.raises(rm.ConfigError,
+                       match="unknown segment 'Gold' for nps; segments of nps: overall, VIP"):
+        rm.build_report(sample, ROLLOUT, by="tier", metrics=["nps"], n_resamples=200,
+                        guardrails=["nps[Gold].delta < -5"])
+
+
+def test_guardrail_naming_a_metric_not_in_the_run_raises_before_work(sample: rm.Dataset,
+                                                                     ) -> None:
+    seen: list[str] = []
+    with pytest.raises(rm.ConfigError, match="metric 'csat' is not in this run"):
+        rm.build_report(sample, ROLLOUT, metrics=["nps"], guardrails=["csat.delta < 0"],
+                        progress=seen.append)
+    assert seen == []
+
+
+def test_report_made_without_guardrails_still_renders(report: rm.Report) -> None:
+    context = {k: v for k, v in report.context.items() if k != "guardrails"}
+    old = rm.Report(report.title, report.results, context)
+    assert 'id="summary"' in old.html() and 'id="guardrails"' not in old.html()
+    assert old.guardrails.empty
+
+
+# -- writing ---------------------------------------------------------------------------
+def test_to_html_replaces_the_file_and_keeps_its_mode(report: rm.Report,
+                                                      tmp_path: Path) -> None:
+    out = tmp_path / "weekly.html"
+    out.write_text("last week's report", encoding="utf-8")
+    out.chmod(0o640)
+    assert report.to_html(out) == out
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["weekly.html"]
+
+
+def test_to_html_failing_midway_keeps_the_old_file(report: rm.Report, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "weekly.html"
+    out.write_text("last week's report", encoding="utf-8")
+    real_write = os.write
+    written: list[int] = []
+
+    def disk_full_after_one_chunk(fd: int, data: bytes) -> int:
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(real_write(fd, data))
+        return written[-1]
+
+    monkeypatch.setattr("rollout_metrics.report.builder.CHUNK", 4096)
+    monkeypatch.setattr(os, "write", disk_full_after_one_chunk)
+    with pytest.raises(OSError, match="No space left"):
+        report.to_html(out)
+    monkeypatch.undo()
+    assert written == [4096]  # a part of the new report was written, then the disk filled
+    assert out.read_text(encoding="utf-8") == "last week's report"
+    assert [p.name for p in tmp_path.iterdir()] == ["weekly.html"]
+
+
+def test_to_html_that_cannot_be_encoded_keeps_the_old_file(
+        report: rm.Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "weekly.html"
+    out.write_text("last week's report", encoding="utf-8")
+    monkeypatch.setattr(rm.Report, "html", lambda self, **kw: "<p>" * 10_000 + "\ud800")
+    with pytest.raises(UnicodeEncodeError):
+        report.to_html(out)
+    assert out.read_text(encoding="utf-8") == "last week's report"
+    assert [p.name for p in tmp_path.iterdir()] == ["weekly.html"]

@@ -1,234 +1,267 @@
 """Command line for scheduled runs: ``rollout-metrics report --config rollout.toml``.
 
-Exit codes: 0 the report was written and no guardrail was breached; 1 a guardrail was
-breached by a *significant* row (the report is still written); 2 a bad configuration,
-bad data or bad arguments (a one-line message on stderr, no traceback).
+Exit codes, for a scheduler:
 
-A guardrail is ``metric[segment].field OP number``: ``nps.delta < -5`` checks the overall
-row, ``nps[VIP].delta < -5`` the rows of segment ``VIP``, ``nps[*].delta < -5`` every
-row; fields are the numeric columns of the results table; only ``after_vs_before`` rows
-are checked.  Conditions are parsed with a regular expression, never evaluated as code.
+* 0 - the report was written and no guardrail was breached;
+* 1 - a guardrail was breached by a *significant* row: the report is still written and the
+  breached rows are printed on stderr;
+* 2 - bad configuration, bad data or bad arguments: a one-line message on stderr, no
+  traceback, no report written (a previous report at ``--out`` is left as it was);
+* 3 - an unexpected internal error: a one-line message on stderr naming a log file that
+  holds the full traceback (``OUT.log`` next to the report, or a temporary file when that
+  folder cannot be written).
+
+The configuration file is checked against one typed schema before any data is read
+(:mod:`rollout_metrics.config`); guardrails (``--fail-on`` and ``[guardrails] fail_on``)
+are described in :mod:`rollout_metrics.report.guardrails`.  The report is written to a
+temporary file and renamed, so a failed run never leaves a truncated report.
+
+Only the standard library is imported at start-up, so ``--help`` and ``--version`` answer
+at once; pandas, the data loader and the report builder are imported by the command.
 
 Examples
 --------
->>> parse_guardrail("nps[VIP].delta < -5")
-Guardrail(metric='nps', segment='VIP', field='delta', op='<', value=-5.0, text='nps[VIP].delta < -5')
+>>> main(["--version"])  # doctest: +ELLIPSIS
+rollout-metrics ...
+0
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import operator
 import os
-import re
 import sys
-import tomllib
+import tempfile
+import time
+import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-import pandas as pd
-
+from rollout_metrics import __version__
+from rollout_metrics.config import load_config
 from rollout_metrics.errors import ConfigError, RolloutMetricsError
-
-__all__ = ["Guardrail", "breaches", "load_config", "main", "parse_guardrail"]
-
-SAMPLE_BY: list[list[str]] = [["tier"], ["channel"]]
-KNOWN: dict[str, set[str]] = {
-    "": {"title", "data", "rollout", "analysis", "guardrails"},
-    "data": {"path", "customers", "surveys", "tickets", "columns", "strict"},
-    "rollout": {"change_date", "announced", "pre_days", "post_days", "washout_days",
-                "timezone"},
-    "analysis": {"by", "metrics", "alpha", "correction", "min_n", "handling_stat",
-                 "n_resamples", "seed"},
-    "guardrails": {"fail_on"},
-}
-OPS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-    "==": operator.eq, "!=": operator.ne,
-}
-FIELDS = ("delta", "delta_rel", "before", "after", "ci_low", "ci_high", "p_value",
-          "p_adjusted", "mde")
-_GUARD = re.compile(
-    r"^\s*(?P<metric>[A-Za-z_]+)(?:\[(?P<segment>[^\]]+)\])?\.(?P<field>[A-Za-z_]+)\s*"
-    r"(?P<op><=|>=|==|!=|<|>)\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
+from rollout_metrics.report.guardrails import (
+    FIELDS,
+    Guardrail,
+    breaches,
+    check_guardrails,
+    parse_guardrail,
 )
 
+__all__ = ["EXIT_BREACH", "EXIT_INTERNAL", "EXIT_INVALID", "EXIT_OK", "FIELDS", "Guardrail",
+           "breaches", "load_config", "main", "parse_guardrail"]
 
-@dataclass(frozen=True)
-class Guardrail:
-    """One parsed ``--fail-on`` condition."""
+EXIT_OK, EXIT_BREACH, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+DEFAULT_OUT = Path("reports/report.html")
+SAMPLE_BY: list[list[str]] = [["tier"], ["channel"]]
 
-    metric: str
-    segment: str | None
-    field: str
-    op: str
-    value: float
-    text: str
+DESCRIPTION = ("Compare customer metrics (NPS, CSAT, churn, complaints, handling time) before "
+               "and after a change of terms, per segment, and write one self-contained HTML "
+               "report.")
+EPILOG = """\
+exit codes:
+  0  report written, no guardrail breached
+  1  report written, a guardrail breached by a significant row (rows on stderr)
+  2  bad configuration, bad data or bad arguments (one line on stderr, no report)
+  3  unexpected internal error (one line on stderr; full traceback in OUT.log)
 
+guardrails: metric[segment].field OP number, e.g. 'nps[VIP].delta < -5',
+  'complaints[*].delta_rel > 0.3', 'churn.transition_vs_before.delta > 0.5';
+  fields: delta, delta_rel, before, after, ci_low, ci_high, p_value, p_adjusted, mde
 
-def parse_guardrail(text: str) -> Guardrail:
-    """Parse ``metric[segment].field OP number``; :class:`ConfigError` when malformed."""
-    m = _GUARD.match(text)
-    if not m:
-        raise ConfigError(
-            f"bad guardrail {text!r}: expected metric[segment].field OP number, "
-            "e.g. 'nps[VIP].delta < -5'")
-    if m["field"] not in FIELDS:
-        raise ConfigError(f"bad guardrail {text!r}: unknown field {m['field']!r}; "
-                          f"fields: {list(FIELDS)}")
-    return Guardrail(m["metric"], m["segment"], m["field"], m["op"], float(m["value"]),
-                     text.strip())
-
-
-def breaches(results: pd.DataFrame, guards: Sequence[Guardrail]) -> pd.DataFrame:
-    """The significant ``after_vs_before`` rows that meet any guardrail's condition."""
-    found = []
-    for g in guards:
-        rows = results[(results["metric"] == g.metric)
-                       & (results["comparison"] == "after_vs_before")]
-        if g.segment is None:
-            rows = rows[rows["segment"] == "overall"]
-        elif g.segment != "*":
-            rows = rows[rows["segment"].astype(str) == g.segment]
-        for _, r in rows.iterrows():
-            value = float(r[g.field])
-            significant = pd.notna(r["significant"]) and bool(r["significant"])
-            if significant and OPS[g.op](value, g.value):
-                found.append({"guardrail": g.text, "metric": r["metric"], "by": r["by"],
-                              "segment": r["segment"], "field": g.field, "value": value,
-                              "p_adjusted": r["p_adjusted"]})
-    return pd.DataFrame(found)
+scheduled run (cron, Mondays at 06:00; cron mails any output):
+  0 6 * * 1  cd /srv/rollout && .venv/bin/rollout-metrics report --quiet \\
+      --config rollout.toml --out reports/weekly.html || echo "rollout-metrics exit $?"
+"""
 
 
-def _check_keys(section: dict[str, Any], name: str, path: Path) -> None:
-    unknown = sorted(set(section) - KNOWN[name])
-    if unknown:
-        where = f"[{name}]" if name else "the top level"
-        raise ConfigError(f"{path}: unknown key(s) {unknown} in {where}; known keys: "
-                          f"{sorted(KNOWN[name])}")
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (the usage folded in)."""
+
+    def error(self, message: str) -> NoReturn:
+        usage = " ".join(self.format_usage().split())
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}; {usage}\n")
 
 
-def load_config(path: str | Path) -> dict[str, Any]:
-    """Read and check a rollout TOML file; relative data paths are relative to it."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
+def _positive(text: str) -> int:
     try:
-        config = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    _check_keys(config, "", path)
-    for name in ("data", "rollout", "analysis", "guardrails"):
-        section = config.setdefault(name, {})
-        if not isinstance(section, dict):
-            raise ConfigError(f"{path}: [{name}] must be a table")
-        _check_keys(section, name, path)
-    data = config["data"]
-    for key in ("path", "customers", "surveys", "tickets"):
-        if key in data:
-            p = Path(data[key])
-            data[key] = p if p.is_absolute() else path.parent / p
-            if not data[key].exists() and not any(data[key].parent.glob(data[key].name)):
-                raise ConfigError(f"{path}: [data] {key}: file not found: {data[key]}")
-    if "path" not in data and "customers" not in data:
-        raise ConfigError(f"{path}: [data] needs 'path' (a folder) or 'customers' (a file)")
-    if "change_date" not in config["rollout"]:
-        raise ConfigError(f"{path}: [rollout] change_date is required")
-    return config
-
-
-def _rollout(config: dict[str, Any], path: Path) -> Any:
-    from rollout_metrics.rollout import Rollout
-
-    spec = dict(config["rollout"])
-    for key in ("change_date", "announced"):
-        value = spec.get(key)
-        if value is None or isinstance(value, dt.date):
-            continue
-        try:
-            spec[key] = dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise ConfigError(f"{path}: [rollout] {key}: not a date like 2025-09-01: "
-                              f"{value!r}") from None
-    try:
-        return Rollout(**spec)
-    except RolloutMetricsError as exc:
-        raise ConfigError(f"{path}: [rollout] {exc}") from None
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="rollout-metrics", description=__doc__.split("\n")[0])
-    sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("report", help="compare before vs after and write the HTML report")
+    raw = argparse.RawDescriptionHelpFormatter
+    p = _Parser(prog="rollout-metrics", description=DESCRIPTION, epilog=EPILOG,
+                formatter_class=raw)
+    p.add_argument("--version", action="version", version=f"rollout-metrics {__version__}",
+                   help="print the version and exit")
+    sub = p.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
+    r = sub.add_parser(
+        "report", help="compare before vs after, write the HTML report, check guardrails",
+        description="Compare before vs after and write the HTML report; exit 1 when a "
+                    "guardrail is breached.", epilog=EPILOG, formatter_class=raw)
     src = r.add_mutually_exclusive_group(required=True)
-    src.add_argument("--config", type=Path, help="rollout TOML file")
-    src.add_argument("--sample", action="store_true", help="use the bundled sample data")
-    r.add_argument("--out", type=Path, default=Path("reports/report.html"))
+    src.add_argument("--config", type=Path, metavar="FILE",
+                     help="the rollout TOML file (every key: docs/rollout.example.toml); "
+                          "relative data paths in it are relative to it")
+    src.add_argument("--sample", action="store_true",
+                     help="run on the bundled synthetic sample instead of a config "
+                          "(segments: tier, channel)")
+    r.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="FILE",
+                   help=f"the HTML report to write (default: {DEFAULT_OUT}); written to a "
+                        "temporary file and renamed, so a failed run keeps the previous "
+                        "report")
     r.add_argument("--fail-on", action="append", default=[], metavar="COND",
-                   help="exit 1 when a significant row meets COND, e.g. 'nps[VIP].delta < -5'")
-    r.add_argument("--n-resamples", type=int, default=None, help="bootstrap resamples")
-    r.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+                   help="exit 1 when a significant row meets COND, e.g. "
+                        "'nps[VIP].delta < -5'; repeatable, added to the config's "
+                        "[guardrails] fail_on (default: none)")
+    r.add_argument("--n-resamples", type=_positive, default=None, metavar="N",
+                   help="bootstrap resamples (default: the config's n_resamples, else 2000)")
+    r.add_argument("--quiet", action="store_true",
+                   help="no progress lines on stderr (default: one line per step)")
     return p
 
 
+def _progress(quiet: bool) -> Callable[[str], None]:
+    start = time.perf_counter()
+
+    def say(msg: str) -> None:
+        if not quiet:
+            print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _check_out(out: Path) -> None:
+    """Fail before any work when the report cannot be written to ``out``."""
+    if out.is_dir():
+        raise ConfigError(f"--out {out} is a folder; give a file name such as "
+                          f"{out / 'report.html'}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".probe")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(f"--out {out}: cannot write to the folder {out.parent}: "
+                          f"{exc.strerror or exc}") from None
+
+
 def _run(args: argparse.Namespace) -> int:
-    from rollout_metrics.report.builder import build_report, timed
-
-    say = timed(args.quiet)
-    guards = [parse_guardrail(c) for c in args.fail_on]
-    analysis: dict[str, Any]
+    say = _progress(args.quiet)
+    cli_guards = [parse_guardrail(c) for c in args.fail_on]
     if args.sample:
-        from rollout_metrics.load.dataset import load_sample
-        from rollout_metrics.rollout import Rollout
+        config = None
+        announced = True
+    else:
+        config = load_config(args.config)
+        announced = config.rollout.announced is not None
+    from rollout_metrics.metrics import DEFAULT_METRICS
 
+    metrics = list((config.analysis.metrics if config else None) or DEFAULT_METRICS)
+    guards = check_guardrails([*(config.guardrails.fail_on if config else ()), *cli_guards],
+                              metrics, announced=announced)
+    _check_out(args.out)
+
+    from rollout_metrics.load.dataset import load_dataset, load_sample
+    from rollout_metrics.report.builder import build_report
+    from rollout_metrics.rollout import Rollout
+
+    options: dict[str, Any]
+    if config is None:
         say("loading the bundled sample")
         data = load_sample()
         rollout = Rollout("2025-09-01", announced="2025-08-11")
-        by, title, analysis = SAMPLE_BY, "Sample rollout report", {}
+        by: Any = SAMPLE_BY
+        title, options = "Sample rollout report", {}
     else:
-        from rollout_metrics.load.dataset import load_dataset
-
-        config = load_config(args.config)
-        rollout = _rollout(config, args.config)
-        d = config["data"]
-        guards += [parse_guardrail(c) for c in config["guardrails"].get("fail_on", [])]
+        rollout = config.to_rollout()
         say(f"loading data ({args.config})")
-        source = d["path"] if "path" in d else {
-            t: d[t] for t in ("customers", "surveys", "tickets") if t in d}
-        data = load_dataset(source, columns=d.get("columns"), timezone=rollout.timezone,
-                            strict=bool(d.get("strict", False)))
-        analysis = dict(config["analysis"])
-        by = analysis.pop("by", [])
-        title = config.get("title", "Rollout report")
+        data = load_dataset(config.data.source(), columns=config.data.columns,
+                            timezone=rollout.timezone, strict=config.data.strict)
+        by, title, options = config.analysis.by, config.title, config.analysis.options()
     if args.n_resamples is not None:
-        analysis["n_resamples"] = args.n_resamples
-    report = build_report(data, rollout, by=by, title=title, progress=say, **analysis)
+        options["n_resamples"] = args.n_resamples
+    report = build_report(data, rollout, metrics, by=by, title=title, progress=say,
+                          guardrails=guards, **options)
     say(f"writing {args.out}")
-    report.to_html(args.out)
+    try:
+        report.to_html(args.out)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report to {args.out}: {exc.strerror or exc}; "
+                          "any previous report there is unchanged") from None
     say(f"done: {args.out} ({args.out.stat().st_size:,} bytes)")
-    found = breaches(report.results, guards)
+    table = report.guardrails
+    for text, rows in table[table["outcome"] == "not tested"].groupby("guardrail", sort=False):
+        cells = ", ".join(f"{r.metric} {r.segment} ({r.status})" for r in rows.itertuples())
+        print(f"rollout-metrics: warning: guardrail {text!r}: {len(rows)} row(s) not tested: "
+              f"{cells}", file=sys.stderr)
+    found = report.breaches
     if not found.empty:
+        keep = ["guardrail", "metric", "by", "segment", "field", "value", "p_adjusted"]
         print(f"guardrail breached by {len(found)} significant row(s):", file=sys.stderr)
-        print(found.to_string(index=False), file=sys.stderr)
-        return 1
-    return 0
+        print(found[keep].to_string(index=False), file=sys.stderr)
+        return EXIT_BREACH
+    return EXIT_OK
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit - 3] + "..."
+
+
+def _write_log(out: Path | None, argv: Sequence[str], trace: str) -> Path | None:
+    """Write the traceback next to the report (``OUT.log``), else to a temporary file."""
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    text = (f"rollout-metrics {__version__}: internal error at {now}\n"
+            f"arguments: {list(argv)}\npython {sys.version}\n\n{trace}")
+    if out is not None:
+        log = out.with_name(out.name + ".log")
+        try:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(text, encoding="utf-8")
+            return log
+        except OSError:
+            pass
+    try:
+        fd, name = tempfile.mkstemp(prefix="rollout-metrics-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        return Path(name)
+    except OSError:
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rollout-metrics`` command; returns the exit code."""
     os.environ.setdefault("MPLBACKEND", "Agg")
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = _parser().parse_args(argv)
+        args = _parser().parse_args(arguments)
     except SystemExit as exc:
-        return int(exc.code or 0)
+        return exc.code if isinstance(exc.code, int) else EXIT_INVALID if exc.code else EXIT_OK
     try:
         return _run(args)
     except RolloutMetricsError as exc:
-        print(f"rollout-metrics: error: {exc}", file=sys.stderr)
-        return 2
+        print(f"rollout-metrics: error: {_one_line(str(exc), 2000)}", file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as exc:
+        log = _write_log(getattr(args, "out", None), arguments, traceback.format_exc())
+        what = _one_line(f"{type(exc).__name__}: {exc}", 200)
+        if log is None:  # nowhere to write it: the traceback is better on the console than lost
+            traceback.print_exc()
+            print(f"rollout-metrics: internal error ({what}); no log file could be written",
+                  file=sys.stderr)
+        else:
+            print(f"rollout-metrics: internal error ({what}); the full traceback is in {log}",
+                  file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,7 +4,8 @@ The report is one self-contained HTML file: CSS inline, figures embedded as base
 no external URL.  Everything from the data (segment names, quality examples, the title)
 is escaped by Jinja2's autoescape.  The same inputs and seed give byte-identical HTML
 except the line with the generation time (PNG metadata carries no software version or
-date).
+date).  :meth:`Report.to_html` writes a temporary file next to the target and renames it,
+so a failed write never leaves a truncated report nor destroys the previous one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import os
+import secrets
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,14 +37,18 @@ from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import DEFAULT_METRICS, get_metric
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import By, available_segments, groupings
+from rollout_metrics.report.guardrails import COLUMNS as GUARDRAIL_COLUMNS
+from rollout_metrics.report.guardrails import Guardrail, check_guardrails, evaluate_guardrails
 from rollout_metrics.report.summary import CORRECTIONS, Sentence, executive_summary, fmt, fmt_p
 from rollout_metrics.report.trend import trend_check
 from rollout_metrics.rollout import Rollout
 
-__all__ = ["Report", "build_report"]
+__all__ = ["Report", "build_report", "write_atomic"]
 
 Progress = Callable[[str], None]
 TIME_LINE = "generated-at"
+#: Bytes per write call of :func:`write_atomic`.
+CHUNK = 1 << 20
 
 
 def _png(fig: Figure) -> str:
@@ -49,16 +57,68 @@ def _png(fig: Figure) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def write_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder.
+
+    The temporary file is renamed over ``path`` only once it is complete and synced, so
+    ``path`` holds either its old content or the whole new one; on any failure the
+    temporary file is removed and the error raised.  A replaced file keeps its permissions;
+    a symbolic link is followed (its target is replaced).  Parent folders are created.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_atomic(folder / "a.html", "<p>ok</p>").read_text(encoding="utf-8")
+    '<p>ok</p>'
+    >>> sorted(p.name for p in folder.iterdir())
+    ['a.html']
+    """
+    out = Path(path)
+    target = out.resolve() if out.is_symlink() else out
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data = memoryview(text.encode("utf-8"))  # fails before any file is touched
+    tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        try:
+            while data:
+                data = data[os.write(fd, data[:CHUNK]):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if target.exists():
+            shutil.copymode(target, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out
+
+
+def _no_guardrails() -> pd.DataFrame:
+    return pd.DataFrame(columns=GUARDRAIL_COLUMNS)
+
+
 @dataclass(frozen=True)
 class Report:
     """A rendered rollout report: the results behind it and its HTML.
 
     Display it in a notebook (``_repr_html_``) or write it with :meth:`to_html`.
+    ``guardrails`` holds every row each guardrail checked, with its outcome (see
+    :func:`rollout_metrics.report.guardrails.evaluate_guardrails`); ``breaches`` the
+    breached ones.
     """
 
     title: str
     results: pd.DataFrame
     context: dict[str, Any] = field(repr=False)
+    guardrails: pd.DataFrame = field(default_factory=_no_guardrails, repr=False)
+
+    @property
+    def breaches(self) -> pd.DataFrame:
+        """The guardrail rows breached: significant rows that meet a condition."""
+        return self.guardrails[self.guardrails["breached"].astype(bool)].reset_index(drop=True)
 
     def html(self, *, standalone: bool = True) -> str:
         """The report as HTML: a whole document, or a fragment for notebooks."""
@@ -69,15 +129,17 @@ class Report:
         # Our own stylesheet, not data: marked safe so autoescape leaves its quotes alone.
         css = markupsafe.Markup(
             (files("rollout_metrics.report") / "style.css").read_text(encoding="utf-8"))
+        context = {"guardrails": None, **self.context}
         return env.get_template("template.html.j2").render(
-            **self.context, title=self.title, css=css, standalone=standalone)
+            **context, title=self.title, css=css, standalone=standalone)
 
     def to_html(self, path: str | Path) -> Path:
-        """Write the self-contained HTML file (parent folders created); return its path."""
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(self.html(), encoding="utf-8")
-        return out
+        """Write the self-contained HTML file and return its path.
+
+        Parent folders are created; the file is written to a temporary file next to it
+        and renamed (:func:`write_atomic`), so a failed write leaves the old file intact.
+        """
+        return write_atomic(path, self.html())
 
     def _repr_html_(self) -> str:
         return self.html(standalone=False)
@@ -159,6 +221,30 @@ def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: l
     return out
 
 
+def _guardrail_context(table: pd.DataFrame) -> dict[str, Any]:
+    rows = []
+    for r in table.to_dict("records"):
+        outcome = str(r["outcome"])
+        rows.append({
+            "guardrail": r["guardrail"], "metric": r["metric"], "by": r["by"],
+            "segment": r["segment"], "comparison": str(r["comparison"]).replace("_", " "),
+            "key": f"{r['metric']}|{r['by']}|{r['segment']}|{r['comparison']}",
+            # Precise enough to compare with the threshold.
+            "value": (fmt_p(r["value"]) if str(r["field"]).startswith("p_")
+                      else fmt(r["value"], 3 if r["field"] == "delta_rel" else 2)),
+            "p_adj": fmt_p(r["p_adjusted"]),
+            "significant": ("–" if r["significant"] is None
+                            else "yes" if r["significant"] else "no"),
+            "status": r["status"], "outcome": outcome,
+            "sig_class": ("sig" if r["breached"] else "na" if outcome == "not tested"
+                          else "ns"),
+        })
+    n_guards = table["guardrail"].nunique()
+    breached = table.loc[table["breached"], "guardrail"].nunique()
+    untested = int((table["outcome"] == "not tested").sum())
+    return {"rows": rows, "n": n_guards, "breached": breached, "untested": untested}
+
+
 def _methods(table: pd.DataFrame, metrics: list[str], opts: dict[str, Any]) -> list[dict[str, str]]:
     out = []
     for m in metrics:
@@ -174,6 +260,7 @@ def build_report(
     by: By = None, *, title: str = "Rollout report",
     alpha: float = 0.05, correction: str = "fdr_bh", min_n: int = 30,
     handling_stat: str = "median", n_resamples: int = 2000, seed: int = 0,
+    guardrails: Sequence[str | Guardrail] | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Compare every metric overall and per segment and render the HTML report.
@@ -194,14 +281,22 @@ def build_report(
         Shown as the heading (escaped).
     alpha, correction, min_n, handling_stat, n_resamples, seed
         As in :func:`rollout_metrics.compare`.
+    guardrails
+        Conditions such as ``"nps[VIP].delta < -5"``
+        (:mod:`rollout_metrics.report.guardrails`): each is evaluated on the results, shown
+        near the top of the report, breached or not, with the rows behind it, and returned
+        in ``Report.guardrails``.  A guardrail that names a metric, segment, field or
+        comparison that is not in the run raises :class:`~rollout_metrics.ConfigError`
+        (metrics, fields and comparisons are checked before any computation).
     progress
         Called with a short message before each step (the CLI prints them).
 
     Returns
     -------
     Report
-        ``.results`` (the tidy table with the report's adjusted p-values), ``.html()``,
-        ``.to_html(path)``, and an inline display in notebooks.
+        ``.results`` (the tidy table with the report's adjusted p-values), ``.guardrails``
+        and ``.breaches``, ``.html()``, ``.to_html(path)``, and an inline display in
+        notebooks.
 
     Examples
     --------
@@ -212,6 +307,10 @@ def build_report(
     ['overall', 'VIP', 'new', 'regular']
     >>> 'id="summary"' in rep.html()
     True
+    >>> rep = rm.build_report(rm.load_sample(), rm.Rollout("2025-09-01"), metrics=["nps"],
+    ...                       by="tier", guardrails=["nps[vip].delta < -5"])
+    >>> rep.breaches[["guardrail", "segment"]].to_dict("records")
+    [{'guardrail': 'nps[vip].delta < -5', 'segment': 'VIP'}]
     """
     say = progress or (lambda _msg: None)
     names = [metrics] if isinstance(metrics, str) else list(metrics or DEFAULT_METRICS)
@@ -220,6 +319,7 @@ def build_report(
     if correction not in CORRECTIONS:
         raise DataValidationError(
             f"correction must be one of {list(CORRECTIONS)}, got {correction!r}")
+    guards = check_guardrails(guardrails or [], names, announced=rollout.announced is not None)
     kwargs: dict[str, Any] = {"alpha": alpha, "min_n": min_n, "handling_stat": handling_stat,
               "n_resamples": n_resamples, "seed": seed}
     say(f"comparing {', '.join(names)}" + (
@@ -227,6 +327,8 @@ def build_report(
     # One set of reductions for the whole report: each table is reduced once.
     red = Reductions(data)
     table = compare(data, rollout, names, by, correction=correction, reductions=red, **kwargs)
+    # Before the plots: a guardrail naming a segment that is not there fails fast.
+    guard_table = evaluate_guardrails(table, guards) if guards else _no_guardrails()
     say("mix shift")
     mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat)
     trend_rows, trend_sentences, trend_notes = trend_check(data, rollout, table, names, alpha,
@@ -246,6 +348,7 @@ def build_report(
     excluded = int(data.rows["rows_excluded"].sum())
     context: dict[str, Any] = {
         "summary": summary,
+        "guardrails": _guardrail_context(guard_table) if guards else None,
         "excluded": excluded,
         "headline": _rows(after[after["segment"] == "overall"]),
         "sections": sections,
@@ -265,7 +368,7 @@ def build_report(
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "time_line": TIME_LINE,
     }
-    return Report(title=title, results=table, context=context)
+    return Report(title=title, results=table, context=context, guardrails=guard_table)
 
 
 def _version() -> str:
