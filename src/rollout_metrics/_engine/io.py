@@ -56,22 +56,18 @@ def _read_files(pattern: str, table: str) -> nw.LazyFrame[Any]:
             f"{table}: {pattern!r} matches both CSV and Parquet files; use one format per table"
         )
     con = _connection()
-    try:
-        if kinds == {".parquet"}:
-            rel = con.read_parquet(files, union_by_name=True)
-        else:
-            # Types are sniffed from the whole file so a late bad value cannot break the read.
-            # CSV is parsed once into a temporary table (it spills to disk when large);
-            # Parquet stays a lazy scan.
-            scan = con.read_csv(files, union_by_name=True,  # type: ignore[arg-type]
-                                sample_size=-1)
-            name = f"rollout_metrics_{table}_{next(_COUNTER)}"
-            scan.create(name)
-            rel = con.table(name)
-    except duckdb.Error as exc:  # unreadable, corrupt or not UTF-8: bad data, not a bug
-        why = " ".join(str(exc).split()) or type(exc).__name__
-        why = why if len(why) <= 300 else why[:297] + "..."
-        raise DataValidationError(f"{table}: cannot read {pattern!r}: {why}") from exc
+    # An unreadable file raises the engine's error here; engine_errors() in load_dataset
+    # turns it into a DataValidationError naming the table and the files.
+    if kinds == {".parquet"}:
+        rel = con.read_parquet(files, union_by_name=True)
+    else:
+        # Types are sniffed from the whole file so a late bad value cannot break the read.
+        # CSV is parsed once into a temporary table (it spills to disk when large);
+        # Parquet stays a lazy scan.
+        scan = con.read_csv(files, union_by_name=True, sample_size=-1)  # type: ignore[arg-type]
+        name = f"rollout_metrics_{table}_{next(_COUNTER)}"
+        scan.create(name)
+        rel = con.table(name)
     return nw.from_native(rel)
 
 
