@@ -11,6 +11,7 @@ import pytest
 
 import rollout_metrics as rm
 from rollout_metrics import DataValidationError, MissingColumnError
+from rollout_metrics._engine.io import connection
 
 
 def _rules(data: rm.Dataset) -> dict[tuple[str, str], int]:
@@ -279,7 +280,7 @@ def test_duckdb_copies_are_released_with_the_dataset(tmp_path: Path,
     tiny["tickets"].to_parquet(tmp_path / "tickets.parquet")
 
     def validated_tables() -> int:
-        con = duckdb.default_connection()
+        con = connection()
         return int(con.sql("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE "
                            "'rollout_metrics_validated_%'").fetchall()[0][0])
 
@@ -311,7 +312,7 @@ def test_a_failed_load_leaves_no_stored_copies(tmp_path: Path,
     # customers parse text dates, so their validated rows are stored; tickets then fail.
     tiny["customers"].to_parquet(tmp_path / "customers.parquet")
     tiny["tickets"].assign(created_at="not a date").to_parquet(tmp_path / "tickets.parquet")
-    con = duckdb.default_connection()
+    con = connection()
 
     def validated_tables() -> int:
         return int(con.sql("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE "
@@ -417,3 +418,25 @@ def test_a_parquet_file_changed_after_load_is_refused(
     with pytest.raises(DataValidationError, match=r"tickets: .*tickets\.parquet was changed or "
                                                   r"removed after load_dataset read it"):
         rm.compare(data, rm.Rollout("2025-09-01"), ["handling_time"])
+
+
+def test_the_users_default_duckdb_connection_is_left_alone(
+        tmp_path: Path, tiny: dict[str, pd.DataFrame]) -> None:
+    tiny["customers"].to_csv(tmp_path / "customers.csv", index=False)
+    tiny["tickets"].to_csv(tmp_path / "tickets.csv", index=False)
+    default = duckdb.default_connection()
+    default.execute("SET enable_progress_bar = true")
+    tables = default.sql("SELECT count(*) FROM duckdb_tables()").fetchall()
+    rm.compare(rm.load_dataset(tmp_path), rm.Rollout("2025-02-01", pre_days=14, post_days=14),
+               ["complaints"], min_n=1)
+    assert default.sql("SELECT current_setting('enable_progress_bar')").fetchall() == [(True,)]
+    assert default.sql("SELECT count(*) FROM duckdb_tables()").fetchall() == tables
+
+
+def test_a_users_duckdb_relation_beside_files(tmp_path: Path,
+                                              tiny: dict[str, pd.DataFrame]) -> None:
+    # The relation lives on the caller's connection, the file on the package's: both join.
+    tiny["customers"].to_csv(tmp_path / "customers.csv", index=False)
+    data = rm.load_dataset({"customers": str(tmp_path / "customers.csv"),
+                            "tickets": duckdb.from_df(tiny["tickets"])})
+    assert data.rows.set_index("table").loc["tickets", "rows_used"] == 2

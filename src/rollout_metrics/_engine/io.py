@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import itertools
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,8 @@ import pyarrow as pa
 
 from rollout_metrics.errors import DataValidationError
 
-__all__ = ["engine_errors", "find_table_files", "materialize", "read_table", "source_files",
-           "to_duckdb"]
+__all__ = ["connection", "engine_errors", "find_table_files", "materialize", "one_connection",
+           "read_table", "source_files", "to_duckdb"]
 
 _SUFFIXES = (".parquet", ".csv", ".csv.gz")
 _COUNTER = itertools.count()
@@ -39,11 +40,48 @@ _COUNTER = itertools.count()
 PANDAS_TO_DUCKDB_ROWS = 1_000_000
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
-    con = duckdb.default_connection()
-    # Scheduled runs log stderr: no terminal progress bars from the engine.
-    con.execute("SET enable_progress_bar = false")
-    return con
+_CONNECTION: list[duckdb.DuckDBPyConnection] = []
+#: Relations made on the package's own connection (files, Arrow, large pandas frames).
+_OURS: weakref.WeakSet[duckdb.DuckDBPyRelation] = weakref.WeakSet()
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The package's own in-memory DuckDB connection: files, Arrow tables and large pandas
+    frames are read here, so the user's default connection and its settings are untouched."""
+    if not _CONNECTION:
+        con = duckdb.connect()
+        # Scheduled runs log stderr: no terminal progress bars from the engine.
+        con.execute("SET enable_progress_bar = false")
+        _CONNECTION.append(con)
+    return _CONNECTION[0]
+
+
+def _is_ours(frame: nw.LazyFrame[Any]) -> bool:
+    return frame.implementation is nw.Implementation.DUCKDB and frame.to_native() in _OURS
+
+
+def _ours(rel: duckdb.DuckDBPyRelation) -> nw.LazyFrame[Any]:
+    _OURS.add(rel)
+    out: nw.LazyFrame[Any] = nw.from_native(rel)
+    return out
+
+
+def one_connection(frames: dict[str, nw.LazyFrame[Any]]) -> dict[str, nw.LazyFrame[Any]]:
+    """The tables on one engine (and one DuckDB connection) so they can be joined.
+
+    Tables of one in-memory engine stay where they are; DuckDB relations of the caller's own
+    connection stay there when every table is one. Otherwise every table moves to the
+    package's connection (in-memory frames and foreign relations through Arrow).
+    """
+    kinds = {f.implementation for f in frames.values()}
+    if kinds == {nw.Implementation.PYSPARK} or (
+            len(kinds) == 1 and nw.Implementation.DUCKDB not in kinds):
+        return frames
+    duck = [f for f in frames.values() if f.implementation is nw.Implementation.DUCKDB]
+    mine = [f for f in duck if _is_ours(f)]
+    if len(kinds) == 1 and (len(mine) == len(duck) or not mine):
+        return frames  # all on our connection, or all the caller's
+    return {t: f if _is_ours(f) else to_duckdb(f) for t, f in frames.items()}
 
 
 def _read_files(pattern: str, table: str) -> nw.LazyFrame[Any]:
@@ -55,7 +93,7 @@ def _read_files(pattern: str, table: str) -> nw.LazyFrame[Any]:
         raise DataValidationError(
             f"{table}: {pattern!r} matches both CSV and Parquet files; use one format per table"
         )
-    con = _connection()
+    con = connection()
     # An unreadable file raises the engine's error here; engine_errors() in load_dataset
     # turns it into a DataValidationError naming the table and the files.
     if kinds == {".parquet"}:
@@ -68,7 +106,7 @@ def _read_files(pattern: str, table: str) -> nw.LazyFrame[Any]:
         name = f"rollout_metrics_{table}_{next(_COUNTER)}"
         scan.create(name)
         rel = con.table(name)
-    return nw.from_native(rel)
+    return _ours(rel)
 
 
 @contextlib.contextmanager
@@ -167,7 +205,7 @@ def read_table(source: Any, *, table: str) -> nw.LazyFrame[Any]:
         return _read_files(path, table)
     if isinstance(source, pa.Table):
         # PyArrow has no lenient casts; DuckDB reads Arrow without a copy.
-        return nw.from_native(_connection().from_arrow(source))
+        return _ours(connection().from_arrow(source))
     try:
         frame = nw.from_native(source)
     except TypeError as exc:
@@ -188,21 +226,25 @@ def read_table(source: Any, *, table: str) -> nw.LazyFrame[Any]:
 def _pandas_through_duckdb(df: Any) -> nw.LazyFrame[Any]:
     """A large pandas frame as a DuckDB relation, keeping its row numbers for messages."""
     numbered = df.assign(__row=range(len(df)))
-    out: nw.LazyFrame[Any] = nw.from_native(_connection().from_df(numbered))
+    out: nw.LazyFrame[Any] = _ours(connection().from_df(numbered))
     return out
 
 
 def to_duckdb(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
-    """Move an in-memory frame to DuckDB (used to join tables from different engines)."""
-    if frame.implementation is nw.Implementation.DUCKDB:
+    """Move a frame to the package's DuckDB connection (to join tables from different engines
+    or connections)."""
+    if _is_ours(frame):
         return frame
     if frame.implementation is nw.Implementation.PYSPARK:
         raise DataValidationError(
             "tables from PySpark cannot be mixed with tables from other engines; "
             "give all three tables as Spark DataFrames"
         )
-    arrow = frame.collect().to_arrow()
-    return nw.from_native(_connection().from_arrow(arrow))
+    if frame.implementation is nw.Implementation.DUCKDB:
+        arrow = frame.to_native().to_arrow_table()
+    else:
+        arrow = frame.collect().to_arrow()
+    return _ours(connection().from_arrow(arrow))
 
 
 def materialize(frame: nw.LazyFrame[Any]) -> tuple[nw.LazyFrame[Any], Callable[[], None] | None]:

@@ -24,7 +24,7 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
-from rollout_metrics._engine.io import engine_errors, read_table, source_files, to_duckdb
+from rollout_metrics._engine.io import engine_errors, one_connection, read_table, source_files
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.load.schema import TABLES
 from rollout_metrics.load.validate import QUALITY_COLUMNS, validate_table
@@ -192,15 +192,14 @@ def load_dataset(
     if "customers" not in sources:
         raise DataValidationError("a customers table is required (segments and exposure)")
 
-    frames = {}
+    raw: dict[str, nw.LazyFrame[Any]] = {}
     files = {}
     for t, s in sources.items():
         with engine_errors(t, s):
-            frames[t] = _rename(read_table(s, table=t), t, columns)
+            raw[t] = read_table(s, table=t)
             # CSV is parsed into a copy at read; Parquet stays a scan of the file.
             files[t] = tuple(f for f in source_files(s, t) if f[0].endswith(".parquet"))
-    if len({f.implementation for f in frames.values()}) > 1:
-        frames = {t: to_duckdb(f) for t, f in frames.items()}
+    frames = {t: _rename(f, t, columns) for t, f in one_connection(raw).items()}
 
     with engine_errors("customers", sources["customers"]):
         validated = {"customers": validate_table(frames["customers"], TABLES["customers"],
