@@ -39,9 +39,11 @@ def test_ci_bounds_delta_and_p_in_unit_interval(by_tier: pd.DataFrame) -> None:
 
 
 def test_small_rows_are_reported_untested_and_outside_the_family(sample: rm.Dataset) -> None:
-    t = rm.compare(sample, ROLLOUT, metrics=["churn"], by="tier", min_n=40)
+    # min_n is the floor on responses (VIP has 258 NPS answers in the transition window)
+    t = rm.compare(sample, ROLLOUT, metrics=["nps", "churn"], by="tier", min_n=300)
     small = t[t["status"] == "insufficient_data"]
-    assert len(small) > 0
+    assert set(small["metric"]) == {"nps"} and len(small) > 0
+    assert (small[["n_before", "n_after"]].min(axis=1) < 300).all()
     assert small["p_value"].isna().all() and small["significant"].isna().all()
     assert small["delta"].notna().all()  # the point estimate is still shown
     tested = t[t["p_value"].notna()]
@@ -257,3 +259,73 @@ def test_reductions_are_owned_and_reused(sample: rm.Dataset) -> None:
                                                         "signup_date": ["2024-01-01"]})})
     with pytest.raises(DataValidationError, match="reductions= belongs to another Dataset"):
         rm.compare(other, ROLLOUT, ["nps"], reductions=red)
+
+
+def test_each_test_has_its_own_minimum(sample: rm.Dataset) -> None:
+    # The exact conditional Poisson test is valid for any counts: min_n does not withhold it.
+    # VIP churn: 8 events before, 13 after and 14 in the announcement window.
+    t = rm.compare(sample, ROLLOUT, metrics=["churn", "complaints"], by="tier", min_n=1000)
+    assert t["p_value"].notna().all() and (t["status"] != "insufficient_data").all()
+    vip = t[(t["segment"] == "VIP") & (t["comparison"] == "transition_vs_before")]
+    churn = vip[vip["metric"] == "churn"].iloc[0]
+    assert (churn["n_before"], churn["n_after"]) == (8, 14)
+    assert churn["method"] == "poisson_exact_conditional" and churn["significant"]
+    complaints = vip[vip["metric"] == "complaints"].iloc[0]
+    assert complaints["method"] == "quasi_poisson_glm_t" and complaints["status"] == "overdispersed"
+    # Below a test's own minimum a lower min_n does not help: p90 needs 30 tickets a period.
+    small = rm.compare(sample, ROLLOUT, metrics=["handling_time"], by=["channel", "tier"],
+                       handling_stat="p90", min_n=1)
+    fewest = small[["n_before", "n_after"]].min(axis=1)
+    assert (small.loc[fewest < 30, "status"] == "insufficient_data").all()
+    assert small.loc[fewest >= 30, "p_value"].notna().all()
+
+
+def test_vip_transition_complaints_are_tested(sample: rm.Dataset) -> None:
+    t = rm.compare(sample, ROLLOUT, by="tier")
+    row = t[(t["metric"] == "complaints") & (t["segment"] == "VIP")
+            & (t["comparison"] == "transition_vs_before")].iloc[0]
+    assert row["status"] != "insufficient_data" and 0 <= row["p_value"] <= 1
+    assert row["ci_low"] <= row["delta"] <= row["ci_high"]
+
+
+def test_daily_rate_test_needs_an_event_each_period_and_28_days(sample: rm.Dataset) -> None:
+    two_weeks = rm.Rollout("2025-09-01", pre_days=14, post_days=14)
+    assert rm.compare(sample, two_weeks, metrics=["complaints"])["p_value"].notna().all()
+    short = rm.Rollout("2025-09-01", pre_days=14, post_days=7)  # 21 days: 13 residual df
+    t = rm.compare(sample, short, metrics=["complaints"])
+    assert (t["status"] == "insufficient_data").all() and t["p_value"].isna().all()
+
+
+def test_compare_flags_degenerate_rows() -> None:
+    # VIP answers 10 / 5 and has every ticket resolved in exactly 60 minutes, in both periods;
+    # the regular customer varies.
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2025-08-02", periods=60, freq="D")
+    surveys, tickets = [], []
+    for i, day in enumerate(days):
+        for cust in (1, 2):
+            for k in range(2):
+                nps, csat = (10, 5) if cust == 1 else (rng.integers(0, 11), rng.integers(1, 6))
+                surveys.append((cust, day + pd.Timedelta(hours=10 + k), int(nps), int(csat)))
+                minutes = 60 if cust == 1 else int(rng.integers(20, 200))
+                created = day + pd.Timedelta(hours=9 + k)
+                tickets.append((len(tickets) + 1, cust, created,
+                                created + pd.Timedelta(minutes=minutes), "phone", i % 5 == 0))
+    data = rm.load_dataset({
+        "customers": pd.DataFrame({"customer_id": [1, 2], "signup_date": ["2024-01-01"] * 2,
+                                   "tier": ["VIP", "regular"]}),
+        "surveys": pd.DataFrame(surveys, columns=["customer_id", "responded_at", "nps_score",
+                                                  "csat_score"]),
+        "tickets": pd.DataFrame(tickets, columns=["ticket_id", "customer_id", "created_at",
+                                                  "resolved_at", "channel", "is_complaint"]),
+    })
+    rollout = rm.Rollout("2025-09-01", pre_days=28, post_days=28)
+    t = rm.compare(data, rollout, metrics=["nps", "csat", "csat_mean", "handling_time"],
+                   by="tier", nps_method="wald")
+    vip = t[t["segment"] == "VIP"].set_index("metric")
+    assert (vip["status"] == "degenerate").all(), vip["status"]
+    assert vip["p_value"].isna().all() and vip["significant"].isna().all()
+    assert not (vip["mde"] == 0).any()
+    assert vip.loc[["nps", "csat_mean", "handling_time"], ["ci_low", "ci_high"]].isna().all().all()
+    regular = t[t["segment"] == "regular"]
+    assert regular["status"].eq("ok").all() and regular["p_value"].notna().all()

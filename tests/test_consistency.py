@@ -100,3 +100,41 @@ def test_crossed_complaint_exposure_is_the_customer_part(sample: rm.Dataset,
                  & (tier["comparison"] == "after_vs_before")].iloc[0]
     assert np.isclose(vip["after"].sum(), whole["after"], rtol=1e-12)
     assert np.isclose(vip["before"].sum(), whole["before"], rtol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def small_rows(sample: rm.Dataset) -> list[pd.DataFrame]:
+    """Tables with many small segments tested (min_n=1): each test at its own minimum."""
+    return [rm.compare(sample, ROLLOUT, by=["tenure_band", "region"], min_n=1, handling_stat=s)
+            for s in ("median", "p90")]
+
+
+def _every_row(tables: dict[str, pd.DataFrame], small: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat([*tables.values(), *small], ignore_index=True)
+
+
+def test_delta_is_after_minus_before(tables: dict[str, pd.DataFrame],
+                                     small_rows: list[pd.DataFrame]) -> None:
+    # Every metric, complaints included: before/after are the observed values and the test's
+    # interval bounds their difference.
+    rows = _every_row(tables, small_rows)
+    both = rows[np.isfinite(rows["before"]) & np.isfinite(rows["after"])]
+    assert len(both) > 600  # segments empty in a period have no before or after
+    np.testing.assert_allclose(both["delta"], both["after"] - both["before"],
+                               rtol=1e-12, atol=1e-12)
+    tested = both[both["ci_low"].notna()]
+    assert ((tested["ci_low"] <= tested["delta"] + 1e-9)
+            & (tested["delta"] <= tested["ci_high"] + 1e-9)).all()
+
+
+def test_significant_rows_agree_with_their_interval(tables: dict[str, pd.DataFrame],
+                                                    small_rows: list[pd.DataFrame]) -> None:
+    # One inference per row: significant => the interval excludes 0 and has width; an
+    # interval excluding 0 at alpha => the unadjusted p < alpha.
+    rows = _every_row(tables, small_rows)
+    excludes = (rows["ci_low"] > 0) | (rows["ci_high"] < 0)
+    significant = rows["significant"].fillna(False).astype(bool)
+    assert significant.any() and (excludes & ~significant).any()
+    assert (excludes[significant] & (rows["ci_high"] > rows["ci_low"])[significant]).all()
+    assert (rows.loc[excludes, "p_value"] < 0.05).all()
+    assert (rows["p_value"].notna() == rows["ci_low"].notna()).all()

@@ -28,13 +28,6 @@ def test_welch_t_sleep() -> None:
     assert (r.after, r.before) == pytest.approx((exp["mean_x"], exp["mean_y"]), abs=1e-12)
 
 
-def test_welch_zero_variance() -> None:
-    same = welch_diff(Moments(3, 6.0, 12.0), Moments(4, 8.0, 16.0))
-    assert (same.p_value, same.ci_low, same.ci_high) == (1.0, 0.0, 0.0)
-    apart = welch_diff(Moments(3, 6.0, 12.0), Moments(4, 12.0, 36.0))
-    assert apart.p_value == 0.0
-
-
 def test_welch_errors() -> None:
     with pytest.raises(InsufficientDataError, match="before needs at least 2 observations"):
         welch_diff(Moments(1, 1.0, 1.0), Moments(3, 3.0, 5.0))
@@ -120,11 +113,13 @@ def test_quantile_diff_estimate_and_determinism() -> None:
     vb, va = ValueCounts.from_values(b), ValueCounts.from_values(a)
     r = quantile_diff(vb, va, q=0.9, seed=3)
     assert r.estimate == pytest.approx(np.quantile(a, 0.9) - np.quantile(b, 0.9), abs=1e-12)
-    assert r.p_value == pytest.approx(
+    assert r.method == "quantile_0.9_bootstrap"
+    # Mann-Whitney stays available as the distribution-shift test, not the row's p-value
+    assert r.extra["mann_whitney_p"] == pytest.approx(
         stats.mannwhitneyu(a, b, method="asymptotic").pvalue, abs=1e-12
     )
     assert r.ci_low <= r.estimate <= r.ci_high
-    assert r.extra["se"] > 0
+    assert r.extra["se"] > 0 and r.extra["boot_sd"] > 0
     assert quantile_diff(vb, va, q=0.9, seed=3) == r
     assert quantile_diff(vb, va, q=0.9, seed=4) != r
 
@@ -161,3 +156,51 @@ def test_interpolated_quantile_bootstrap_matches_row_resampling() -> None:
     assert np.mean(boot) == pytest.approx(np.mean(rows), abs=0.3)
     np.testing.assert_allclose(np.quantile(boot, [0.025, 0.975]),
                                np.quantile(rows, [0.025, 0.975]), rtol=0.03)
+
+
+def _boot(b: ValueCounts, a: ValueCounts, q: float, n: int, seed: int) -> np.ndarray:
+    """The bootstrap differences quantile_diff draws (its two streams, as it assigns them)."""
+    streams = np.random.SeedSequence(seed).spawn(2)
+    (vb, cb), (va, ca) = b.arrays(), a.arrays()
+    if (vb.tobytes(), cb.tobytes()) > (va.tobytes(), ca.tobytes()):
+        streams.reverse()
+    return (ranks._bootstrap_quantiles(va, ca, q, n, np.random.default_rng(streams[1]))
+            - ranks._bootstrap_quantiles(vb, cb, q, n, np.random.default_rng(streams[0])))
+
+
+@pytest.mark.parametrize("q", [0.5, 0.9])
+def test_quantile_p_inverts_the_bootstrap_interval(q: float) -> None:
+    # p is the smallest alpha whose percentile interval excludes 0: about twice the share of
+    # bootstrap differences on the far side of 0, and p < alpha exactly when the interval at
+    # alpha excludes 0, at every alpha.
+    rng = np.random.default_rng(23)
+    b = ValueCounts.from_values(np.round(rng.lognormal(3.0, 0.8, 300)))
+    a = ValueCounts.from_values(np.round(rng.lognormal(3.05, 0.8, 300)))
+    r = quantile_diff(b, a, q=q, n_resamples=4000, seed=2)
+    assert 0.001 < r.p_value < 0.5
+    boot = _boot(b, a, q, 4000, 2)
+    far = np.mean(boot <= 0) if r.estimate > 0 else np.mean(boot >= 0)
+    assert r.p_value == pytest.approx(2 * far, abs=2 / 4000)
+    for alpha in (0.001, 0.01, 0.05, 0.1, 0.2, 0.5, r.p_value * 0.999, r.p_value * 1.001):
+        s = quantile_diff(b, a, q=q, n_resamples=4000, seed=2, alpha=alpha)
+        assert s.p_value == r.p_value
+        assert (s.p_value < alpha) == (s.ci_low > 0 or s.ci_high < 0), alpha
+
+
+def test_quantile_p_floor_and_zero_estimate() -> None:
+    far_apart = quantile_diff(ValueCounts.from_values(range(100)),
+                              ValueCounts.from_values(range(1000, 1100)), n_resamples=999)
+    assert far_apart.p_value == 1 / 1000 == far_apart.extra["p_floor"]
+    same = ValueCounts.from_values([1, 2, 3, 4, 5, 6])
+    assert quantile_diff(same, same, n_resamples=200).p_value == 1.0
+    with pytest.raises(DataValidationError, match="n_resamples must be at least 2/alpha = 2000"):
+        quantile_diff(same, same, n_resamples=1000, alpha=0.001)
+
+
+def test_quantile_swap_flips_interval_and_keeps_p() -> None:
+    rng = np.random.default_rng(8)
+    b = ValueCounts.from_values(np.round(rng.lognormal(3.0, 0.8, 200)))
+    a = ValueCounts.from_values(np.round(rng.lognormal(3.2, 0.8, 250)))
+    r, s = quantile_diff(b, a, seed=4), quantile_diff(a, b, seed=4)
+    assert s.p_value == r.p_value
+    assert (s.ci_low, s.ci_high) == pytest.approx((-r.ci_high, -r.ci_low), abs=1e-12)

@@ -2,7 +2,8 @@
 
 Swapping before and after flips the sign of the estimate and keeps the p-value; merging
 sufficient statistics equals computing on the union; the CI contains the estimate; p is in
-[0, 1].  Rank tests are checked against scipy on expanded, tie-heavy samples.
+[0, 1]; p < alpha exactly when the CI excludes 0 (one inference per result); a degenerate
+result has no p-value.  Rank tests are checked against scipy on expanded, tie-heavy samples.
 """
 
 from __future__ import annotations
@@ -32,11 +33,24 @@ small_values = st.lists(st.integers(0, 12), min_size=2, max_size=60)
 events = st.builds(EventExposure, st.integers(0, 300), st.floats(1.0, 1e5))
 
 
+def _agrees(r: DiffResult) -> None:
+    """One inference: p < alpha exactly when the interval excludes 0 (and then has width)."""
+    excludes = r.ci_low > 0.0 or r.ci_high < 0.0
+    if r.p_value < r.alpha:
+        assert excludes and r.ci_high > r.ci_low
+    if excludes:
+        assert r.p_value < r.alpha
+
+
 def _check(r: DiffResult, swapped: DiffResult) -> None:
-    assert 0.0 <= r.p_value <= 1.0
-    assert r.ci_low <= r.estimate <= r.ci_high
     assert r.estimate == pytest.approx(r.after - r.before, abs=1e-12)
     assert swapped.estimate == pytest.approx(-r.estimate, abs=1e-12)
+    assert swapped.degenerate == r.degenerate
+    if r.degenerate:  # no sampling variability: no p-value (tests/test_inference_degenerate.py)
+        assert math.isnan(r.p_value) and math.isnan(swapped.p_value)
+        return
+    assert 0.0 <= r.p_value <= 1.0
+    assert r.ci_low <= r.estimate <= r.ci_high
     assert swapped.p_value == pytest.approx(r.p_value, rel=1e-9, abs=1e-15)
 
 
@@ -45,8 +59,9 @@ def test_nps_properties(b: NpsCounts, a: NpsCounts, method: str) -> None:
     r = nps_diff(b, a, method=method)  # type: ignore[arg-type]
     s = nps_diff(a, b, method=method)  # type: ignore[arg-type]
     _check(r, s)
-    assert (s.ci_low, s.ci_high) == pytest.approx((-r.ci_high, -r.ci_low), abs=1e-12)
-    assert (r.p_value < 0.05) == (r.ci_low > 0 or r.ci_high < 0)
+    assert (s.ci_low, s.ci_high) == pytest.approx((-r.ci_high, -r.ci_low), abs=1e-12,
+                                                  nan_ok=True)
+    _agrees(r)
 
 
 @given(nps_counts, nps_counts, nps_counts)
@@ -62,6 +77,8 @@ def test_proportion_properties(b: Proportion, a: Proportion) -> None:
     r, s = proportion_diff(b, a), proportion_diff(a, b)
     _check(r, s)
     assert (s.ci_low, s.ci_high) == pytest.approx((-r.ci_high, -r.ci_low), abs=1e-12)
+    assert r.degenerate == (b.successes + a.successes in (0, b.n + a.n))
+    _agrees(r)
 
 
 @given(small_values, small_values, small_values)
@@ -70,9 +87,11 @@ def test_welch_properties_and_merging(b1: list[int], b2: list[int], a: list[int]
     ma = ValueCounts.from_values(a).moments()
     r, s = welch_diff(mb, ma), welch_diff(ma, mb)
     _check(r, s)
+    _agrees(r)
+    assert r.degenerate == (len(set(a)) == 1 and len(set(b1 + b2)) == 1)
     union = welch_diff(ValueCounts.from_values(b1 + b2).moments(), ma)
     assert union.estimate == pytest.approx(r.estimate, abs=1e-9)
-    assert union.p_value == pytest.approx(r.p_value, abs=1e-9)
+    assert union.p_value == pytest.approx(r.p_value, abs=1e-9, nan_ok=True)
     if len(set(a)) > 1 and len(set(b1 + b2)) > 1:  # scipy warns on a constant sample
         ref = stats.ttest_ind(a, b1 + b2, equal_var=False)
         assert r.p_value == pytest.approx(ref.pvalue, abs=1e-8)
@@ -118,6 +137,11 @@ def test_quantile_diff_properties(b: list[int], a: list[int], q: float) -> None:
     r = quantile_diff(vb, va, q=q, n_resamples=200, seed=5)
     s = quantile_diff(va, vb, q=q, n_resamples=200, seed=5)
     _check(r, s)
+    _agrees(r)
+    if vb != va:  # the periods' streams follow their data: swapping negates the bootstrap
+        assert (s.ci_low, s.ci_high) == pytest.approx((-r.ci_high, -r.ci_low), abs=1e-9,
+                                                      nan_ok=True)
+    assert r.degenerate == (len(set(a)) == 1 and len(set(b)) == 1)
     assert r.estimate == pytest.approx(np.quantile(a, q) - np.quantile(b, q), abs=1e-9)
 
 
@@ -127,6 +151,8 @@ def test_poisson_rate_properties(b: EventExposure, a: EventExposure) -> None:
         return
     r, s = poisson_rate_test(b, a), poisson_rate_test(a, b)
     _check(r, s)
+    assert (r.before, r.after) == (b.events / b.exposure, a.events / a.exposure)
+    _agrees(r)
     assert (s.ci_low, s.ci_high) == pytest.approx((-r.ci_high, -r.ci_low), rel=1e-9, abs=1e-15)
     merged = poisson_rate_test(b + EventExposure(0, 0.0), a)
     assert merged == r
@@ -149,6 +175,11 @@ def test_overdispersed_properties(seed: int, days: int) -> None:
     r = overdispersed_rate_test(frame)
     flipped = frame.assign(period=frame["period"].map({"before": "after", "after": "before"}))
     _check(r, overdispersed_rate_test(flipped))
+    _agrees(r)
+    # the observed rates, whatever the weekday mix of exposure
+    after = frame["period"] == "after"
+    assert r.after == pytest.approx(frame.events[after].sum() / frame.exposure[after].sum())
+    assert r.before == pytest.approx(frame.events[~after].sum() / frame.exposure[~after].sum())
 
 
 @given(st.lists(st.one_of(st.floats(0, 1), st.just(math.nan)), max_size=30))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -79,6 +79,20 @@ def _n(stat: Any) -> float:
 
 Daily = Callable[[str], pd.DataFrame]
 Test = Callable[[Any, Any, Daily, MetricOptions], tuple[DiffResult, float]]
+Enough = Callable[[Any, Any, Daily, MetricOptions], bool]
+
+#: Responses per period below which the NPS, proportion and Welch tests are not tested, even
+#: with a lower ``min_n``: the smallest size of the calibration sweep
+#: (``benchmarks/calibration.py --small-n``) at which each was inside the bands.
+MIN_N_TEST = 10
+#: Observations a quantile test needs beyond its quantile in each period, n·min(q, 1 − q):
+#: 6 tickets for the median, 30 for p90.  Below it the bootstrap interval of p90 under-covers
+#: (0.93 at n = 15, ``--small-n``).
+MIN_BEYOND_QUANTILE = 3
+#: Residual degrees of freedom the daily quasi-Poisson model needs (days minus its period and
+#: weekday terms: 28 days of data): with fewer, phi is too noisy and overdispersed series were
+#: rejected in 7-8% of A/A splits (``--small-n``).
+MIN_RESIDUAL_DF = 20
 
 
 def _mde_rate(b: EventExposure, a: EventExposure, phi: float, alpha: float) -> float:
@@ -107,14 +121,19 @@ def _test_quantile(b: Any, a: Any, daily: Daily, o: MetricOptions) -> tuple[Diff
         return _test_welch(b, a, daily, o)
     r = quantile_diff(b, a, q=QUANTILES[o.handling_stat], n_resamples=o.n_resamples,
                       seed=o.seed, alpha=o.alpha)
+    # r.se is the half-width of the interval over z: the MDE is the shift that moves this
+    # interval off 0 with power 0.8 (the coherence check is in benchmarks/calibration.py).
     return r, mde_from_se(r.se, alpha=o.alpha)
+
+
+def _days(daily: Daily) -> pd.DataFrame:
+    return pd.concat([daily("before").assign(period="before"),
+                      daily("after").assign(period="after")], ignore_index=True)
 
 
 def _test_rate_daily(b: Any, a: Any, daily: Daily, o: MetricOptions
                      ) -> tuple[DiffResult, float]:
-    days = pd.concat([daily("before").assign(period="before"),
-                      daily("after").assign(period="after")], ignore_index=True)
-    r = rate_test_auto(days, alpha=o.alpha)
+    r = rate_test_auto(_days(daily), alpha=o.alpha)
     return r, _mde_rate(b, a, max(1.0, r.dispersion), o.alpha)
 
 
@@ -123,11 +142,62 @@ def _test_poisson(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffResul
     return poisson_rate_test(b, a, alpha=o.alpha), _mde_rate(b, a, 1.0, o.alpha)
 
 
-#: The two-sample test behind each ``MetricSpec.test`` name.
-TESTS: dict[str, Test] = {
-    "nps": _test_nps, "proportion": _test_proportion, "welch": _test_welch,
-    "quantile": _test_quantile, "rate_daily": _test_rate_daily,
-    "poisson_exact": _test_poisson,
+def _enough_n(own: int) -> Enough:
+    def enough(b: Any, a: Any, _: Daily, o: MetricOptions) -> bool:
+        return bool(min(b.n, a.n) >= max(o.min_n, own))
+    return enough
+
+
+def _enough_quantile(b: Any, a: Any, daily: Daily, o: MetricOptions) -> bool:
+    if o.handling_stat == "mean":
+        return _enough_n(MIN_N_TEST)(b, a, daily, o)
+    q = QUANTILES[o.handling_stat]
+    own = math.ceil(MIN_BEYOND_QUANTILE / min(q, 1.0 - q) - 1e-9)
+    return bool(min(b.n, a.n) >= max(o.min_n, own))
+
+
+def _enough_poisson(b: Any, a: Any, _: Daily, o: MetricOptions) -> bool:
+    return bool(b.exposure > 0 and a.exposure > 0 and b.events + a.events > 0)
+
+
+def _enough_rate_daily(b: Any, a: Any, daily: Daily, o: MetricOptions) -> bool:
+    if b.events == 0 or a.events == 0:
+        return False
+    days = _days(daily)
+    weekdays = pd.to_datetime(days["date"]).dt.day_of_week.nunique()
+    return len(days) - (1 + weekdays) >= MIN_RESIDUAL_DF  # intercept, period, weekdays - 1
+
+
+@dataclass(frozen=True)
+class RowTest:
+    """How :func:`compare` tests a row: the test and the least data it is calibrated for.
+
+    ``run(before, after, daily, options)`` returns the :class:`DiffResult` and the minimum
+    detectable effect; ``enough(before, after, daily, options)`` says whether the row has the
+    data ``run`` needs (else status ``insufficient_data``); ``minimum`` says it in words.
+    """
+
+    run: Test
+    enough: Enough
+    minimum: str
+
+
+#: The two-sample test behind each ``MetricSpec.test`` name, with its minimum.
+TESTS: dict[str, RowTest] = {
+    "nps": RowTest(_test_nps, _enough_n(MIN_N_TEST),
+                   f"max(min_n, {MIN_N_TEST}) responses per period"),
+    "proportion": RowTest(_test_proportion, _enough_n(MIN_N_TEST),
+                          f"max(min_n, {MIN_N_TEST}) responses per period"),
+    "welch": RowTest(_test_welch, _enough_n(MIN_N_TEST),
+                     f"max(min_n, {MIN_N_TEST}) observations per period"),
+    "quantile": RowTest(_test_quantile, _enough_quantile,
+                        f"max(min_n, {MIN_BEYOND_QUANTILE}/min(q, 1 - q)) tickets per period "
+                        f"(median 6, p90 30); the mean: max(min_n, {MIN_N_TEST})"),
+    "rate_daily": RowTest(_test_rate_daily, _enough_rate_daily,
+                          f"an event in each period and {MIN_RESIDUAL_DF} residual degrees of "
+                          "freedom of the daily model (28 days); min_n does not apply"),
+    "poisson_exact": RowTest(_test_poisson, _enough_poisson,
+                             "one event in the two periods; min_n does not apply"),
 }
 
 
@@ -182,17 +252,29 @@ def _row(spec: MetricSpec, by: list[str], key: tuple[Any, ...], segment: str,
     for col, value in zip(by, key, strict=False):
         row[col] = None if segment == "overall" else value
     row["delta_rel"] = (after - before) / before if spec.relative and before else math.nan
-    if min(n_b, n_a) < opts.min_n:
+    frames: dict[str, pd.DataFrame] = {}
+
+    def daily(p: str) -> pd.DataFrame:
+        if p not in frames:
+            frames[p] = cells.daily(p_b if p == "before" else p_a)
+        return frames[p]
+
+    test = TESTS[spec.test]
+    if not test.enough(b, a, daily, opts):
         row["status"] = "insufficient_data"
         return row
-    daily: Daily = lambda p: cells.daily(p_b if p == "before" else p_a)  # noqa: E731
-    result, mde = TESTS[spec.test](b, a, daily, opts)
+    result, mde = test.run(b, a, daily, opts)
+    # delta stays after - before of the points shown; every test's estimate is that same
+    # difference (tests/test_consistency.py), and its interval bounds it.
     row.update(
-        delta=result.estimate * spec.scale,
         ci_low=result.ci_low * spec.scale, ci_high=result.ci_high * spec.scale,
-        p_value=result.p_value, mde=mde * spec.scale, method=result.method,
+        p_value=result.p_value, method=result.method,
+        # an MDE of 0 comes from a zero variance: no claim of detecting any effect
+        mde=mde * spec.scale if mde > 0 else math.nan,
     )
     flags: list[str] = []
+    if result.degenerate:
+        flags.append("degenerate")
     if spec.kind == "durations":
         for p, stat in ((p_b, b), (p_a, a)):
             total = stat.n + cells.open(p)
@@ -358,8 +440,15 @@ def compare(
         Significance level; ``"fdr_bh"`` (Benjamini-Hochberg, default), ``"holm"``,
         ``"by"`` or ``"none"`` across all tested rows of this call.
     min_n
-        Rows with fewer observations (responses, events or tickets) in either period get
-        status ``insufficient_data``, no test, and stay out of the correction family.
+        The user's floor for the tests whose validity rests on the number of observations:
+        rows with fewer responses (NPS, CSAT) or tickets (handling time) in either period get
+        status ``insufficient_data``, no test, and stay out of the correction family.  Each
+        test also has its own calibrated minimum (:data:`TESTS`, ``docs/methods.md``): 10
+        responses for NPS, CSAT and means; 3 tickets beyond the quantile for handling time
+        (6 for the median, 30 for p90).  ``min_n`` does not apply to the event rates: the exact
+        conditional Poisson test (churn) is valid for any counts and needs one event in the two
+        periods; the daily test of complaints needs an event in each period and 20 residual
+        degrees of freedom of its daily model (28 days).
     nps_method, csat_threshold, handling_stat, n_resamples, seed
         ``"adjusted_wald"`` or ``"wald"``; the CSAT top-box threshold (4 = top-2 of 5);
         ``"median"``, ``"p90"`` or ``"mean"`` handling time; bootstrap resamples and seed.
@@ -372,7 +461,17 @@ def compare(
     pandas.DataFrame
         The columns of :data:`COLUMNS` plus one per ``by`` column.  Units: NPS points,
         CSAT % top-2-box, churn % per 30 customer-days, complaints per 1,000 active
-        customers per 30 days, handling time hours.
+        customers per 30 days, handling time hours.  ``before`` and ``after`` are the observed
+        values and ``delta = after - before`` on every row.  ``p_value``, ``significant`` and
+        the interval come from one inference per row, so a row with ``p_value < alpha`` has an
+        interval excluding 0 and vice versa (handling-time quantiles: the bootstrap interval
+        and its inversion; complaints: the model's ratio interval mapped to the difference).
+        ``status`` is ``ok`` or a comma-separated list of flags: ``insufficient_data`` (below
+        the test's minimum; untested), ``degenerate`` (no sampling variability: constant
+        values, every answer in one category, 0% or 100% in both periods; no p-value, so never
+        significant), ``censoring`` (over 2% of tickets still open in a period),
+        ``overdispersed`` (the complaint test widened for overdispersion), ``partial_window``,
+        ``not_segmented``, ``not_treated``.
 
     Examples
     --------

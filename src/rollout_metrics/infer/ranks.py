@@ -27,11 +27,10 @@ from scipy import special, stats
 
 from rollout_metrics.errors import DataValidationError, InsufficientDataError
 from rollout_metrics.infer.results import DiffResult
-from rollout_metrics.infer.two_sample import check_alpha
+from rollout_metrics.infer.two_sample import check_alpha, essentially_constant, z_quantile
 from rollout_metrics.stats.sufficient import ValueCounts
 
 __all__ = ["RankResult", "brunner_munzel_counts", "mann_whitney_counts", "quantile_diff"]
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +227,8 @@ def _bootstrap_quantiles(
     bootstrap for rounded data (Hall, DiCiccio & Romano 1989, *Ann. Statist.* 17(2)).
     The plain percentile interval of a discrete median sits on the grid and over-covers
     (0.972 in 4,000 A/A splits of log-normal whole-minute times, n = 300); smoothed it
-    covers 0.953 (``tests/test_calibration.py``).
+    covers 0.95-0.96 (``benchmarks/calibration.py``, ``docs/methods.md``).  A constant
+    sample has no grid and is not smoothed.
     """
     n = int(counts.sum())
     pos = q * (n - 1)
@@ -253,6 +253,29 @@ def _bootstrap_quantiles(
     return v_lo + (inverse_cdf(u_hi) - v_lo) * frac
 
 
+def _inverted_p(boot: NDArray[np.float64], estimate: float) -> float:
+    """Smallest alpha at which the percentile interval of ``boot``, joined with ``estimate``,
+    excludes 0 (before the floor).
+
+    With Q(u) numpy's linear quantile of the B sorted differences (position u·(B − 1)), the
+    interval [min(Q(α/2), estimate), max(Q(1 − α/2), estimate)] excludes 0 exactly when
+    α > 2·sup{u: Q(u) ≤ 0} (estimate > 0) or α > 2·(1 − inf{u: Q(u) ≥ 0}) (estimate < 0);
+    never when the estimate is 0.  Q is piecewise linear, so the crossing of 0 is exact.
+    """
+    if estimate == 0.0:
+        return 1.0
+    b = np.sort(boot) if estimate > 0.0 else np.sort(-boot)
+    # With estimate < 0 the upper tail of boot is the lower tail of -boot: one case.
+    last = b.size - 1
+    k = int(np.searchsorted(b, 0.0, side="right"))  # b[k-1] <= 0 < b[k]
+    if k == 0:
+        return 0.0
+    if k > last:
+        return 1.0
+    x = (k - 1) + float(0.0 - b[k - 1]) / float(b[k] - b[k - 1])
+    return min(1.0, 2.0 * x / last)
+
+
 def quantile_diff(
     before: ValueCounts,
     after: ValueCounts,
@@ -262,17 +285,36 @@ def quantile_diff(
     seed: int = 0,
     alpha: float = 0.05,
 ) -> DiffResult:
-    """Difference of quantiles ``quantile(after, q) - quantile(before, q)`` with a bootstrap CI.
+    """Difference of quantiles ``quantile(after, q) - quantile(before, q)``: bootstrap CI and
+    the p-value of the same bootstrap.
 
     The quantile uses linear interpolation between order statistics (numpy's default,
-    :meth:`ValueCounts.quantile`).  CI: percentile bootstrap, resampling each period's value
-    counts (equivalent to resampling the rows), drawn exactly and in O(1) per resample through
-    the order statistics of uniforms (see ``_bootstrap_quantiles``), so 20,000+ distinct
-    values cost nothing extra.  With heavily tied data the percentile interval can miss the point estimate; it is
-    then widened to reach it.  p-value: the tie-corrected Mann-Whitney test
-    (:func:`mann_whitney_counts`), as METHODS.md prescribes; it tests a shift in distribution,
-    so it can disagree with the quantile CI.  ``extra``: bootstrap ``se`` (SD) and
-    ``prob_superiority``.  Same inputs and seed give identical output.
+    :meth:`ValueCounts.quantile`).  CI: percentile interval of the smoothed bootstrap,
+    resampling each period's value counts (equivalent to resampling the rows, then spreading
+    each value over its rounding interval; see ``_bootstrap_quantiles``), drawn exactly and in
+    O(1) per resample through the order statistics of uniforms, so 20,000+ distinct values
+    cost nothing extra.  With heavily tied data the interval can miss the point estimate; it is
+    then widened to reach it.
+
+    p-value: the smallest alpha at which that interval excludes 0 (inverting the interval;
+    about 2·min(share of bootstrap differences ≤ 0, share ≥ 0)), 1 when the estimate is 0,
+    and never below 1/(B + 1) for B = ``n_resamples``: B resamples cannot resolve a smaller p.
+    So ``p < alpha`` exactly when the interval excludes 0 (``n_resamples >= 2/alpha`` keeps
+    the floor below alpha/2).  A/A calibration: ``docs/methods.md``.
+
+    The Mann-Whitney test (:func:`mann_whitney_counts`), a test of a shift in the whole
+    distribution rather than in this quantile, stays available beside it:
+    ``extra["mann_whitney_p"]``, ``extra["mann_whitney_u"]`` and ``extra["prob_superiority"]``.
+
+    ``se`` is the SE a normal interval of the same width would have,
+    (upper − lower)/(2 z₁₋α/₂) of the percentile bounds, so the minimum detectable effect
+    (z₁₋α/₂ + z_power)·se is the shift that moves this interval off 0 with that power;
+    ``extra["boot_sd"]`` is the bootstrap SD.  When the bootstrap differences have no spread
+    (both periods constant) the result is ``degenerate``: no p-value, no interval.
+
+    The two periods draw from two streams of ``seed`` assigned by their data, not their role,
+    so swapping ``before`` and ``after`` negates every bootstrap difference: the interval flips
+    and the p-value is unchanged.  Same inputs and seed give identical output.
 
     Examples
     --------
@@ -280,36 +322,61 @@ def quantile_diff(
     >>> b = ValueCounts.from_pairs([10, 20, 30, 40], [30, 40, 20, 10])
     >>> a = ValueCounts.from_pairs([10, 20, 30, 40], [10, 30, 40, 20])
     >>> r = quantile_diff(b, a, seed=1)
-    >>> r.estimate, r.ci_low <= r.estimate <= r.ci_high
-    (10.0, True)
+    >>> r.estimate, r.ci_low <= r.estimate <= r.ci_high, r.method
+    (10.0, True, 'quantile_0.5_bootstrap')
+    >>> (r.p_value < 0.05) == (r.ci_low > 0 or r.ci_high < 0)
+    True
     """
     alpha = check_alpha(alpha)
     if not 0.0 <= q <= 1.0:
         raise DataValidationError(f"q must be in [0, 1], got {q!r}")
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 100:
         raise DataValidationError(f"n_resamples must be an integer >= 100, got {n_resamples!r}")
+    if n_resamples * alpha < 2.0:
+        raise DataValidationError(
+            f"n_resamples must be at least 2/alpha = {math.ceil(2.0 / alpha)} so that each tail "
+            f"of the {1 - alpha:.4g} interval holds a resample, got {n_resamples}"
+        )
     mw = mann_whitney_counts(before, after)
     vb, cb = before.arrays()
     va, ca = after.arrays()
     qb, qa = before.quantile(q), after.quantile(q)
     estimate = qa - qb
-    rng = np.random.default_rng(seed)
-    boot = _bootstrap_quantiles(va, ca, q, n_resamples, rng) - _bootstrap_quantiles(
-        vb, cb, q, n_resamples, rng
-    )
-    low, high = np.quantile(boot, [alpha / 2.0, 1.0 - alpha / 2.0])
+    streams = np.random.SeedSequence(seed).spawn(2)
+    if (vb.tobytes(), cb.tobytes()) > (va.tobytes(), ca.tobytes()):
+        streams.reverse()
+    boot_b = _bootstrap_quantiles(vb, cb, q, n_resamples, np.random.default_rng(streams[0]))
+    boot_a = _bootstrap_quantiles(va, ca, q, n_resamples, np.random.default_rng(streams[1]))
+    boot = boot_a - boot_b
+    boot_sd = float(np.std(boot, ddof=1))
+    low, high = (float(x) for x in np.quantile(boot, [alpha / 2.0, 1.0 - alpha / 2.0]))
+    se = (high - low) / (2.0 * z_quantile(alpha))
+    degenerate = essentially_constant(boot_sd, qb, qa)
+    if degenerate:
+        p_value = ci_low = ci_high = math.nan
+    else:
+        p_value = max(_inverted_p(boot, estimate), 1.0 / (n_resamples + 1))
+        ci_low, ci_high = min(low, estimate), max(high, estimate)
     return DiffResult(
         before=qb,
         after=qa,
         estimate=estimate,
-        ci_low=min(float(low), estimate),
-        ci_high=max(float(high), estimate),
-        p_value=mw.p_value,
-        statistic=mw.statistic,
-        method=f"quantile_{q:g}_bootstrap_mann_whitney",
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        statistic=math.nan,
+        method=f"quantile_{q:g}_bootstrap",
         n_before=mw.n_before,
         n_after=mw.n_after,
         alpha=alpha,
-        extra={"se": float(np.std(boot, ddof=1)), "prob_superiority": mw.prob_superiority},
-        se=float(np.std(boot, ddof=1)),
+        extra={
+            "se": se,
+            "boot_sd": boot_sd,
+            "p_floor": 1.0 / (n_resamples + 1),
+            "mann_whitney_p": mw.p_value,
+            "mann_whitney_u": mw.statistic,
+            "prob_superiority": mw.prob_superiority,
+        },
+        se=se,
+        degenerate=degenerate,
     )

@@ -56,6 +56,11 @@ class DiffResult:
     dispersion : float
         Estimated dispersion φ of a count test (1 for tests without one); above 1 the test
         was widened for overdispersion.
+    degenerate : bool
+        The data have no sampling variability at the test's precision (constant samples, every
+        NPS answer in one category, 0% or 100% in both periods): zero or rounding-level variance
+        is not certainty, so ``p_value`` is NaN and an interval that would have zero width is
+        NaN too.  R's ``t.test`` refuses such data ("data are essentially constant").
     """
 
     before: float
@@ -72,6 +77,7 @@ class DiffResult:
     extra: Mapping[str, float] = field(default_factory=dict)
     se: float = math.nan
     dispersion: float = 1.0
+    degenerate: bool = False
 
     def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame with every field (``extra`` expanded into columns)."""

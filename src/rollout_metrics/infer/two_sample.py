@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Literal
@@ -28,6 +29,8 @@ from rollout_metrics.infer.results import DiffResult
 from rollout_metrics.stats.sufficient import Moments, NpsCounts, Proportion
 
 __all__ = [
+    "agree_at_alpha",
+    "essentially_constant",
     "nps_diff",
     "nps_interval",
     "proportion_diff",
@@ -40,6 +43,10 @@ NpsIntervalMethod = Literal["wald", "adjusted_wald", "tango"]
 
 #: Pseudo-counts of the adjusted Wald NPS interval (Rocks 2016; Lewis & Sauro 2021).
 NPS_PSEUDO_COUNTS = (0.75, 1.5, 0.75)
+
+#: R's relative tolerance for "data are essentially constant" (``stats:::t.test.default``:
+#: ``stderr < 10 * .Machine$double.eps * max(abs(mx), abs(my))``).
+CONSTANT_TOLERANCE = 10.0 * sys.float_info.epsilon
 
 
 # --------------------------------------------------------------------------- validation
@@ -74,6 +81,51 @@ def z_quantile(alpha: float) -> float:
 def normal_p(z: float) -> float:
     """Two-sided p-value of a standard normal statistic."""
     return float(min(1.0, 2.0 * special.ndtr(-abs(z))))
+
+
+def essentially_constant(se: float, *levels: float) -> bool:
+    """Whether a standard error is zero or at rounding level next to ``levels``.
+
+    The rule of R's ``t.test``, which stops with "data are essentially constant" when
+    ``stderr < 10 * .Machine$double.eps * max(abs(mx), abs(my))``
+    (``tests/r/t_test_constant.R``).  Here with ``<=``, so an SE of exactly 0 beside levels of 0
+    counts as well (R's t is then 0/0 and its p-value ``NA``); a NaN SE counts too.
+
+    Examples
+    --------
+    >>> essentially_constant(0.0, 3.0, 2.0), essentially_constant(1e-3, 3.0, 2.0)
+    (True, False)
+    """
+    scale = max((abs(v) for v in levels), default=0.0)
+    return not se > CONSTANT_TOLERANCE * scale
+
+
+def agree_at_alpha(
+    low: float, high: float, p_value: float, alpha: float, interval_p: Callable[[], float]
+) -> tuple[float, float, float]:
+    """Make a test and an interval of two constructions give one answer at ``alpha``.
+
+    Where a method pairs a test with an interval of another construction (the pooled z test
+    with Newcombe's interval, the exact Poisson test with the score interval), the two can
+    disagree at the margin.  The row then takes the cautious reading of both: an interval
+    that excludes 0 while the test does not reject is extended to 0, and a test that rejects
+    while the interval holds 0 gets the interval's own p-value ``interval_p()`` (the smallest
+    level at which the interval excludes 0, not below ``alpha`` here).  Afterwards
+    ``p < alpha`` exactly when the interval excludes 0.  Returns ``(low, high, p_value)``.
+
+    Examples
+    --------
+    >>> agree_at_alpha(0.01, 0.3, 0.06, 0.05, lambda: 0.04)
+    (0.0, 0.3, 0.06)
+    >>> agree_at_alpha(-0.01, 0.3, 0.04, 0.05, lambda: 0.07)
+    (-0.01, 0.3, 0.07)
+    """
+    excludes = low > 0.0 or high < 0.0
+    if excludes and not p_value < alpha:
+        return min(low, 0.0), max(high, 0.0), p_value
+    if p_value < alpha and not excludes:
+        return low, high, max(interval_p(), alpha)
+    return low, high, p_value
 
 
 def _nps_parts(counts: NpsCounts, label: str) -> tuple[int, int, int]:
@@ -205,7 +257,8 @@ def nps_diff(
         difference can fall outside the adjusted interval, and the interval is then widened
         to reach it.  If raw and adjusted differences do not share a sign (or the raw one is 0),
         the data give no direction and p is set to 1, which keeps p and CI consistent.
-        ``extra`` holds ``se`` and ``z``.
+        ``extra`` holds ``se`` and ``z``.  When the SE is 0 (``"wald"`` with every answer of
+        each period in one category) the result is ``degenerate``: no p-value, no interval.
 
     Examples
     --------
@@ -231,13 +284,13 @@ def nps_diff(
         centre = raw
         se = math.sqrt(var_b / n_b + var_a / n_a)
     zq = z_quantile(alpha)
-    if se > 0.0:
+    degenerate = essentially_constant(se, nps_b, nps_a)
+    if degenerate:  # every answer of each period in one category: no sampling variability
+        z = p_value = ci_low = ci_high = math.nan
+    else:
         z = centre / se
         p_value = normal_p(z)
-    else:  # both samples degenerate (e.g. all promoters): no sampling variability
-        z = 0.0 if centre == 0.0 else math.copysign(math.inf, centre)
-        p_value = 1.0 if centre == 0.0 else 0.0
-    ci_low, ci_high = centre - zq * se, centre + zq * se
+        ci_low, ci_high = centre - zq * se, centre + zq * se
     if method == "adjusted_wald":
         ci_low, ci_high = min(ci_low, raw), max(ci_high, raw)
         if raw * centre <= 0.0:
@@ -250,8 +303,8 @@ def nps_diff(
         before=nps_b,
         after=nps_a,
         estimate=raw,
-        ci_low=max(-2.0, ci_low),
-        ci_high=min(2.0, ci_high),
+        ci_low=ci_low if degenerate else max(-2.0, ci_low),
+        ci_high=ci_high if degenerate else min(2.0, ci_high),
         p_value=p_value,
         statistic=z,
         method=f"nps_{method}",
@@ -259,6 +312,7 @@ def nps_diff(
         n_after=n_a,
         alpha=alpha,
         extra=extra,
+        degenerate=degenerate,
     )
 
 
@@ -298,6 +352,34 @@ def wilson_interval(p: Proportion, *, alpha: float = 0.05) -> tuple[float, float
     return _wilson(x, n, z_quantile(alpha))
 
 
+def _newcombe(xb: int, nb: int, xa: int, na: int, z: float) -> tuple[float, float]:
+    """Newcombe's hybrid score interval for p_a − p_b from the two Wilson intervals."""
+    pb, pa = xb / nb, xa / na
+    lb, ub = _wilson(xb, nb, z)
+    la, ua = _wilson(xa, na, z)
+    diff = pa - pb
+    return (diff - math.sqrt((pa - la) ** 2 + (ub - pb) ** 2),
+            diff + math.sqrt((ua - pa) ** 2 + (pb - lb) ** 2))
+
+
+def _newcombe_p(xb: int, nb: int, xa: int, na: int) -> float:
+    """The smallest alpha at which Newcombe's interval excludes 0 (its bound nearest 0
+    moves towards 0 as z grows)."""
+    diff = xa / na - xb / nb
+    if diff == 0.0:
+        return 1.0
+    sign = 1.0 if diff > 0 else -1.0
+
+    def near(z: float) -> float:
+        low, high = _newcombe(xb, nb, xa, na, z)
+        return low if sign > 0 else -high
+
+    top = 40.0
+    if near(top) > 0.0:
+        return normal_p(top)
+    return normal_p(float(optimize.brentq(near, 0.0, top, xtol=1e-12)))
+
+
 def proportion_diff(before: Proportion, after: Proportion, *, alpha: float = 0.05) -> DiffResult:
     """Difference of two independent proportions, ``after - before``.
 
@@ -305,8 +387,15 @@ def proportion_diff(before: Proportion, after: Proportion, *, alpha: float = 0.0
     chi-square without continuity correction (R ``prop.test(correct = FALSE)``).
     The CI is Newcombe's (1998) hybrid score interval (his method 10) built from the two
     Wilson intervals; it always contains the estimate.  As the two come from different
-    constructions they can disagree in borderline cases; METHODS.md chooses this pair for its
-    coverage (Fagerland, Lydersen & Laake 2015).  ``extra`` holds the unpooled ``se`` and ``z``.
+    constructions they can disagree in borderline cases (mostly with small or unequal n);
+    METHODS.md chooses this pair for its coverage (Fagerland, Lydersen & Laake 2015).  Where
+    they disagree at ``alpha``, :func:`agree_at_alpha` takes the cautious reading: the interval
+    is extended to 0 when z does not reject, and the p-value is the interval's own (the
+    smallest level at which it excludes 0) when the interval holds 0, so ``p < alpha`` exactly
+    when the interval excludes 0.  ``extra`` holds the unpooled ``se``, ``z`` and ``p_z``, the
+    z test's p-value.  At 0% or at 100% in both periods the pooled SE is 0 and the z test is
+    undefined: the result is ``degenerate``, with no p-value; the Newcombe interval, of
+    positive width, stays.
 
     Examples
     --------
@@ -322,26 +411,31 @@ def proportion_diff(before: Proportion, after: Proportion, *, alpha: float = 0.0
     diff = pa - pb
     pooled = (xa + xb) / (na + nb)
     se0 = math.sqrt(pooled * (1.0 - pooled) * (1.0 / na + 1.0 / nb))
-    z = diff / se0 if se0 > 0.0 else 0.0
-    zq = z_quantile(alpha)
-    lb, ub = _wilson(xb, nb, zq)
-    la, ua = _wilson(xa, na, zq)
-    low = diff - math.sqrt((pa - la) ** 2 + (ub - pb) ** 2)
-    high = diff + math.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)
+    degenerate = essentially_constant(se0, pb, pa)
+    z = math.nan if degenerate else diff / se0
+    low, high = _newcombe(xb, nb, xa, na, z_quantile(alpha))
+    low, high = max(-1.0, low), min(1.0, high)
+    p_z = math.nan if degenerate else normal_p(z)
+    p_value = p_z
+    if not degenerate:
+        low, high, p_value = agree_at_alpha(low, high, p_z, alpha,
+                                            lambda: _newcombe_p(xb, nb, xa, na))
+    se = math.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb)
     return DiffResult(
         before=pb,
         after=pa,
         estimate=diff,
-        ci_low=max(-1.0, low),
-        ci_high=min(1.0, high),
-        p_value=normal_p(z),
+        ci_low=low,
+        ci_high=high,
+        p_value=p_value,
         statistic=z,
         method="two_proportion_z_newcombe",
         n_before=nb,
         n_after=na,
         alpha=alpha,
-        extra={"se": math.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb), "z": z},
-        se=math.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb),
+        extra={"se": se, "z": z, "p_z": p_z},
+        se=se,
+        degenerate=degenerate,
     )
 
 
@@ -354,7 +448,12 @@ def _moments_parts(m: Moments, label: str) -> tuple[int, float, float]:
         )
     if not (math.isfinite(m.total) and math.isfinite(m.total_sq)):
         raise DataValidationError(f"{label} moments must be finite, got {m!r}")
-    return n, m.mean, m.variance
+    # From sums, Σx² − (Σx)²/n cancels: constant data leave a variance of up to about
+    # n·eps·Σx²/(n − 1) (Chan, Golub & LeVeque 1983, Amer. Statist. 37(3)), where R's two-pass
+    # var() gives 0.  A variance within that rounding bound is 0.
+    floor = 4.0 * n * sys.float_info.epsilon * abs(m.total_sq) / (n - 1)
+    variance = m.variance
+    return n, m.mean, variance if variance > floor else 0.0
 
 
 def welch_diff(before: Moments, after: Moments, *, alpha: float = 0.05) -> DiffResult:
@@ -362,8 +461,10 @@ def welch_diff(before: Moments, after: Moments, *, alpha: float = 0.05) -> DiffR
 
     Degrees of freedom by Welch-Satterthwaite (``extra["df"]``); ``extra["se"]`` is the SE of
     the difference.  Matches R ``t.test(after, before)`` and
-    ``scipy.stats.ttest_ind(after, before, equal_var=False)``.  If both variances are 0 the
-    difference has no sampling variability: p is 1 when the means are equal, else 0.
+    ``scipy.stats.ttest_ind(after, before, equal_var=False)``.  Data that R's ``t.test``
+    refuses as "essentially constant" (SE below 10 machine epsilons times the larger absolute
+    mean, :func:`essentially_constant`; a variance at the rounding level of the sums counts as
+    0) give a ``degenerate`` result: no p-value, no interval, NaN statistic and df.
 
     Examples
     --------
@@ -380,16 +481,14 @@ def welch_diff(before: Moments, after: Moments, *, alpha: float = 0.05) -> DiffR
     diff = ma - mb
     sb, sa = vb / nb, va / na
     se = math.sqrt(sb + sa)
-    if se > 0.0:
+    degenerate = essentially_constant(se, mb, ma)
+    if degenerate:
+        df = t = p_value = half = math.nan
+    else:
         df = (sb + sa) ** 2 / (sb * sb / (nb - 1) + sa * sa / (na - 1))
         t = diff / se
         p_value = float(min(1.0, 2.0 * stats.t.sf(abs(t), df)))
         half = float(stats.t.isf(alpha / 2.0, df)) * se
-    else:
-        df = math.nan
-        t = 0.0 if diff == 0.0 else math.copysign(math.inf, diff)
-        p_value = 1.0 if diff == 0.0 else 0.0
-        half = 0.0
     return DiffResult(
         before=mb,
         after=ma,
@@ -404,4 +503,5 @@ def welch_diff(before: Moments, after: Moments, *, alpha: float = 0.05) -> DiffR
         alpha=alpha,
         extra={"se": se, "df": df},
         se=se,
+        degenerate=degenerate,
     )
