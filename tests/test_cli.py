@@ -130,11 +130,12 @@ def test_guardrail_in_config_not_met_exits_0(tmp_path: Path) -> None:
 
 def test_untested_rows_are_reported_not_silent(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    # VIP churn has too few events to be tested: the run warns and the report says so.
-    config = toml(analysis__metrics='["churn"]')
-    assert _run(tmp_path, config, "--quiet", "--fail-on", "churn[VIP].delta > 0") == 0
+    # With min_n above the sample's size no NPS row is tested: the run warns and the report
+    # says so.
+    config = toml(analysis__metrics='["nps"]', analysis__min_n="100000")
+    assert _run(tmp_path, config, "--quiet", "--fail-on", "nps[VIP].delta > 0") == 0
     err = capsys.readouterr().err
-    assert "warning: guardrail 'churn[VIP].delta > 0': 1 row(s) not tested" in err
+    assert "warning: guardrail 'nps[VIP].delta > 0': 1 row(s) not tested" in err
     assert "insufficient_data" in err
     soup = BeautifulSoup((tmp_path / "r.html").read_text(encoding="utf-8"), "html.parser")
     assert soup.select_one("#guardrails td.outcome").get_text() == "not tested"
