@@ -6,21 +6,30 @@ This script prints the table; it never passes or fails (tests/test_calibration.p
 
     .venv/bin/python benchmarks/calibration.py [n_sims] [seed]     # 10,000 splits per test
     .venv/bin/python benchmarks/calibration.py --test-cases         # the tests' cases, full size
+    .venv/bin/python benchmarks/calibration.py --small-n            # each test's minimum
+    .venv/bin/python benchmarks/calibration.py --power              # power at the handling MDE
 
 ``--test-cases`` runs the cases of tests/test_calibration.py with their seeds at full size
-(4,000 splits) beside the bands of docs/methods.md; the test file runs the complaint cases,
-the slow ones, at smoke size (the first splits of the same seeds).
+(4,000 splits) beside the bands of docs/methods.md; the test file runs the complaint and
+handling-time cases, the slow ones, at smoke size (the first splits of the same seeds).
+``--small-n`` measures every test at the small sizes behind its minimum in ``compare``
+(``comparison.TESTS``); ``--power`` checks that the handling-time MDE is what it says: a
+shift of that size is detected in about 80% of splits.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from rollout_metrics.comparison import MIN_RESIDUAL_DF
+from rollout_metrics.errors import InsufficientDataError
+from rollout_metrics.infer.power import mde_from_se
 from rollout_metrics.infer.ranks import mann_whitney_counts, quantile_diff
 from rollout_metrics.infer.rates import overdispersed_rate_test, poisson_rate_test, rate_test_auto
 from rollout_metrics.infer.results import DiffResult
@@ -63,21 +72,27 @@ def sim_csat_mann_whitney(rng: np.random.Generator, n: int = 200) -> tuple[float
     return mann_whitney_counts(_csat_counts(rng, n), _csat_counts(rng, n)).p_value, None
 
 
-def _minutes(rng: np.random.Generator, n: int) -> ValueCounts:
-    # handling time in minutes: log-normal (median about 25 min) rounded to whole minutes
-    return ValueCounts.from_values(np.round(rng.lognormal(np.log(25.0), 0.9, n)))
+def _minutes(rng: np.random.Generator, n: int, median: float = 25.0, shift: float = 0.0
+             ) -> ValueCounts:
+    # handling time in minutes: log-normal (median 25 min unless told) rounded to whole minutes
+    return ValueCounts.from_values(np.round(rng.lognormal(np.log(median), 0.9, n) + shift))
 
 
 def sim_handling_mann_whitney(rng: np.random.Generator, n: int = 300) -> tuple[float, bool | None]:
     return mann_whitney_counts(_minutes(rng, n), _minutes(rng, n)).p_value, None
 
 
-def sim_handling_median(
-    rng: np.random.Generator, n: int = 300, n_resamples: int = 1000
+def sim_handling_quantile(
+    rng: np.random.Generator, q: float = 0.5, n: int = 300, n_resamples: int = 1000,
+    median: float = 25.0,
 ) -> tuple[float, bool | None]:
     seed = int(rng.integers(2**31))
-    r = quantile_diff(_minutes(rng, n), _minutes(rng, n), n_resamples=n_resamples, seed=seed)
-    return _outcome(r)
+    b, a = _minutes(rng, n, median), _minutes(rng, n, median)
+    return _outcome(quantile_diff(b, a, q=q, n_resamples=n_resamples, seed=seed))
+
+
+sim_handling_median = functools.partial(sim_handling_quantile, q=0.5)
+sim_handling_p90 = functools.partial(sim_handling_quantile, q=0.9)
 
 
 def sim_poisson_exact(rng: np.random.Generator) -> tuple[float, bool | None]:
@@ -126,6 +141,13 @@ SIMULATIONS: dict[str, Sim] = {
     "complaints quasi-Poisson, NB days k=2": sim_daily_quasi,
     "complaints auto, NB days k=2": sim_daily_auto_nb,
     "complaints auto, Poisson days": sim_daily_auto_poisson,
+    # appended, so the rows above keep their seeds (seed + position)
+    "handling time p90 bootstrap (n=300)": sim_handling_p90,
+    "handling time p90 bootstrap (n=1000)": functools.partial(sim_handling_p90, n=1000),
+    "handling time median bootstrap, median 7 h (n=300)":
+        functools.partial(sim_handling_median, median=420.0),
+    "handling time p90 bootstrap, median 7 h (n=300)":
+        functools.partial(sim_handling_p90, median=420.0),
 }
 
 
@@ -156,6 +178,7 @@ TEST_CASES: list[tuple[str, Sim, int]] = [
     ("complaints_auto_nb", sim_daily_auto_nb, 108),
     ("complaints_auto_poisson", sim_daily_auto_poisson, 109),
     ("handling_median_bootstrap", sim_handling_median, 110),
+    ("handling_p90_bootstrap", sim_handling_p90, 111),
 ]
 TEST_N_SIMS = 4000
 FPR_BAND, COVERAGE_BAND = (0.04, 0.06), (0.94, 0.96)
@@ -182,10 +205,143 @@ def run_test_cases(n_sims: int = TEST_N_SIMS) -> pd.DataFrame:
     return table
 
 
+def daily_series(rng: np.random.Generator, k: float | None, per_day: float, days_before: int,
+                 days_after: int) -> pd.DataFrame:
+    """Like :func:`daily_complaints` with another rate and window lengths."""
+    dates = pd.date_range("2024-01-01", periods=days_before + days_after, freq="D")
+    exposure = 10_000.0 * (1.0 + 0.02 * rng.standard_normal(dates.size))
+    mu = per_day * WEEKLY[dates.day_of_week] / WEEKLY.mean() * exposure / 10_000.0
+    lam = mu if k is None else rng.gamma(k, mu / k)
+    return pd.DataFrame({"date": dates, "events": rng.poisson(lam), "exposure": exposure,
+                         "period": ["before"] * days_before + ["after"] * days_after})
+
+
+def sim_daily_small(rng: np.random.Generator, k: float | None, per_day: float,
+                    days_before: int, days_after: int) -> tuple[float, bool | None]:
+    """rate_test_auto as compare runs it; a split below compare's minimum (a period without
+    events) is untested and counts as neither rejected nor missed."""
+    d = daily_series(rng, k, per_day, days_before, days_after)
+    try:
+        r = rate_test_auto(d)
+    except InsufficientDataError:
+        return float("nan"), None
+    return _outcome(r)
+
+
+def sim_poisson_small(rng: np.random.Generator, per_period: float) -> tuple[float, bool | None]:
+    b, a = rng.poisson(per_period, size=2)
+    if a + b == 0:
+        return float("nan"), None
+    return _outcome(poisson_rate_test(EventExposure(int(b), 1.0), EventExposure(int(a), 1.0)))
+
+
+def sim_proportion_small(rng: np.random.Generator, n: int, share: float
+                         ) -> tuple[float, bool | None]:
+    b, a = rng.binomial(n, share, size=2)
+    return _outcome(proportion_diff(Proportion(int(b), n), Proportion(int(a), n)))
+
+
+def calibrate_tested(sim: Sim, n_sims: int, seed: int) -> tuple[float, float, float]:
+    """(false-positive rate, coverage, share untested) over the splits a test would run on
+    (NaN p: below the minimum; degenerate results have NaN p and a NaN or covering interval)."""
+    rng = np.random.default_rng(seed)
+    p = np.full(n_sims, np.nan)
+    covered = np.zeros(n_sims, dtype=bool)
+    for i in range(n_sims):
+        p[i], cov = sim(rng)
+        covered[i] = bool(cov)
+    tested = ~np.isnan(p)
+    return (float(np.mean(p[tested] < ALPHA)), float(np.mean(covered[tested])),
+            float(np.mean(~tested)))
+
+
+def small_n_cases() -> list[tuple[str, str, Sim, int]]:
+    """(test, setting, simulator, splits) behind the minimums of comparison.TESTS."""
+    cases: list[tuple[str, str, Sim, int]] = []
+    for n in (5, 10, 15, 20, 30, 50):
+        cases += [
+            ("nps adjusted Wald", f"n={n}", functools.partial(sim_nps, n=n), 4000),
+            ("csat top-2 z / Newcombe", f"n={n}", functools.partial(sim_csat_top2, n=n), 4000),
+            ("proportion at 5%", f"n={n}",
+             functools.partial(sim_proportion_small, n=n, share=0.05), 4000),
+            ("csat mean Welch", f"n={n}", functools.partial(sim_csat_mean, n=n), 4000),
+            ("handling median", f"n={n}", functools.partial(sim_handling_median, n=n), 4000),
+            ("handling p90", f"n={n}", functools.partial(sim_handling_p90, n=n), 4000),
+        ]
+    for per in (0.5, 1.0, 2.0, 5.0, 10.0, 20.0):
+        cases.append(("churn exact Poisson", f"{per:g} events/period expected",
+                      functools.partial(sim_poisson_small, per_period=per), 4000))
+    for k in (None, 2.0):
+        for per_day in (0.1, 0.25, 1.0):
+            for days in ((56, 56), (56, 21)):
+                cases.append((
+                    "complaints auto", f"{days[0]}+{days[1]} days, {per_day:g}/day, "
+                    f"{'Poisson' if k is None else f'NB k={k:g}'}",
+                    functools.partial(sim_daily_small, k=k, per_day=per_day,
+                                      days_before=days[0], days_after=days[1]), 1000))
+    for days in ((7, 7), (10, 10), (14, 7), (14, 14), (21, 7), (21, 21)):
+        for k, per_day in ((2.0, 5.0), (0.5, 5.0)):
+            cases.append((
+                "complaints auto", f"{days[0]}+{days[1]} days (df {sum(days) - 8}), "
+                f"{per_day:g}/day, NB k={k:g}",
+                functools.partial(sim_daily_small, k=k, per_day=per_day,
+                                  days_before=days[0], days_after=days[1]), 1000))
+    return cases
+
+
+def run_small_n(seed: int = 7) -> pd.DataFrame:
+    """Calibration at the small sizes behind each test's minimum in compare."""
+    rows = []
+    for i, (test, setting, sim, n_sims) in enumerate(small_n_cases()):
+        start = time.perf_counter()
+        fpr, coverage, untested = calibrate_tested(sim, n_sims, seed + i)
+        rows.append({"test": test, "setting": setting, "n_sims": n_sims,
+                     "false_positive_rate": fpr, "ci_coverage": coverage,
+                     "untested": untested, "seconds": round(time.perf_counter() - start, 1)})
+    table = pd.DataFrame(rows)
+    print(f"Minimum sizes (compare's rules: MIN_RESIDUAL_DF = {MIN_RESIDUAL_DF}); an untested "
+          "split is a period without events (rates) and is left out of the rates")
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    return table
+
+
+def power_at_mde(q: float, n: int = 300, n_sims: int = 2000, seed: int = 5,
+                 n_resamples: int = 1000) -> tuple[float, float]:
+    """(MDE in minutes, share of splits that detect a shift of that size).
+
+    The MDE is the median of the MDEs compare would report on A/A splits (200 of them); the
+    after period is then the before distribution shifted by the MDE (before rounding)."""
+    rng = np.random.default_rng(seed)
+    mdes = []
+    for _ in range(200):
+        r = quantile_diff(_minutes(rng, n), _minutes(rng, n), q=q, n_resamples=n_resamples,
+                          seed=int(rng.integers(2**31)))
+        mdes.append(mde_from_se(r.se))
+    mde = float(np.median(mdes))
+    hits = 0
+    for _ in range(n_sims):
+        r = quantile_diff(_minutes(rng, n), _minutes(rng, n, shift=mde), q=q,
+                          n_resamples=n_resamples, seed=int(rng.integers(2**31)))
+        hits += r.p_value < ALPHA
+    return mde, hits / n_sims
+
+
+def run_power(n_sims: int = 2000) -> pd.DataFrame:
+    rows = []
+    for q in (0.5, 0.9):
+        mde, power = power_at_mde(q, n_sims=n_sims)
+        rows.append({"quantile": q, "n": 300, "n_sims": n_sims, "mde_minutes": mde,
+                     "power_at_mde": power})
+    table = pd.DataFrame(rows)
+    print("Power of the handling-time bootstrap test at its reported MDE (target 0.80)")
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    return table
+
+
 def main(n_sims: int = 10_000, seed: int = 20240601) -> pd.DataFrame:
     rows = []
     for offset, (name, sim) in enumerate(SIMULATIONS.items()):
-        n = n_sims // 5 if sim is sim_handling_median else n_sims
+        n = n_sims
         start = time.perf_counter()
         fpr, coverage = calibrate(sim, n, seed + offset)
         rows.append(
@@ -208,8 +364,16 @@ if __name__ == "__main__":
     parser.add_argument("seed", type=int, nargs="?", default=20240601)
     parser.add_argument("--test-cases", action="store_true",
                         help="the cases of tests/test_calibration.py at full size")
+    parser.add_argument("--small-n", action="store_true",
+                        help="every test at the small sizes behind its minimum in compare")
+    parser.add_argument("--power", action="store_true",
+                        help="power of the handling-time test at its reported MDE")
     args = parser.parse_args()
     if args.test_cases:
         run_test_cases(args.n_sims or TEST_N_SIMS)
+    elif args.small_n:
+        run_small_n()
+    elif args.power:
+        run_power(args.n_sims or 2000)
     else:
         main(args.n_sims or 10_000, args.seed)

@@ -162,3 +162,20 @@ def test_daily_errors() -> None:
         overdispersed_rate_test(daily.iloc[52:60])
     with pytest.raises(DataValidationError, match="must be a pandas DataFrame"):
         overdispersed_rate_test([1, 2])  # type: ignore[arg-type]
+
+
+def test_observed_ratio_outside_the_model_interval() -> None:
+    # A weekday-adjusted ratio of 1.5 (CI 1.2-1.8) beside an observed ratio of 0.9: the
+    # interval reaches the observed difference, which crosses 0, so the data give no direction.
+    from rollout_metrics.infer.rates import _rate_result
+
+    common = {"y_b": 100.0, "e_b": 100.0, "e_a": 100.0, "statistic": 2.5, "method": "m",
+              "alpha": 0.05, "extra": {}}
+    r = _rate_result(ratio=1.5, ratio_low=1.2, ratio_high=1.8, y_a=90.0, p_value=0.001,
+                     **common)  # type: ignore[arg-type]
+    assert (r.before, r.after, r.estimate) == pytest.approx((1.0, 0.9, -0.1))
+    assert r.ci_low == pytest.approx(-0.1) and r.ci_high > 0 and r.p_value == 1.0
+    # the same direction: widened to the estimate, p kept
+    s = _rate_result(ratio=1.5, ratio_low=1.2, ratio_high=1.3, y_a=140.0, p_value=0.001,
+                     **common)  # type: ignore[arg-type]
+    assert s.ci_high == pytest.approx(0.4) and s.ci_low > 0 and s.p_value == 0.001

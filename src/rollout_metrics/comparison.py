@@ -81,17 +81,19 @@ Daily = Callable[[str], pd.DataFrame]
 Test = Callable[[Any, Any, Daily, MetricOptions], tuple[DiffResult, float]]
 Enough = Callable[[Any, Any, Daily, MetricOptions], bool]
 
-#: Responses per period below which the NPS, proportion and Welch tests are not tested, even
-#: with a lower ``min_n``: the smallest size of the calibration sweep
-#: (``benchmarks/calibration.py --small-n``) at which each was inside the bands.
+#: Responses per period below which the NPS, proportion and Welch tests are not run, even
+#: with a lower ``min_n``: from n = 10 the A/A false-positive rates of NPS and Welch are in
+#: [0.04, 0.06] (``benchmarks/calibration.py --small-n``); below, all three are conservative
+#: and a small period is often all in one category (degenerate).
 MIN_N_TEST = 10
 #: Observations a quantile test needs beyond its quantile in each period, n·min(q, 1 − q):
-#: 6 tickets for the median, 30 for p90.  Below it the bootstrap interval of p90 under-covers
-#: (0.93 at n = 15, ``--small-n``).
+#: 6 tickets for the median, 30 for p90.  With fewer, the bootstrap test of p90 rejects too
+#: often (A/A: 0.15 at n = 5, 0.076 at n = 10, 0.054 at n = 15; 0.035 at n = 30).
 MIN_BEYOND_QUANTILE = 3
-#: Residual degrees of freedom the daily quasi-Poisson model needs (days minus its period and
-#: weekday terms: 28 days of data): with fewer, phi is too noisy and overdispersed series were
-#: rejected in 7-8% of A/A splits (``--small-n``).
+#: Residual degrees of freedom the daily quasi-Poisson model needs (days minus its intercept,
+#: period and six weekday terms: 28 days of data).  With fewer, phi is too noisy and
+#: overdispersed series were rejected in 7.5-15% of A/A splits (df 6-13, negative binomial
+#: k = 0.5); at df 20 in 5.5-5.9%, at df 34 in 4.2-5.4%.
 MIN_RESIDUAL_DF = 20
 
 

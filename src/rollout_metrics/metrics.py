@@ -298,7 +298,8 @@ for _spec in (
         units="per 1,000 customers per 30 days", scale=30000.0, direction=-1,
         phrase="The complaint rate (per 1,000 customers per 30 days)",
         method="Exact Poisson rate test, or quasi-Poisson with weekday terms on the daily "
-               "series when it is overdispersed",
+               "series when it is overdispersed; observed rates, with the interval of their "
+               "difference from the test's ratio interval",
         daily="complaint tickets over active customer-days",
     ),
     MetricSpec(
@@ -306,7 +307,9 @@ for _spec in (
         needs="resolved_at", kind="durations", columns=(), statistic=_durations,
         point=_duration_point, test="quantile", units="hours", scale=1 / 60,
         direction=-1, phrase="{stat} handling time", delta_units="hours",
-        method="Difference of medians (or p90) with a bootstrap of the minute counts",
+        method="Difference of medians (or p90): smoothed bootstrap of the minute counts, "
+               "interval and p-value from the same bootstrap (Mann-Whitney kept as a "
+               "distribution-shift test)",
         daily="median (or p90, mean) resolution hours of the tickets created that day, "
               "weighted by resolved tickets",
     ),

@@ -105,7 +105,8 @@ def _rate_result(
     estimate = rate_a - rate_b
     low = _diff_at(ratio_low, total, e_b, e_a)
     high = _diff_at(ratio_high, total, e_b, e_a)
-    if not low <= estimate <= high:
+    slack = 1e-12 * max(abs(low), abs(high), abs(estimate))  # rounding of d(R) vs rates
+    if not low - slack <= estimate <= high + slack:
         low, high = min(low, estimate), max(high, estimate)
         if low <= 0.0 <= high:
             p_value = 1.0
