@@ -30,6 +30,7 @@ model fits behind :func:`rollout_metrics.designs.its.its` on plain numpy arrays:
 from __future__ import annotations
 
 import html
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -320,26 +321,36 @@ def _debias(rho: FloatArray, n: int) -> FloatArray:
     return np.minimum(rho + (1 + 3 * rho) / n, 0.99)
 
 
-def _residual_lag1_ratio(x: FloatArray) -> Any:
+def _residual_lag1_ratio(x: FloatArray, starts: NDArray[np.bool_] | None = None) -> Any:
     """rho -> E[sum e_t e_(t+1)] / E[sum e_t^2] for OLS residuals e = M u, u ~ AR(1)(rho).
 
     With M = I - Q Q' and S the AR(1) correlation matrix, E[e'e] is proportional to
     tr(M S M) = n - tr(Q'SQ) and the lag-1 term to the first off-diagonal sum of
-    M S M = S - QQ'S - SQQ' + Q(Q'SQ)Q'; both need only S Q (n x k).
+    M S M = S - QQ'S - SQQ' + Q(Q'SQ)Q'; both need only S Q (n x k). ``starts`` (True where
+    a block of the series starts, e.g. after a hole) makes u independent AR(1) blocks and
+    counts only the lag-1 pairs inside a block.
     """
     n = x.shape[0]
     q, _ = np.linalg.qr(x)
+    first = np.zeros(n, dtype=bool) if starts is None else np.asarray(starts, dtype=bool)
+    first[0] = True
+    bounds = [*np.flatnonzero(first).tolist(), n]
+    pair = ~first[1:]
 
     def ratio(rho: float) -> float:
-        # S q by two AR(1) recursions (forward and backward sums of rho^|i-j| q_j).
-        fwd = lfilter([1.0], [1.0, -rho], q, axis=0)
-        bwd = lfilter([1.0], [1.0, -rho], q[::-1], axis=0)[::-1]
-        sq = fwd + bwd - q
+        # S q by two AR(1) recursions per block (forward and backward sums of rho^|i-j| q_j).
+        parts = []
+        for a, b in itertools.pairwise(bounds):
+            block = q[a:b]
+            fwd = lfilter([1.0], [1.0, -rho], block, axis=0)
+            bwd = lfilter([1.0], [1.0, -rho], block[::-1], axis=0)[::-1]
+            parts.append(fwd + bwd - block)
+        sq = np.concatenate(parts)
         c = q.T @ sq
-        off = (n - 1) * rho
-        off -= float(np.einsum("ij,ij->", q[:-1], sq[1:]))
-        off -= float(np.einsum("ij,ij->", sq[:-1], q[1:]))
-        off += float(np.einsum("ij,jk,ik->", q[:-1], c, q[1:]))
+        off = float(pair.sum()) * rho
+        off -= float(np.einsum("ij,ij->", q[:-1][pair], sq[1:][pair]))
+        off -= float(np.einsum("ij,ij->", sq[:-1][pair], q[1:][pair]))
+        off += float(np.einsum("ij,jk,ik->", q[:-1][pair], c, q[1:][pair]))
         return float(off / (n - float(np.trace(c))))
 
     return ratio
