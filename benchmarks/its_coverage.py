@@ -134,6 +134,104 @@ def did_rates(n_sim: int, seed: int) -> dict[str, float]:
     return {k: v / n_sim for k, v in hits.items()}
 
 
+def few_panel(rng: np.random.Generator, n_units: int, n_treated: int, effect: float = 0.0,
+              rho: float = 0.5, n_before: int = 56, n_after: int = 56) -> pd.DataFrame:
+    """A daily segment panel: unit levels, common daily shocks with a trend and a weekly
+    pattern, AR(1) unit noise with unit-specific noise levels (sd 0.5-2), the first
+    ``n_treated`` units treated from day ``n_before`` on by ``effect``."""
+    n_dates = n_before + n_after
+    dates = pd.date_range("2024-01-01", periods=n_dates, freq="D")
+    day = np.arange(n_dates)
+    noise = np.empty((n_units, n_dates))
+    noise[:, 0] = rng.normal(0, 1, n_units) / np.sqrt(1 - rho**2)
+    for j in range(1, n_dates):
+        noise[:, j] = rho * noise[:, j - 1] + rng.normal(0, 1, n_units)
+    common = rng.normal(0, 1, n_dates) + 0.02 * day + np.array(
+        [0.0, 1.0, 0.5, 0.0, -1.0, -3.0, -2.0])[dates.day_of_week]
+    sd = rng.uniform(0.5, 2.0, (n_units, 1))
+    y = rng.normal(50, 5, (n_units, 1)) + common + sd * noise
+    y[:n_treated] += effect * (day >= n_before)
+    units = np.repeat([f"u{i:02d}" for i in range(n_units)], n_dates)
+    return pd.DataFrame({"unit": units, "date": np.tile(dates, n_units), "value": y.ravel()})
+
+
+#: The few-treated scenarios of docs/methods.md: (units, treated units).
+FEW_TREATED = {"1 of 2": (2, 1), "1 of 4": (4, 1), "1 of 10": (10, 1), "5 of 10": (10, 5)}
+
+
+def few_treated_rates(n_units: int, n_treated: int, n_sim: int, seed: int,
+                      effect: float = 1.0, n_resamples: int = 999) -> dict[str, float | str]:
+    """did() on ``n_sim`` no-effect :func:`few_panel` panels (false-positive rate of every
+    row; the CR1 cluster-robust t test it replaced, for comparison) and on ``n_sim`` panels
+    with ``effect`` (coverage of the effect rows' intervals; seed + 1)."""
+    from scipy import stats
+
+    from rollout_metrics.designs._panel import cluster_fit, fixed_effects
+
+    treated = [f"u{i:02d}" for i in range(n_treated)]
+    change = pd.Timestamp("2024-01-01") + pd.Timedelta(days=56)
+    out: dict[str, float | str] = {}
+    hits = dict.fromkeys(("did_2x2", "did_twfe", "pre_trend", "cr1_twfe"), 0)
+    tested = dict.fromkeys(("did_2x2", "did_twfe", "pre_trend"), 0)
+    rng = np.random.default_rng(seed)
+    methods: set[str] = set()
+    for i in range(n_sim):
+        frame = few_panel(rng, n_units, n_treated)
+        table = did(frame, treated=treated, change_date=change, n_resamples=n_resamples,
+                    seed=seed + i).table
+        for term, p, method in zip(table["term"], table["p_value"], table["method"],
+                                   strict=True):
+            methods.add(method.replace(term + "_", ""))
+            if np.isfinite(p):
+                tested[term] += 1
+                hits[term] += int(p < 0.05)
+        d = frame.assign(tr=frame["unit"].isin(treated), post=frame["date"] >= change)
+        x = (d["tr"] & d["post"]).to_numpy(float)[:, None]
+        b, v, df = cluster_fit(d["value"].to_numpy(float), x, d["unit"], np.ones(len(d)),
+                               fixed_effects(d.rename(columns={"unit": "unit"})))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hits["cr1_twfe"] += int(2 * stats.t.sf(abs(b[0]) / np.sqrt(v[0, 0]), df) < 0.05)
+    for term in ("did_2x2", "did_twfe", "pre_trend"):
+        out[f"fpr {term}"] = hits[term] / tested[term] if tested[term] else float("nan")
+    out["fpr CR1 twfe (old)"] = hits["cr1_twfe"] / n_sim
+    covered = dict.fromkeys(("did_2x2", "did_twfe"), 0)
+    tested_cov = dict.fromkeys(("did_2x2", "did_twfe"), 0)
+    rng = np.random.default_rng(seed + 1)
+    for i in range(n_sim):
+        frame = few_panel(rng, n_units, n_treated, effect=effect)
+        table = did(frame, treated=treated, change_date=change, n_resamples=n_resamples,
+                    seed=seed + n_sim + i).table.set_index("term")
+        for term in covered:
+            lo, hi = table.loc[term, "ci_low"], table.loc[term, "ci_high"]
+            if np.isfinite(lo) and np.isfinite(hi):
+                tested_cov[term] += 1
+                covered[term] += int(lo <= effect <= hi)
+    for term in covered:
+        out[f"coverage {term}"] = (covered[term] / tested_cov[term] if tested_cov[term]
+                                   else float("nan"))
+    out["tests"] = ", ".join(sorted(methods))
+    return out
+
+
+def few_treated_table(n_sim: int, seed: int = 20240601) -> pd.DataFrame:
+    """The few-treated scenarios side by side, each figure with its Monte Carlo SE."""
+    rows = []
+    for k, (label, (n_units, n_treated)) in enumerate(FEW_TREATED.items()):
+        started = time.perf_counter()
+        r = few_treated_rates(n_units, n_treated, n_sim, seed + 10 * k)
+        r = {"scenario": label, **r, "seconds": round(time.perf_counter() - started)}
+        rows.append(r)
+    table = pd.DataFrame(rows)
+    se_fpr = np.sqrt(0.05 * 0.95 / n_sim)
+    print(f"did() with few treated units: {n_sim} no-effect panels and {n_sim} panels with "
+          "effect 1 per scenario;")
+    print("daily, 56 + 56 days, AR(1) unit noise rho = 0.5, unit noise sd 0.5-2, alpha = 0.05."
+          f" Monte Carlo SE: {se_fpr:.4f} for a rate of 0.05 or 0.95.")
+    with pd.option_context("display.width", 250, "display.max_columns", 30):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return table
+
+
 #: tests/test_designs_simulation.py's scenarios: (label, seed, full size, band at full size).
 TEST_SCENARIOS = {
     "its_coverage_ar1": ("ITS rho=0.5, effect: coverage", 20240501, 1000, (0.93, 0.97)),
@@ -189,6 +287,10 @@ def did_fpr(n_sim: int, seed: int) -> dict:
 def main() -> None:
     if "--test-scenarios" in sys.argv[1:]:
         run_test_scenarios()
+        return
+    if "--few-treated" in sys.argv[1:]:
+        rest = [a for a in sys.argv[1:] if not a.startswith("--")]
+        few_treated_table(int(rest[0]) if rest else 1000)
         return
     n_sim = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     cases = [

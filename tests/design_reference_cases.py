@@ -37,3 +37,19 @@ DID_CARD_KRUEGER_TABLE3 = {
     "did_abs": 0.015,
     "se_abs": 0.005,
 }
+
+# Case did_banks_causalpy.
+# Source: pymc-labs/CausalPy@45ee96f7, causalpy/data/banks.csv (Richardson & Troost 2009;
+# Angrist & Pischke 2014, Figure 5.2): banks in business in the 6th (treated) and 8th Federal
+# Reserve districts, daily; CausalPy's banks example takes the median per year and a treatment
+# time of 1930.5. The OLS / two-way fixed effects DiD on the six yearly medians is
+# (mean gap 1931-34) - (mean gap 1929-30) = -8.75 - (-29.5) = 20.75. Two units: no valid
+# unit-level inference, and six yearly points are too few for a time-series one.
+DID_BANKS_CAUSALPY = {
+    "year": [1929, 1930, 1931, 1932, 1933, 1934],
+    "sixth": [141.0, 135.0, 121.0, 113.0, 102.0, 102.0],
+    "eighth": [170.0, 165.0, 132.0, 120.0, 111.0, 110.0],
+    "first_treated_year": 1931,
+    "did": 20.75,
+    "did_abs": 1e-9,
+}

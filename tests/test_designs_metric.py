@@ -131,7 +131,10 @@ def test_did_metric_vip_nps(data: rm.Dataset) -> None:
                      freq="W")
     row = res.table.set_index("term").loc["did_2x2"]
     assert row["delta"] < 0
-    assert row["status"] == "few_clusters"
+    # one treated tier of three, 8 + 8 weeks: the gap series with AR(1) errors
+    assert row["status"] == "ok" and row["method"] == "did_2x2_gap_ar1_bootstrap"
+    assert row["ci_low"] < row["delta"] < row["ci_high"]
+    assert res.model_info["nps"]["inference"]["did_2x2"]["test"] == "gap_ar1_bootstrap"
 
 
 def test_did_metric_unknown_treated_lists_segments(data: rm.Dataset) -> None:

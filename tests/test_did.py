@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from design_reference_cases import DID_CARD_KRUEGER_TABLE3
+from design_reference_cases import DID_BANKS_CAUSALPY, DID_CARD_KRUEGER_TABLE3
 from rollout_metrics.designs._common import DESIGN_COLUMNS
 from rollout_metrics.designs.did import DidResult, did, did_from_summary
 from rollout_metrics.errors import (
@@ -53,6 +53,125 @@ def test_card_krueger_table3() -> None:
     assert row["before"] == pytest.approx(20.44 - 23.33)
 
 
+def test_banks_two_units_cannot_reach_significance() -> None:
+    # case did_banks_causalpy: 2 units, 6 yearly points. CR1 gave p ~ 1e-15 and a CI of width
+    # 1e-13 here; with one of two units treated only 2 assignments exist (p >= 0.5).
+    case = DID_BANKS_CAUSALPY
+    dates = pd.to_datetime([f"{y}-07-01" for y in case["year"]])
+    frame = pd.concat([
+        pd.DataFrame({"unit": "Sixth District", "date": dates, "value": case["sixth"]}),
+        pd.DataFrame({"unit": "Eighth District", "date": dates, "value": case["eighth"]}),
+    ])  # fmt: skip
+    res = did(frame, treated=["Sixth District"],
+              change_date=f"{case['first_treated_year']}-01-01")
+    rows = res.table.set_index("term")
+    for term in ("did_2x2", "did_twfe"):
+        row = rows.loc[term]
+        assert row["delta"] == pytest.approx(case["did"], abs=case["did_abs"])
+        assert row["status"] == "cannot_reach_significance"
+        assert row["method"] == f"{term}_randomisation"
+        assert np.isnan(row["p_value"]) and np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+        assert pd.isna(row["significant"])
+        info = res.model_info["inference"][term]
+        assert info["p_floor"] == 0.5 and info["p_randomisation"] == 1.0
+    assert rows.loc["pre_trend", "status"] == "insufficient_data"
+
+
+def test_gap_rows_are_the_gap_series_fits() -> None:
+    # One treated unit of three, balanced and unweighted: the gap is the treated series minus
+    # the controls' mean; did_2x2 is the difference of its period means (= the 2x2 of
+    # means), did_twfe its feasible GLS shift (gls_ar, AR(1), first point kept).
+    from rollout_metrics.designs._common import gls_ar
+
+    frame = _panel(effect=1.0, seed=7)
+    three = frame[frame["unit"].isin([UNITS[0], UNITS[8], UNITS[9]])]
+    res = did(three, treated=[UNITS[0]], change_date=CHANGE)
+    rows = res.table.set_index("term")
+    wide = three.pivot(index="date", columns="unit", values="value")
+    gap = (wide[UNITS[0]] - wide[[UNITS[8], UNITS[9]]].mean(axis=1)).to_numpy()
+    post = (wide.index >= CHANGE).astype(float)
+    assert rows.loc["did_2x2", "delta"] == pytest.approx(
+        gap[post == 1].mean() - gap[post == 0].mean(), rel=1e-10)
+    x = np.column_stack([np.ones(len(gap)), post])
+    fit = gls_ar(gap, x, 1, bias_correct=True, keep_first=True)
+    assert rows.loc["did_twfe", "delta"] == pytest.approx(fit.params[1], rel=1e-4)
+    assert res.model_info["inference"]["did_twfe"]["rho"] == pytest.approx(fit.rho[0],
+                                                                            abs=1e-4)
+    for term in ("did_2x2", "did_twfe"):
+        assert rows.loc[term, "ci_low"] < 1.0 < rows.loc[term, "ci_high"]
+        assert rows.loc[term, "after"] - rows.loc[term, "before"] == pytest.approx(
+            rows.loc["did_2x2", "delta"])
+    pre = gap[post == 0]
+    t = np.arange(len(pre), dtype=float)
+    slope = gls_ar(pre, np.column_stack([np.ones(len(t)), t - t.mean()]), 1,
+                   bias_correct=True, keep_first=True).params[1]
+    assert rows.loc["pre_trend", "delta"] == pytest.approx(slope, rel=1e-3)
+
+
+def test_randomisation_test_with_enough_assignments() -> None:
+    # 3 treated of 8 units, 4 + 4 weekly points: too short for the gap series, 56
+    # assignments, so the randomisation p can go down to 1/56.
+    rng = np.random.default_rng(8)
+    dates = pd.date_range("2024-01-01", periods=8, freq="W-MON")
+    frame = pd.DataFrame([(u, d) for u in UNITS[:8] for d in dates], columns=["unit", "date"])
+    frame["value"] = (rng.normal(50, 5, 8).repeat(8) + rng.normal(0, 0.3, len(frame))
+                      + 3.0 * (frame["unit"].isin(UNITS[:3]) & (frame["date"] >= dates[4])))
+    res = did(frame, treated=UNITS[:3], change_date=dates[4], correction="none")
+    rows = res.table.set_index("term")
+    info = res.model_info["inference"]["did_2x2"]
+    assert info["possible_assignments"] == 56 and info["p_floor"] == pytest.approx(1 / 56)
+    row = rows.loc["did_2x2"]
+    assert row["method"] == "did_2x2_randomisation" and row["status"] == "ok"
+    assert row["p_value"] == pytest.approx(1 / 56)
+    assert row["significant"] and row["ci_low"] > 0
+    assert row["ci_low"] < 3.0 < row["ci_high"]
+
+
+@pytest.mark.parametrize(("n_units", "n_treated", "n_dates"), [(3, 1, 40), (12, 6, 20),
+                                                               (8, 2, 8), (4, 1, 30)])
+def test_interval_agrees_with_p_value(n_units: int, n_treated: int, n_dates: int) -> None:
+    # Every test: significant (p < alpha, no adjustment) exactly when the interval excludes
+    # 0, and the estimate inside its interval.
+    rng = np.random.default_rng(n_units * 100 + n_dates)
+    dates = pd.date_range("2024-01-01", periods=n_dates, freq="D")
+    for effect in (0.0, 0.4, 1.5):
+        frame = pd.DataFrame([(u, d) for u in UNITS[:n_units] for d in dates],
+                             columns=["unit", "date"])
+        frame["value"] = rng.normal(0, 1, len(frame)) + effect * (
+            frame["unit"].isin(UNITS[:n_treated]) & (frame["date"] >= dates[n_dates // 2]))
+        table = did(frame, treated=UNITS[:n_treated], change_date=dates[n_dates // 2],
+                    correction="none", n_resamples=199).table
+        for _, row in table.iterrows():
+            if pd.isna(row["p_value"]):
+                continue
+            excludes = row["ci_low"] > 0 or row["ci_high"] < 0
+            assert bool(row["significant"]) == excludes, row.to_dict()
+            assert row["ci_low"] <= row["delta"] <= row["ci_high"]
+
+
+def test_constant_panel_is_degenerate() -> None:
+    # No variation at all (or rounding noise): no p-value, never significant.
+    frame = _panel()
+    for units in (UNITS[:4], UNITS):
+        flat = frame[frame["unit"].isin(units)].assign(value=50.0)
+        table = did(flat, treated=units[:2] if len(units) == 4 else TREATED,
+                    change_date=CHANGE).table
+        assert (table["status"] == "degenerate").all(), table[["method", "status"]]
+        assert table["p_value"].isna().all() and table["significant"].isna().all()
+
+
+def test_same_seed_same_table_and_resample_checks() -> None:
+    frame = _panel(effect=0.5, seed=11)
+    small = frame[frame["unit"].isin(UNITS[:3])]
+    a = did(small, treated=UNITS[:1], change_date=CHANGE).table
+    b = did(small, treated=UNITS[:1], change_date=CHANGE).table
+    pd.testing.assert_frame_equal(a, b)
+    c = did(small, treated=UNITS[:1], change_date=CHANGE, seed=1).table
+    np.testing.assert_allclose(a["delta"], c["delta"])
+    with pytest.raises(DataValidationError, match=r"n_resamples=10 is too few for alpha=0\.05"):
+        did(small, treated=UNITS[:1], change_date=CHANGE, n_resamples=10)
+
+
 def test_2x2_and_twfe_recover_effect() -> None:
     frame = _panel(effect=2.0, seed=1)
     original = frame.copy()
@@ -79,17 +198,24 @@ def test_2x2_and_twfe_recover_effect() -> None:
     pd.testing.assert_frame_equal(res.to_frame(), res.table)
 
 
-def test_twfe_se_matches_statsmodels_cluster_formula() -> None:
+def test_twfe_estimate_and_cr1_se_match_statsmodels_cluster_formula() -> None:
+    # 6 treated and 10 control units: the wild cluster bootstrap studentises with CR1.
     frame = _panel(effect=1.0, seed=2)
     frame["D"] = (frame["unit"].isin(TREATED) & (frame["date"] >= CHANGE)).astype(float)
     ref = smf.ols("value ~ C(unit) + C(date) + D", data=frame).fit(
         cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["unit"])[0]}, use_t=True
     )
-    res = did(frame, treated=TREATED, change_date=CHANGE).table.set_index("term")
+    res = did(frame, treated=TREATED, change_date=CHANGE)
+    row = res.table.set_index("term").loc["did_twfe"]
+    assert row["delta"] == pytest.approx(ref.params["D"], rel=1e-10)
+    info = res.model_info["inference"]["did_twfe"]
+    assert info["test"] == "wild_cluster_bootstrap"
+    assert info["cr1_se"] == pytest.approx(ref.bse["D"], rel=1e-8)
+    assert row["method"] == "did_twfe_wild_cluster_bootstrap"
+    # the bootstrap interval is close to the CR1 t interval here (16 clusters, balanced)
     lo, hi = ref.conf_int().loc["D"]
-    assert res.loc["did_twfe", "ci_low"] == pytest.approx(lo, rel=1e-8)
-    assert res.loc["did_twfe", "ci_high"] == pytest.approx(hi, rel=1e-8)
-    assert res.loc["did_twfe", "p_value"] == pytest.approx(ref.pvalues["D"], rel=1e-6)
+    assert row["ci_low"] == pytest.approx(lo, abs=0.25 * (hi - lo))
+    assert row["ci_high"] == pytest.approx(hi, abs=0.25 * (hi - lo))
 
 
 def test_weighted_unbalanced_twfe_and_pre_trend_match_statsmodels() -> None:
@@ -102,18 +228,52 @@ def test_weighted_unbalanced_twfe_and_pre_trend_match_statsmodels() -> None:
     groups = pd.factorize(frame["unit"])[0]
     ref = smf.wls("value ~ C(unit) + C(date) + D", data=frame, weights=frame["n"]).fit(
         cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-    res = did(frame, treated=TREATED, change_date=CHANGE, weights="n").table.set_index("term")
-    lo, hi = ref.conf_int().loc["D"]
-    assert res.loc["did_twfe", "delta"] == pytest.approx(ref.params["D"], rel=1e-10)
-    assert res.loc["did_twfe", "ci_low"] == pytest.approx(lo, rel=1e-9)
-    assert res.loc["did_twfe", "ci_high"] == pytest.approx(hi, rel=1e-9)
+    res = did(frame, treated=TREATED, change_date=CHANGE, weights="n")
+    rows, info = res.table.set_index("term"), res.model_info["inference"]
+    assert rows.loc["did_twfe", "delta"] == pytest.approx(ref.params["D"], rel=1e-10)
+    assert info["did_twfe"]["cr1_se"] == pytest.approx(ref.bse["D"], rel=1e-9)
     pre = frame[frame["date"] < CHANGE].copy()
     t = (pre["date"] - frame["date"].min()).dt.days
     pre["trend"] = pre["unit"].isin(TREATED) * (t - t.mean())
     ref = smf.wls("value ~ C(unit) + C(date) + trend", data=pre, weights=pre["n"]).fit(
         cov_type="cluster", cov_kwds={"groups": pd.factorize(pre["unit"])[0]}, use_t=True)
-    assert res.loc["pre_trend", "delta"] == pytest.approx(ref.params["trend"], rel=1e-10)
-    assert res.loc["pre_trend", "p_value"] == pytest.approx(ref.pvalues["trend"], rel=1e-8)
+    assert rows.loc["pre_trend", "delta"] == pytest.approx(ref.params["trend"], rel=1e-10)
+    assert info["pre_trend"]["cr1_se"] == pytest.approx(ref.bse["trend"], rel=1e-8)
+
+
+def test_wild_cluster_bootstrap_equals_refitting_every_sample() -> None:
+    # The bootstrap's t statistics come from a clusters x clusters map; refitting each
+    # restricted wild sample with the dummy regression and statsmodels' CR1 gives the same.
+    from rollout_metrics.designs._panel import Projector, fixed_effects
+    from rollout_metrics.designs.did_inference import _WEBB, wild_cluster_test
+
+    rng = np.random.default_rng(12)
+    units, dates = [f"c{i}" for i in range(10)], pd.date_range("2024-01-01", periods=12)
+    frame = pd.DataFrame([(u, d) for u in units for d in dates], columns=["unit", "date"])
+    frame["value"] = rng.normal(0, 1, len(frame)) + rng.normal(0, 1, 10).repeat(12)
+    frame["D"] = (frame["unit"].isin(units[:5]) & (frame["date"] >= dates[6])).astype(float)
+    y, x = frame["value"].to_numpy(), frame["D"].to_numpy()
+    w = np.ones(len(frame))
+    n_boot = 199
+    test = wild_cluster_test(y, x, frame["unit"], Projector(w, fe=fixed_effects(frame)),
+                             alpha=0.05, n_resamples=n_boot, rng=np.random.default_rng(3),
+                             scale=1.0)
+    weights = np.random.default_rng(3).choice(_WEBB, size=(n_boot, 10))
+    codes = pd.factorize(frame["unit"], sort=True)[0]
+    restricted = smf.ols("value ~ C(unit) + C(date)", data=frame).fit()
+    fitted, resid = restricted.fittedvalues.to_numpy(), restricted.resid.to_numpy()
+    full = smf.ols("value ~ C(unit) + C(date) + D", data=frame).fit(
+        cov_type="cluster", cov_kwds={"groups": codes})
+    t_obs = abs(full.params["D"] / full.bse["D"])
+    t_star = []
+    for v in weights:
+        sample = frame.assign(value=fitted + resid * v[codes])
+        fit = smf.ols("value ~ C(unit) + C(date) + D", data=sample).fit(
+            cov_type="cluster", cov_kwds={"groups": codes})
+        t_star.append(abs(fit.params["D"] / fit.bse["D"]))
+    p = (1 + np.sum(np.array(t_star) >= t_obs)) / (n_boot + 1)
+    assert test.inference.p_value == pytest.approx(p)
+    assert test.inference.estimate == pytest.approx(full.params["D"], rel=1e-10)
 
 
 def test_labels_and_one_family() -> None:
@@ -139,16 +299,21 @@ def test_effect_collinear_with_fixed_effects_is_not_identified() -> None:
     frame = _panel()
     early = frame["unit"].isin(UNITS[::2])
     keep = (early & (frame["date"] < CHANGE)) | (~early & (frame["date"] >= CHANGE))
-    t = did(frame[keep], treated=UNITS[:4], change_date=CHANGE).table.set_index("term")
+    t = did(frame[keep], treated=UNITS[:10], change_date=CHANGE).table.set_index("term")
+    assert t.loc["did_twfe", "method"] == "did_twfe_wild_cluster_bootstrap"
     assert t.loc["did_twfe", "status"] == "not_identified"
     assert np.isnan(t.loc["did_twfe", "delta"]) and pd.isna(t.loc["did_twfe", "significant"])
     assert np.isfinite(t.loc["did_2x2", "delta"])
+    # With few treated units no treated unit is seen on both sides: nothing is identified
+    # (no gap series after the change, and every assignment's TWFE is collinear).
+    few = did(frame[keep], treated=UNITS[:2], change_date=CHANGE).table.set_index("term")
+    assert few.loc["did_twfe", "status"] == "not_identified"
 
 
 def test_pre_trend_detects_diverging_groups() -> None:
     res = did(_panel(trend_gap=0.15, seed=3), treated=TREATED, change_date=CHANGE)
     row = res.table.set_index("term").loc["pre_trend"]
-    assert row["p_value"] < 0.001
+    assert row["p_value"] <= 2 / 1000  # the bootstrap's floor is 1 / (999 + 1)
     assert row["ci_low"] < 0.15 < row["ci_high"]
 
 
@@ -164,11 +329,21 @@ def test_weights_give_weighted_means() -> None:
     assert res.table.loc[0, "delta"] == pytest.approx(manual, rel=1e-10)
 
 
-def test_few_clusters_flagged() -> None:
+def test_inference_follows_the_rule() -> None:
+    # 3 treated of 8 units, 28 + 28 days: too few treated units for the wild cluster
+    # bootstrap, so the gap series (AR(1) errors, bootstrap-t).
     frame = _panel(seed=5)
     small = frame[frame["unit"].isin(UNITS[:6] + UNITS[10:12])]
     res = did(small, treated=TREATED[:3], change_date=CHANGE)
-    assert (res.table["status"] == "few_clusters").all()
+    assert (res.table["status"] == "ok").all()
+    assert res.table["method"].tolist() == [
+        "did_2x2_gap_ar1_bootstrap", "did_twfe_gap_ar1_bootstrap",
+        "pre_trend_gap_ar1_bootstrap"]
+    assert set(res.model_info["inference"]) == {"did_2x2", "did_twfe", "pre_trend"}
+    assert -0.9 < res.model_info["inference"]["did_twfe"]["rho"] < 0.9
+    # 6 of 16: the wild cluster bootstrap
+    big = did(frame, treated=TREATED, change_date=CHANGE).table
+    assert big["method"].str.endswith("_wild_cluster_bootstrap").all()
 
 
 def _staggered(seed: int = 0) -> tuple[pd.DataFrame, dict[str, str | None]]:
@@ -220,6 +395,39 @@ def test_staggered_stacked_recovers_effect_where_naive_twfe_is_biased() -> None:
     assert naive < stacked["ci_low"]
     assert set(res.means["group"]) == {"cohort 2024-01-21", "cohort 2024-02-20", "never treated"}
     assert rows[rows["term"] == "pre_trend"]["p_value"].iloc[0] > 0.01
+
+
+def test_staggered_with_few_units_combines_cohorts_by_bonferroni() -> None:
+    # One unit per cohort and four never treated: each cohort's stack is tested on its gap
+    # series; the weighted effect combines the cohorts' intervals at alpha / 2 (valid
+    # whatever their dependence through the shared controls).
+    rng = np.random.default_rng(21)
+    dates = pd.date_range("2024-01-01", periods=80, freq="D")
+    starts = {"a": dates[30], "b": dates[50], "c": None, "d": None, "e": None, "f": None}
+    rows = []
+    for u, start in starts.items():
+        level, noise = rng.normal(20, 2), 0.0
+        for d in dates:
+            noise = 0.3 * noise + rng.normal(0, 0.5)
+            rows.append((u, d, level + noise + (1.0 if start is not None and d >= start
+                                                else 0.0)))
+    frame = pd.DataFrame(rows, columns=["unit", "date", "value"])
+    res = did(frame, change_date=starts)
+    table = res.table
+    cohorts = table[table["term"] == "did_2x2"]
+    assert cohorts["method"].tolist() == ["did_2x2_gap_ar1_bootstrap"] * 2
+    assert cohorts["segment"].tolist() == ["a", "b"]
+    stacked = table[table["term"] == "did_stacked"].iloc[0]
+    assert stacked["method"] == "did_stacked_bonferroni" and stacked["status"] == "ok"
+    assert stacked["ci_low"] < 1.0 < stacked["ci_high"]
+    assert stacked["significant"] and stacked["ci_low"] > 0
+    weights = np.array([c["weight"] for c in res.model_info["cohorts"]])
+    twfe = [res.model_info["cohorts"][k]["inference"]["did_twfe"] for k in (0, 1)]
+    assert all(t["test"] == "gap_ar1_bootstrap" for t in twfe)
+    assert stacked["delta"] == pytest.approx(
+        float(weights @ cohorts["delta"].to_numpy() / weights.sum()), abs=0.2)
+    pre = table[table["term"] == "pre_trend"].iloc[0]
+    assert pre["method"] == "pre_trend_bonferroni" and not pre["significant"]
 
 
 def test_staggered_single_date_mapping_equals_plain() -> None:

@@ -127,6 +127,77 @@ def test_poisson_ar_order0_equals_statsmodels_glm() -> None:
     np.testing.assert_allclose(plain.bse, ref1.bse, rtol=1e-6)
 
 
+@pytest.mark.parametrize(("order", "seed"), [(1, 0), (2, 1)])
+def test_keep_first_is_exact_gls(order: int, seed: int) -> None:
+    # Prais-Winsten (AR(1)) and its AR(p) generalisation keep the first rows: with rho fixed
+    # at the fitted value the coefficients and SEs are those of statsmodels GLS with the full
+    # stationary AR(p) covariance matrix.
+    from scipy.linalg import toeplitz
+    from statsmodels.tsa.arima_process import arma_acovf
+
+    frame = _series(seed=seed)
+    t = np.arange(len(frame), dtype=float)
+    post = (t >= 120).astype(float)
+    x = np.column_stack([np.ones(len(t)), t, post, post * (t - 120)])
+    y = frame["value"].to_numpy()
+    fit = gls_ar(y, x, order, keep_first=True)
+    sigma = toeplitz(arma_acovf(np.r_[1.0, -fit.rho], np.array([1.0]), nobs=len(y)))
+    ref = sm.GLS(y, x, sigma=sigma).fit()
+    np.testing.assert_allclose(fit.params, ref.params, rtol=1e-9)
+    np.testing.assert_allclose(fit.bse, ref.bse, rtol=1e-9)
+    assert fit.df_resid == len(y) - 4
+
+
+def test_ar1_with_small_rho_stays_next_to_ols() -> None:
+    # Dropping the first observation (Cochrane-Orcutt) moved the answer as soon as order
+    # selection switched to AR(1), however small rho was; keeping it does not.
+    frame = _series(rho=0.0, level=0.0, slope=0.0, seed=22)
+    frame.loc[0, "value"] += 8.0  # an influential first point of the baseline trend
+    ols = its(frame, change_date=CHANGE, ar_order=0).table.set_index("term")
+    ar1 = its(frame, change_date=CHANGE, ar_order=1)
+    assert abs(ar1.model_info["rho"][0]) < 0.05
+    row = ar1.table.set_index("term").loc["average_effect"]
+    se = (ols.loc["average_effect", "ci_high"] - ols.loc["average_effect", "delta"]) / 1.97
+    assert abs(row["delta"] - ols.loc["average_effect", "delta"]) < 0.05 * se
+    t = np.arange(len(frame), dtype=float)
+    post = (t >= 120).astype(float)
+    x = np.column_stack([np.ones(len(t)), t, post, post * (t - 120)])
+    y = frame["value"].to_numpy()
+    dropped = gls_ar(y, x, 1, bias_correct=True).params
+    kept = gls_ar(y, x, 1, bias_correct=True, keep_first=True).params
+    ols_params = np.linalg.lstsq(x, y, rcond=None)[0]
+    assert abs(kept[1] - ols_params[1]) < abs(dropped[1] - ols_params[1])
+
+
+def test_quasipoisson_dispersion_floor_with_and_without_ar() -> None:
+    # Counts less variable than Poisson (binomial, p = 0.8): the dispersion is floored at the
+    # Poisson value on the scale of the Pearson residuals, with and without AR errors.
+    rng = np.random.default_rng(4)
+    n = 120
+    x = np.column_stack([np.ones(n), np.arange(n) / n, (np.arange(n) >= 80).astype(float)])
+    y = rng.binomial(50, 0.8, n).astype(float)
+    plain = poisson_ar(y, x, np.zeros(n), 0, quasi=True)
+    assert plain.scale == 1.0
+    ar = poisson_ar(y, x, np.zeros(n), 1, quasi=True)
+    assert ar.scale == pytest.approx(1.0 - ar.rho[0] ** 2)
+    poisson = poisson_ar(y, x, np.zeros(n), 0, quasi=False)
+    assert np.all(plain.bse >= poisson.bse * (1 - 1e-12))
+
+
+@pytest.mark.parametrize("values", [np.full(90, 50.0), 50 + 0.1 * np.arange(90.0)])
+def test_constant_or_exactly_linear_series_is_degenerate(values: np.ndarray) -> None:
+    # Residuals of rounding size only: the SEs are noise (R t.test: "data are essentially
+    # constant"), so no p-value, no interval and never significant.
+    dates = pd.date_range("2024-01-01", periods=90, freq="D")
+    res = its(pd.DataFrame({"date": dates, "value": values}), change_date="2024-03-01",
+              ar_order=0)
+    t = res.table
+    assert (t["status"] == "degenerate").all()
+    assert t["p_value"].isna().all() and t["ci_low"].isna().all() and t["mde"].isna().all()
+    assert t["significant"].isna().all()
+    assert np.allclose(t["delta"], 0.0, atol=1e-9)
+
+
 def test_select_ar_order_finds_ar1_and_white_noise() -> None:
     rng = np.random.default_rng(2)
     z = rng.normal(size=400)

@@ -6,10 +6,12 @@ with the minimum detectable effect, and the
 model fits behind :func:`rollout_metrics.designs.its.its` on plain numpy arrays:
 
 * :func:`gls_ar` - feasible GLS with AR(p) errors, the same iteration as
-  statsmodels ``GLSAR(y, X, rho=p).iterative_fit()`` (Cochrane-Orcutt: the first
-  p observations are dropped by the whitening; rho from Yule-Walker on the
-  residuals; three passes by default), written in numpy so a coverage
-  simulation of thousands of fits runs in seconds. Tested against GLSAR.
+  statsmodels ``GLSAR(y, X, rho=p).iterative_fit()`` (rho from Yule-Walker on the
+  residuals; three passes by default), written in numpy so a coverage simulation of
+  thousands of fits runs in seconds. Tested against GLSAR. GLSAR whitens by
+  Cochrane-Orcutt and drops the first p observations; ``keep_first=True`` (used by the
+  designs) keeps them with the exact transform of their stationary covariance
+  (Prais-Winsten for AR(1)), tested against statsmodels ``GLS`` with the full AR covariance.
   ``bias_correct=True`` (used by :func:`rollout_metrics.designs.its.its`) replaces the AR(1)
   Yule-Walker estimate by its bias-corrected value (Kendall 1954; Marriott & Pope 1954),
   in the moment form that accounts for the regressors.
@@ -19,13 +21,16 @@ model fits behind :func:`rollout_metrics.designs.its.its` on plain numpy arrays:
 * :func:`poisson_ar` - Poisson / quasi-Poisson GLM with a log link and offset,
   fitted by IRLS in which each weighted least-squares step is whitened with
   AR(p) errors estimated from the Pearson residuals (a GEE-type working AR
-  correlation on one series). With ``order=0`` it is the ordinary GLM.
+  correlation on one series; first rows kept). With ``order=0`` it is the ordinary GLM.
+* :func:`infer` - Wald intervals and p-values; an SE that is rounding noise
+  (:func:`is_degenerate`, R ``t.test``'s rule) gives status ``degenerate`` and none.
 * :func:`select_ar_order` - AR order by BIC on a residual series.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,9 +41,11 @@ import pandas as pd
 import statsmodels.api as sm
 from numpy.typing import NDArray
 from scipy import stats
+from scipy.linalg import solve_triangular, toeplitz
 from scipy.optimize import brentq
 from scipy.signal import lfilter
 from statsmodels.regression.linear_model import yule_walker
+from statsmodels.tsa.arima_process import arma_acovf
 
 from rollout_metrics.comparison import COLUMNS
 from rollout_metrics.errors import DataValidationError, MissingColumnError, PeriodError
@@ -55,6 +62,7 @@ __all__ = [
     "gls_ar",
     "html_table",
     "infer",
+    "is_degenerate",
     "ols_hac",
     "poisson_ar",
     "require_columns",
@@ -152,7 +160,11 @@ def to_timestamp(value: Any, tz: Any, name: str) -> pd.Timestamp:
 
 @dataclass(frozen=True, slots=True)
 class Inference:
-    """Interval, p-value and minimum detectable effect of one estimate."""
+    """Interval, p-value and minimum detectable effect of one estimate.
+
+    ``status`` is ``"ok"``, or ``"degenerate"`` when the standard error is rounding noise
+    (:func:`is_degenerate`): the estimate stands, with no interval, p-value or MDE.
+    """
 
     estimate: float
     se: float
@@ -160,18 +172,44 @@ class Inference:
     ci_high: float
     p_value: float
     mde: float
+    status: str = "ok"
 
 
-def infer(estimate: float, se: float, df: float, alpha: float) -> Inference:
+#: R's ``t.test`` rule: a standard error below this many machine epsilons of the data's
+#: magnitude is rounding noise ("data are essentially constant").
+DEGENERATE_EPS = 10.0
+
+
+def is_degenerate(se: float, scale: float) -> bool:
+    """True when ``se`` is zero or rounding noise: ``se < 10 eps max(scale)``.
+
+    ``scale`` is the magnitude of the data behind the estimate (e.g. the largest absolute
+    value of the series); R's ``t.test`` stops with "data are essentially constant" on the
+    same rule (``stderr < 10 * .Machine$double.eps * max(abs(mx), abs(my))``).
+
+    Examples
+    --------
+    >>> is_degenerate(1e-15, 50.0), is_degenerate(1e-6, 50.0)
+    (True, False)
+    """
+    return bool(se < DEGENERATE_EPS * np.finfo(float).eps * abs(scale)) or se == 0.0
+
+
+def infer(estimate: float, se: float, df: float, alpha: float, *, scale: float = 0.0
+          ) -> Inference:
     """Wald inference with a t reference on ``df`` degrees of freedom (``inf`` = normal).
 
     The p-value and the CI come from the same statistic, so they never disagree.
     ``mde`` is the smallest true effect detected with power 0.8 at level ``alpha``.
+    An SE that is rounding noise relative to ``scale`` and ``estimate``
+    (:func:`is_degenerate`) gives status ``"degenerate"`` and no interval or p-value.
     """
-    dist: Any = stats.norm if math.isinf(df) else stats.t(df)
-    if not (np.isfinite(se) and se > 0):
-        nan = float("nan")
+    nan = float("nan")
+    if not np.isfinite(se):
         return Inference(estimate, se, nan, nan, nan, nan)
+    if is_degenerate(se, max(abs(estimate), abs(scale)) if np.isfinite(estimate) else scale):
+        return Inference(estimate, se, nan, nan, nan, nan, "degenerate")
+    dist: Any = stats.norm if math.isinf(df) else stats.t(df)
     q = float(dist.ppf(1 - alpha / 2))
     p = float(2 * dist.sf(abs(estimate) / se))
     mde = float((q + dist.ppf(MDE_POWER)) * se)
@@ -241,15 +279,18 @@ def gls_ar(
     pass 1 is OLS, each later pass re-estimates rho by Yule-Walker on the
     residuals ``y - x @ beta`` and refits on the whitened data.
     Precision weights are applied by the caller (scale rows by sqrt(w) first).
+    ``keep_first=True`` whitens with :func:`_prais` in every pass (the first ``order``
+    rows kept, exact GLS given rho) instead of dropping them; ``df_resid`` is then n - k.
     """
     rho = np.zeros(order)
     if order == 0:
         beta, xtx_inv, ssr, df = _ols(y, x)
         return RegressionFit(beta, ssr / df * xtx_inv, float(df), ssr / df, rho)
+    whiten = _prais if keep_first else _whiten
     converged = False
     last = np.zeros(x.shape[1])
     for i in range(maxiter - 1):
-        beta, *_ = _ols(_whiten(y, rho), _whiten(x, rho))
+        beta, *_ = _ols(whiten(y, rho), whiten(x, rho))
         if i > 0:
             with np.errstate(divide="ignore", invalid="ignore"):
                 diff = np.max(np.abs(last - beta) / np.abs(last))
@@ -264,7 +305,6 @@ def gls_ar(
         elif bias_correct:
             rho = _debias_exact(rho, x)
     del converged  # the final fit uses the last rho either way, as GLSAR does
-    whiten = _prais if keep_first else _whiten
     beta, xtx_inv, ssr, df = _ols(whiten(y, rho), whiten(x, rho))
     return RegressionFit(beta, ssr / df * xtx_inv, float(df), ssr / df, rho)
 
@@ -281,26 +321,36 @@ def _debias(rho: FloatArray, n: int) -> FloatArray:
     return np.minimum(rho + (1 + 3 * rho) / n, 0.99)
 
 
-def _residual_lag1_ratio(x: FloatArray) -> Any:
+def _residual_lag1_ratio(x: FloatArray, starts: NDArray[np.bool_] | None = None) -> Any:
     """rho -> E[sum e_t e_(t+1)] / E[sum e_t^2] for OLS residuals e = M u, u ~ AR(1)(rho).
 
     With M = I - Q Q' and S the AR(1) correlation matrix, E[e'e] is proportional to
     tr(M S M) = n - tr(Q'SQ) and the lag-1 term to the first off-diagonal sum of
-    M S M = S - QQ'S - SQQ' + Q(Q'SQ)Q'; both need only S Q (n x k).
+    M S M = S - QQ'S - SQQ' + Q(Q'SQ)Q'; both need only S Q (n x k). ``starts`` (True where
+    a block of the series starts, e.g. after a hole) makes u independent AR(1) blocks and
+    counts only the lag-1 pairs inside a block.
     """
     n = x.shape[0]
     q, _ = np.linalg.qr(x)
+    first = np.zeros(n, dtype=bool) if starts is None else np.asarray(starts, dtype=bool)
+    first[0] = True
+    bounds = [*np.flatnonzero(first).tolist(), n]
+    pair = ~first[1:]
 
     def ratio(rho: float) -> float:
-        # S q by two AR(1) recursions (forward and backward sums of rho^|i-j| q_j).
-        fwd = lfilter([1.0], [1.0, -rho], q, axis=0)
-        bwd = lfilter([1.0], [1.0, -rho], q[::-1], axis=0)[::-1]
-        sq = fwd + bwd - q
+        # S q by two AR(1) recursions per block (forward and backward sums of rho^|i-j| q_j).
+        parts = []
+        for a, b in itertools.pairwise(bounds):
+            block = q[a:b]
+            fwd = lfilter([1.0], [1.0, -rho], block, axis=0)
+            bwd = lfilter([1.0], [1.0, -rho], block[::-1], axis=0)[::-1]
+            parts.append(fwd + bwd - block)
+        sq = np.concatenate(parts)
         c = q.T @ sq
-        off = (n - 1) * rho
-        off -= float(np.einsum("ij,ij->", q[:-1], sq[1:]))
-        off -= float(np.einsum("ij,ij->", sq[:-1], q[1:]))
-        off += float(np.einsum("ij,jk,ik->", q[:-1], c, q[1:]))
+        off = float(pair.sum()) * rho
+        off -= float(np.einsum("ij,ij->", q[:-1][pair], sq[1:][pair]))
+        off -= float(np.einsum("ij,ij->", sq[:-1][pair], q[1:][pair]))
+        off += float(np.einsum("ij,jk,ik->", q[:-1][pair], c, q[1:][pair]))
         return float(off / (n - float(np.trace(c))))
 
     return ratio
@@ -329,10 +379,23 @@ def _debias_exact(rho: FloatArray, x: FloatArray) -> FloatArray:
 
 
 def _prais(x: FloatArray, rho: FloatArray) -> FloatArray:
-    # Prais-Winsten for AR(1): keep the first row, scaled by sqrt(1 - rho^2).
-    if len(rho) != 1:
-        return _whiten(x, rho)
-    first = x[:1] * np.sqrt(max(1e-12, 1 - float(rho[0]) ** 2))
+    """Exact GLS transform of AR(p) errors: the first p rows are kept, not dropped.
+
+    Rows p+1.. are whitened as in :func:`_whiten`; the first p are multiplied by the inverse
+    Cholesky factor of their stationary covariance (unit innovations), so every row has
+    innovation-scale variance. For AR(1) that is Prais-Winsten: the first row scaled by
+    sqrt(1 - rho^2). As rho tends to 0 the fit tends to OLS on all rows, with no jump when
+    order selection moves from 0 to 1.
+    """
+    p = len(rho)
+    if p == 0:
+        return x
+    if p == 1:
+        first = x[:1] * np.sqrt(max(1e-12, 1 - float(rho[0]) ** 2))
+    else:
+        acov = arma_acovf(np.r_[1.0, -rho], np.array([1.0]), nobs=p)
+        chol = np.linalg.cholesky(toeplitz(acov))
+        first = solve_triangular(chol, x[:p], lower=True)
     return np.concatenate([first, _whiten(x, rho)])
 
 
@@ -393,7 +456,8 @@ def select_ar_order(resid: FloatArray, max_order: int = 7) -> int:
 def _irls(
     y: FloatArray, x: FloatArray, offset: FloatArray, rho: FloatArray, start: FloatArray | None
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Poisson IRLS with AR-whitened WLS steps; returns beta, mu and the whitened design."""
+    """Poisson IRLS with AR-whitened WLS steps (first rows kept, :func:`_prais`); returns
+    beta, mu and the whitened design."""
     beta = (
         start if start is not None else np.linalg.lstsq(x, np.log(y + 0.5) - offset, rcond=None)[0]
     )
@@ -402,14 +466,14 @@ def _irls(
         mu = np.exp(eta)
         sw = np.sqrt(mu)
         z = eta - offset + (y - mu) / mu
-        new, *_ = _ols(_whiten(sw * z, rho), _whiten(sw[:, None] * x, rho))
+        new, *_ = _ols(_prais(sw * z, rho), _prais(sw[:, None] * x, rho))
         done = np.max(np.abs(new - beta)) < 1e-10 * (1 + np.max(np.abs(beta)))
         beta = new
         if done:
             break
     mu = np.exp(x @ beta + offset)
     beta = np.asarray(beta, dtype=np.float64)
-    return beta, mu, _whiten(np.sqrt(mu)[:, None] * x, rho)
+    return beta, mu, _prais(np.sqrt(mu)[:, None] * x, rho)
 
 
 def poisson_ar(
@@ -424,13 +488,16 @@ def poisson_ar(
     """Poisson / quasi-Poisson regression with log link, offset and AR(``order``) errors.
 
     The AR coefficients are estimated by Yule-Walker on the Pearson residuals
-    ``(y - mu)/sqrt(mu)`` and each IRLS step is whitened with them; rho and beta
-    are updated in ``passes`` rounds, as in :func:`gls_ar`. The covariance is
-    ``phi (X~'X~)^-1`` with ``X~`` the whitened weighted design. ``quasi=False``:
+    ``(y - mu)/sqrt(mu)`` and each IRLS step is whitened with them, keeping the first rows
+    (:func:`_prais`); rho and beta are updated in ``passes`` rounds, as in :func:`gls_ar`. The
+    covariance is ``phi (X~'X~)^-1`` with ``X~`` the whitened weighted design. ``quasi=False``:
     phi = 1 and a normal reference (the plain Poisson GLM; use with ``order=0``).
-    ``quasi=True``: phi = whitened Pearson chi2 / df with a t reference on that df;
-    with ``order=0`` it is floored at 1 (METHODS.md: scale by sqrt(max(1, phi))),
-    with AR errors phi is the innovation variance and is used as estimated.
+    ``quasi=True``: phi = whitened Pearson chi2 / df (the innovation variance of the Pearson
+    residuals) with a t reference on that df, floored so that the dispersion of the Pearson
+    residuals themselves, phi times the variance of an AR(p) series with unit innovations, is
+    at least 1 (METHODS.md: scale by sqrt(max(1, phi))): counts are never treated as less
+    variable than Poisson. Without AR errors that is ``max(1, phi)``; with AR(1) it is
+    ``max(1 - rho^2, phi)``.
     """
     rho = np.zeros(order)
     beta, mu, xw = _irls(y, x, offset, rho, None)
@@ -447,11 +514,16 @@ def poisson_ar(
     df = float(xw.shape[0] - xw.shape[1])
     if not quasi:
         return RegressionFit(beta, xtx_inv, float("inf"), 1.0, rho)
-    e = _whiten((y - mu) / np.sqrt(mu), rho)
-    phi = float(e @ e) / df
-    if order == 0:
-        phi = max(1.0, phi)
+    e = _prais((y - mu) / np.sqrt(mu), rho)
+    phi = max(float(e @ e) / df, 1.0 / _ar_variance(rho))
     return RegressionFit(beta, phi * xtx_inv, df, phi, rho)
+
+
+def _ar_variance(rho: FloatArray) -> float:
+    """Variance of a stationary AR(p) series with unit innovation variance (1 for p = 0)."""
+    if len(rho) == 0:
+        return 1.0
+    return float(arma_acovf(np.r_[1.0, -rho], np.array([1.0]), nobs=1)[0])
 
 
 _ROW_KEYS: tuple[str, ...] = ("comparison", "term", "n_before", "n_after", "before", "after")
@@ -462,9 +534,13 @@ def effect_row(
     term: str, comparison: str, n: tuple[float, float], means: tuple[float, float], inf: Inference,
     rel: float, **extra: Any,
 ) -> dict[str, Any]:  # fmt: skip
-    """One table row; ``extra`` adds columns such as ``method`` and ``status``."""
+    """One table row; ``extra`` adds columns such as ``method`` and ``status``. A degenerate
+    estimate (:class:`Inference` status) gets status ``degenerate`` whatever ``extra`` says."""
     values = (comparison, term, *n, *means, inf.estimate, rel, inf.ci_low, inf.ci_high)
-    return dict(zip(_ROW_KEYS, (*values, inf.p_value, inf.mde), strict=True)) | extra
+    row = dict(zip(_ROW_KEYS, (*values, inf.p_value, inf.mde), strict=True)) | extra
+    if inf.status != "ok":
+        row["status"] = inf.status
+    return row
 
 
 def finish_table(

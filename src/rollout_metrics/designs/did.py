@@ -44,14 +44,13 @@ call are one family for ``p_adjusted`` and ``significant``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.linalg import cho_factor, cho_solve, solve_triangular
 
 from rollout_metrics.designs._common import (
     FloatArray,
@@ -66,11 +65,26 @@ from rollout_metrics.designs._common import (
     require_finite,
     to_timestamp,
 )
+from rollout_metrics.designs._panel import Projector, fixed_effects
+from rollout_metrics.designs.did_inference import (
+    MIN_CLUSTERS,
+    GapSeries,
+    RowTest,
+    assignments,
+    choose_inference,
+    combine_bonferroni,
+    gap_series,
+    gap_tests,
+    gap_trend_test,
+    randomisation_test,
+    wild_cluster_test,
+)
 from rollout_metrics.errors import DataValidationError, InsufficientDataError, PeriodError
 
 __all__ = ["DidResult", "did", "did_from_summary"]
 
-MIN_CLUSTERS = 10
+#: The rows of a one-date design, in table order.
+TERMS = ("did_2x2", "did_twfe", "pre_trend")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +155,11 @@ def did_from_summary(
     check_options(alpha, correction)
     delta = (treated_after - treated_before) - (control_after - control_before)
     inf = infer(delta, math.hypot(se_change_treated, se_change_control), math.inf, alpha)
-    row = _row(
-        "did_2x2", (math.nan, math.nan), (treated_before - control_before,
-        treated_after - control_after), inf, treated_after, "did_summary", "ok",
-    )  # fmt: skip
+    counterfactual = treated_after - delta
+    rel = delta / counterfactual if counterfactual else math.nan
+    row = effect_row("did_2x2", "after_vs_before", (math.nan, math.nan),
+                     (treated_before - control_before, treated_after - control_after), inf,
+                     rel, method="did_summary", status="ok")
     means = pd.DataFrame(
         {
             "date": pd.NaT,
@@ -174,6 +189,8 @@ def did(
     metric: str = "value",
     segment: str | None = None,
     units: str = "",
+    n_resamples: int = 999,
+    seed: int = 0,
 ) -> DidResult:
     """Difference-in-differences of ``value`` between treated and control units.
 
@@ -203,6 +220,10 @@ def did(
     segment : str, optional
         Label of every row; default the treated units joined with " + " (on a staggered
         rollout, each cohort's ``did_2x2`` row names that cohort's units).
+    n_resamples, seed : int
+        Bootstrap samples of the wild cluster and AR(1) bootstrap tests (at least
+        ``2 / alpha - 1``) and the seed of every random draw (bootstrap weights and series,
+        sampled assignments): the same inputs give the same table.
 
     Returns
     -------
@@ -275,12 +296,17 @@ def did(
     data["t"] = (data["date"] - first) / pd.Timedelta(days=1)
     label = _join(starts) if segment is None else segment
     labels = {"metric": metric, "by": unit, "segment": label, "units": units}
+    if math.ceil(alpha * (n_resamples + 1)) < 2:
+        raise DataValidationError(
+            f"n_resamples={n_resamples} is too few for alpha={alpha}: at least "
+            f"{math.ceil(2 / alpha) - 1} are needed")
+    opts = _Options(alpha, n_resamples, np.random.default_rng(seed), units)
     if len(set(starts.values())) == 1:
         change = next(iter(starts.values()))
-        rows, means, info = _did_single(data, change, alpha, units)
+        rows, means, info = _did_single(data, change, opts)
     else:
         cohorts = sorted(set(starts.values()))
-        rows, means, info = _did_staggered(data, cohorts, alpha, units, segment is None)
+        rows, means, info = _did_staggered(data, cohorts, opts, segment is None)
     return DidResult(finish_table(rows, alpha=alpha, correction=correction, **labels), means,
                      info, alpha)
 
@@ -315,124 +341,6 @@ def _unit_dates(
     return {u: to_timestamp(d, tz, f"change date of {u!r}") for u, d in named.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class _FixedEffects:
-    """Unit and date fixed effects as codes: every unit has an effect, every date but the
-    first of its stack (``date == -1``) has one; the dummy design they stand for has
-    ``n_params`` columns (full rank when units link every date to the first)."""
-
-    unit: NDArray[np.intp]
-    date: NDArray[np.intp]
-    n_units: int
-    n_dates: int
-
-    @property
-    def n_params(self) -> int:
-        return self.n_units + self.n_dates
-
-
-def _codes(*columns: Any) -> NDArray[np.intp]:
-    """Codes 0..k-1 of the distinct combinations of ``columns`` (row-aligned arrays)."""
-    combined = np.zeros(len(columns[0]), dtype=np.int64)
-    for col in columns:
-        codes, uniques = pd.factorize(np.asarray(col), use_na_sentinel=False)
-        combined = combined * len(uniques) + codes
-    return np.unique(combined, return_inverse=True)[1].astype(np.intp)
-
-
-def _fixed_effects(d: pd.DataFrame, key: str | None = None) -> _FixedEffects:
-    """Unit and date fixed effects of ``d`` (within ``key`` stacks when given)."""
-    stack = np.zeros(len(d), dtype=np.int64) if key is None else d[key].to_numpy()
-    dates = d["date"].to_numpy()
-    unit = _codes(stack, d["unit"].to_numpy())
-    first = dates == pd.Series(dates).groupby(stack).transform("min").to_numpy()
-    date = np.full(len(d), -1, dtype=np.intp)
-    if (~first).any():
-        date[~first] = _codes(stack[~first], dates[~first])
-    return _FixedEffects(unit, date, int(unit.max()) + 1, int(date.max()) + 1)
-
-
-def _absorb(v: FloatArray, w: FloatArray, fe: _FixedEffects) -> FloatArray:
-    """Residuals of the columns of ``v`` after weighted least squares on the fixed effects.
-
-    Closed form of the normal equations: the unit effects are eliminated exactly
-    (a = (S_u - M b) / W_u, with M the unit x date weight table), which leaves the
-    Schur complement (diag(W_t) - M' diag(1/W_u) M) b = S_t - M' S_u / W_u in the date
-    effects only: one small symmetric positive definite solve (dates x dates) instead of a
-    decomposition of the n x (units + dates) dummy design.
-    """
-    kept = fe.date >= 0
-    wv = w[:, None] * v
-    w_u = np.bincount(fe.unit, weights=w, minlength=fe.n_units)
-    s_u = np.zeros((fe.n_units, v.shape[1]))
-    np.add.at(s_u, fe.unit, wv)
-    s_t = np.zeros((fe.n_dates, v.shape[1]))
-    np.add.at(s_t, fe.date[kept], wv[kept])
-    m = np.zeros((fe.n_units, fe.n_dates))
-    np.add.at(m, (fe.unit[kept], fe.date[kept]), w[kept])
-    scaled = m / w_u[:, None]
-    schur = np.diag(m.sum(axis=0)) - m.T @ scaled
-    rhs = s_t - scaled.T @ s_u
-    b = _solve_psd(schur, rhs)
-    a = (s_u - m @ b) / w_u[:, None]
-    fitted = a[fe.unit] + np.where(kept[:, None], b[np.maximum(fe.date, 0)], 0.0)
-    return np.asarray(v - fitted, dtype=np.float64)
-
-
-def _solve_psd(a: FloatArray, rhs: FloatArray) -> FloatArray:
-    """``a^-1 rhs`` by Cholesky; the minimum-norm least-squares solution when ``a`` is
-    singular (dates no unit links to the rest: their effects are not identified, the
-    fitted values and residuals still are)."""
-    if a.shape[0] == 0:
-        return np.zeros_like(rhs)
-    try:
-        factor = cho_factor(a)
-        pivots = np.abs(np.diag(factor[0]))
-        if pivots.min() ** 2 > 1e-10 * np.max(np.diag(a)):
-            return np.asarray(cho_solve(factor, rhs), dtype=np.float64)
-    except np.linalg.LinAlgError:
-        pass
-    return np.asarray(np.linalg.lstsq(a, rhs, rcond=None)[0], dtype=np.float64)
-
-
-def _cluster_fit(
-    y: FloatArray, x: FloatArray, groups: Any, w: FloatArray, fe: _FixedEffects | None = None
-) -> tuple[FloatArray, FloatArray, float]:
-    """Coefficients of ``x``, their CR1 covariance by ``groups`` and the t df (G - 1).
-
-    Weighted least squares of ``y`` on ``x`` and, with ``fe``, unit and date fixed effects
-    (absorbed by :func:`_absorb`, Frisch-Waugh-Lovell: the same coefficients, residuals and
-    cluster scores of ``x`` as with the dummies in the design), by one QR decomposition of
-    the small weighted design. The covariance is statsmodels' ``WLS(...).fit(cov_type=
-    "cluster", cov_kwds={"groups": ..., "use_correction": True, "df_correction": True})``
-    on the full design: scores ``x_i w_i e_i`` summed per group, bread ``(X'WX)^-1`` and the
-    factor G/(G-1) (N-1)/(N-K), K counting the fixed effects. A column collinear with the
-    others (or with the fixed effects) is not identified: every value is then NaN.
-    """
-    _, codes = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
-    k = x.shape[1] + (fe.n_params if fe is not None else 0)
-    sw = np.sqrt(w)
-    scale = np.linalg.norm(x * sw[:, None], axis=0)
-    if fe is not None:
-        both = _absorb(np.column_stack([y, x]), w, fe)
-        y, x = both[:, 0], both[:, 1:]
-    xw, yw = x * sw[:, None], y * sw
-    q, r = np.linalg.qr(xw)
-    if np.any(np.abs(np.diag(r)) <= 1e-8 * scale):
-        nan = np.full(x.shape[1], np.nan)
-        return nan, np.full((x.shape[1], x.shape[1]), np.nan), float(codes.max())
-    beta = solve_triangular(r, q.T @ yw)
-    resid = yw - xw @ beta
-    # (X'WX)^-1 X'W rows: scores projected on the bread, summed per cluster
-    bread = solve_triangular(r, solve_triangular(r, np.eye(x.shape[1]), trans="T"))
-    proj = (xw @ bread) * resid[:, None]
-    n, n_groups = len(y), int(codes.max()) + 1
-    sums = np.zeros((n_groups, x.shape[1]))
-    np.add.at(sums, codes, proj)
-    factor = n_groups / (n_groups - 1.0) * (n - 1.0) / (n - k)
-    return beta, factor * (sums.T @ sums), float(n_groups - 1)
-
-
 def _wmean(d: pd.DataFrame) -> float:
     return float(np.sum(d["y"] * d["w"]) / np.sum(d["w"])) if len(d) else math.nan
 
@@ -454,61 +362,177 @@ def _check_cells(d: pd.DataFrame, what: str) -> None:
                                     f"cell: {cells.to_dict()}")  # fmt: skip
 
 
-def _fit_2x2(d: pd.DataFrame) -> tuple[float, float, float]:
-    tr, po = d["tr"].to_numpy(float), d["post"].to_numpy(float)
-    x = np.column_stack([np.ones(len(d)), tr, po, tr * po])
-    b, v, df = _cluster_fit(d["y"].to_numpy(), x, d["unit"], d["w"].to_numpy())
-    return float(b[3]), float(np.sqrt(v[3, 3])), df
+@dataclass(frozen=True, slots=True)
+class _Options:
+    alpha: float
+    n_resamples: int
+    rng: np.random.Generator
+    units: str
 
 
-def _pre_trend(d: pd.DataFrame, alpha: float, key: str | None = None) -> tuple[Inference, str]:
-    pre = d[d["post"] == 0]
-    if pre["date"].nunique() < 3 or pre["tr"].nunique() < 2:
-        return infer(math.nan, math.nan, math.inf, alpha), "insufficient_data"
-    trend = pre["tr"].to_numpy(float) * (pre["t"] - pre["t"].mean()).to_numpy()
-    b, v, df = _cluster_fit(pre["y"].to_numpy(), trend[:, None], pre["unit"],
-                            pre["w"].to_numpy(), _fixed_effects(pre, key))  # fmt: skip
-    return infer(float(b[0]), float(np.sqrt(v[0, 0])), df, alpha), "ok"
-
-
+Tests = dict[str, RowTest]
 Fitted = tuple[list[dict[str, Any]], pd.DataFrame, dict[str, Any]]
 
 
-def _did_single(data: pd.DataFrame, change: pd.Timestamp, alpha: float, units: str) -> Fitted:
+def _unit_codes(d: pd.DataFrame) -> tuple[list[Any], NDArray[np.intp]]:
+    units, codes = np.unique(d["unit"].astype(str).to_numpy(), return_inverse=True)
+    return list(units), codes.astype(np.intp)
+
+
+def _ri_2x2(d: pd.DataFrame, masks: NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
+    """The 2x2 of weighted period means under every assignment (rows of ``masks``), on the
+    data and on the observed treatment indicator."""
+    _, codes = _unit_codes(d)
+    post = d["post"].to_numpy(dtype=int)
+    n_units = masks.shape[1]
+    w, wy = d["w"].to_numpy(float), (d["w"] * d["y"]).to_numpy(float)
+    treat = (d["tr"] * d["post"]).to_numpy(float)
+
+    def sums(v: FloatArray) -> FloatArray:
+        out = np.zeros((n_units, 2))
+        np.add.at(out, (codes, post), v)
+        return out
+
+    weight, s_y, s_d = sums(w), sums(wy), sums(w * treat)
+    m = masks.astype(float)
+
+    def estimate(s: FloatArray) -> FloatArray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tr = (m @ s) / (m @ weight)
+            co = ((1 - m) @ s) / ((1 - m) @ weight)
+        return np.asarray((tr[:, 1] - tr[:, 0]) - (co[:, 1] - co[:, 0]), dtype=np.float64)
+
+    return estimate(s_y), estimate(s_d)
+
+
+def _ri_regressor(d: pd.DataFrame, masks: NDArray[np.bool_], base: FloatArray,
+                  project: Projector) -> tuple[FloatArray, FloatArray]:
+    """The coefficient of ``treated x base`` (with the nuisance terms of ``project``) under
+    every assignment, on the data and on the observed regressor."""
+    _, codes = _unit_codes(d)
+    regressors = masks[:, codes].T * base[:, None]
+    moved = project(regressors)
+    w = project.w
+    den = np.sum(moved * moved * w[:, None], axis=0)
+    scale = np.sum(regressors * regressors * w[:, None], axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = (moved * w[:, None]).T @ d["y"].to_numpy(float) / den
+        eff = (moved * w[:, None]).T @ regressors[:, 0] / den
+    bad = den <= 1e-10 * scale
+    est[bad], eff[bad] = np.nan, np.nan
+    return est, eff
+
+
+def _tests(d: pd.DataFrame, opts: _Options, terms: Sequence[str]) -> tuple[Tests, GapSeries]:
+    """The inference of the one-date rows ``terms`` (``did_2x2``, ``did_twfe``,
+    ``pre_trend``) of a panel with ``tr`` and ``post``, by the rule of
+    :func:`~rollout_metrics.designs.did_inference.choose_inference`."""
+    units, codes = _unit_codes(d)
+    tr_units = {units[c] for c in np.unique(codes[d["tr"].to_numpy() == 1])}
+    n_treated, n_control = len(tr_units), len(units) - len(tr_units)
+    gs = gap_series(d)
+    n_before, n_after = int((~gs.post).sum()), int(gs.post.sum())
+    y, w = d["y"].to_numpy(float), d["w"].to_numpy(float)
+    tr, po = d["tr"].to_numpy(float), d["post"].to_numpy(float)
+    scale = float(np.max(np.abs(y)))
+    kw: dict[str, Any] = {"alpha": opts.alpha, "n_resamples": opts.n_resamples,
+                          "rng": opts.rng, "scale": scale}
+    masks: NDArray[np.bool_] | None = None
+    possible = 0
+
+    def draws() -> tuple[NDArray[np.bool_], int]:
+        nonlocal masks, possible
+        if masks is None:
+            masks, possible = assignments(units, tr_units, opts.rng)
+        return masks, possible
+
+    out: Tests = {}
+    effect = choose_inference(n_treated, n_control, n_before, n_after)
+    if {"did_2x2", "did_twfe"} & set(terms):
+        if effect == "wild_bootstrap":
+            z = Projector(w, z=np.column_stack([np.ones(len(d)), tr, po]))
+            out["did_2x2"] = wild_cluster_test(y, tr * po, d["unit"], z, **kw)
+            fe = Projector(w, fe=fixed_effects(d))
+            out["did_twfe"] = wild_cluster_test(y, tr * po, d["unit"], fe, **kw)
+        elif effect == "gap":
+            out["did_2x2"], out["did_twfe"] = gap_tests(gs, **kw)
+        else:
+            m, n_possible = draws()
+            out["did_2x2"] = randomisation_test(*_ri_2x2(d, m), alpha=opts.alpha,
+                                                possible=n_possible)
+            fe = Projector(w, fe=fixed_effects(d))
+            out["did_twfe"] = randomisation_test(*_ri_regressor(d, m, po, fe),
+                                                 alpha=opts.alpha, possible=n_possible)
+    if "pre_trend" in terms:
+        out["pre_trend"] = _pre_trend(d, gs, n_treated, n_control, opts, kw, draws)
+    return out, gs
+
+
+def _pre_trend(d: pd.DataFrame, gs: GapSeries, n_treated: int, n_control: int,
+               opts: _Options, kw: dict[str, Any],
+               draws: Callable[[], tuple[NDArray[np.bool_], int]]) -> RowTest:
+    """Treated x linear trend on the ``before`` window with unit and date effects (the gap's
+    slope in the gap regime): a placebo check of parallel trends."""
+    pre = d[d["post"] == 0].reset_index(drop=True)
+    n_before = int((~gs.post).sum())
+    if pre["date"].nunique() < 3 or pre["tr"].nunique() < 2:
+        return RowTest(Inference(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan),
+                       "none", "insufficient_data")
+    regime = choose_inference(n_treated, n_control, n_before, 0, trend=True)
+    if regime == "gap":
+        return gap_trend_test(gs, **kw)
+    trend = (pre["t"] - pre["t"].mean()).to_numpy(float)
+    fe = Projector(pre["w"].to_numpy(float), fe=fixed_effects(pre))
+    if regime == "wild_bootstrap":
+        x = pre["tr"].to_numpy(float) * trend
+        return wild_cluster_test(pre["y"].to_numpy(float), x, pre["unit"], fe, **kw)
+    masks, possible = draws()
+    units, _ = _unit_codes(d)
+    kept, _ = _unit_codes(pre)
+    cols = [units.index(u) for u in kept]
+    return randomisation_test(*_ri_regressor(pre, masks[:, cols], trend, fe),
+                              alpha=opts.alpha, possible=possible)
+
+
+def _gap_means(gs: GapSeries) -> tuple[float, float]:
+    """The gap's precision-weighted means before and after (the gap regime's 2x2 levels)."""
+    v = gs.weight
+    return (float(np.average(gs.gap[~gs.post], weights=v[~gs.post])),
+            float(np.average(gs.gap[gs.post], weights=v[gs.post])))
+
+
+def _did_single(data: pd.DataFrame, change: pd.Timestamp, opts: _Options) -> Fitted:
     d = data.assign(tr=data["start"].notna().astype(int), post=(data["date"] >= change).astype(int))
     _check_cells(d, "difference-in-differences")
     n_units = d["unit"].nunique()
-    status = "few_clusters" if n_units < MIN_CLUSTERS else "ok"
     n_bef, n_aft = int((d["post"] == 0).sum()), int((d["post"] == 1).sum())
     (_, t_after), gaps = _gaps(d)
-    est, se, df = _fit_2x2(d)
-    rows = [_row("did_2x2", (n_bef, n_aft), gaps, infer(est, se, df, alpha), t_after,
-                 "did_2x2_cluster", status)]  # fmt: skip
-    x = (d["tr"] * d["post"]).to_numpy(float)[:, None]
-    b, v, df = _cluster_fit(d["y"].to_numpy(), x, d["unit"], d["w"].to_numpy(),
-                            _fixed_effects(d))  # fmt: skip
-    twfe = infer(float(b[0]), float(np.sqrt(v[0, 0])), df, alpha)
-    rows.append(_row("did_twfe", (n_bef, n_aft), gaps, twfe, t_after, "did_twfe_cluster",
-                     status))  # fmt: skip
-    pt, pt_status = _pre_trend(d, alpha)
-    rows.append(_row("pre_trend", (n_bef, 0), (math.nan, math.nan), pt, math.nan,
-                     "did_pre_trend_cluster", pt_status if pt_status != "ok" else status,
-                     units=_slope_units(units)))  # fmt: skip
+    tests, gs = _tests(d, opts, TERMS)
+    rows = []
+    for term in ("did_2x2", "did_twfe"):
+        test = tests[term]
+        levels = _gap_means(gs) if test.regime == "gap" else gaps
+        rows.append(_row(term, (n_bef, n_aft), levels, test, t_after))
+    rows.append(_row("pre_trend", (n_bef, 0), (math.nan, math.nan), tests["pre_trend"],
+                     math.nan, units=_slope_units(opts.units)))
     group = np.where(d["tr"] == 1, "treated", "control")
-    info = {"n_units": n_units, "n_treated": int(d.loc[d["tr"] == 1, "unit"].nunique()),
-            "n_clusters": n_units, "df": df, "change_date": change}  # fmt: skip
+    n_treated = int(d.loc[d["tr"] == 1, "unit"].nunique())
+    info = {"n_units": n_units, "n_treated": n_treated, "n_clusters": n_units,
+            "df": n_units - 1, "change_date": change, "inference": _inference_info(tests),
+            "gap_dates": (int((~gs.post).sum()), int(gs.post.sum()))}
     return rows, _means(d, group), info
 
 
-def _did_staggered(
-    data: pd.DataFrame, cohorts: list[pd.Timestamp], alpha: float, units: str,
-    name_cohorts: bool,
-) -> Fitted:  # fmt: skip
-    stacks: list[pd.DataFrame] = []
-    rows: list[dict[str, Any]] = []
-    info_cohorts: list[dict[str, Any]] = []
-    n_units = data["unit"].nunique()
-    status = "few_clusters" if n_units < MIN_CLUSTERS else "ok"
+def _inference_info(tests: Mapping[str, RowTest]) -> dict[str, Any]:
+    return {term: {"test": t.suffix, "status": t.status, **t.info} for term, t in tests.items()}
+
+
+def _stacks(data: pd.DataFrame, cohorts: list[pd.Timestamp]
+            ) -> tuple[list[tuple[pd.Timestamp, pd.DataFrame]], list[dict[str, Any]]]:
+    """Each cohort's 2x2 stack (its units against the not-yet and never treated ones, until
+    the next cohort starts), and the cohorts left out with the reason."""
+    stacks: list[tuple[pd.Timestamp, pd.DataFrame]] = []
+    skipped: list[dict[str, Any]] = []
     for k, start in enumerate(cohorts):
         end = cohorts[k + 1] if k + 1 < len(cohorts) else None
         mine = data["start"] == start
@@ -520,49 +544,98 @@ def _did_staggered(
         try:
             _check_cells(d, f"cohort {start.date()} vs not-yet-treated")
         except InsufficientDataError as exc:
-            info_cohorts.append({**entry, "weight": 0.0, "included": False, "reason": str(exc)})
+            skipped.append({**entry, "weight": 0.0, "included": False, "reason": str(exc)})
             continue
-        (_, t_after), gaps = _gaps(d)
-        est, se, df = _fit_2x2(d)
-        n_b, n_a = int((d["post"] == 0).sum()), int((d["post"] == 1).sum())
-        row = _row("did_2x2", (n_b, n_a), gaps, infer(est, se, df, alpha), t_after,
-                   "did_2x2_cluster", status)  # fmt: skip
-        if name_cohorts:
-            row["segment"] = _join(entry["units"])
-        rows.append(row)
-        # weight: treated unit x post periods the cohort contributes
-        w = int(((d["tr"] == 1) & (d["post"] == 1)).sum())
-        info_cohorts.append({**entry, "weight": float(w), "included": True})
-        stacks.append(d.assign(t=d["t"] - (start - data["date"].min()) / pd.Timedelta(days=1)))
+        stacks.append((start, d.reset_index(drop=True)))
+    return stacks, skipped
+
+
+def _did_staggered(
+    data: pd.DataFrame, cohorts: list[pd.Timestamp], opts: _Options, name_cohorts: bool,
+) -> Fitted:  # fmt: skip
+    stacks, skipped = _stacks(data, cohorts)
     if not stacks:
         raise InsufficientDataError(
             "staggered difference-in-differences: no cohort has treated and clean control "
             "units with points before and after its change date"
         )
-    s = pd.concat(stacks, ignore_index=True)
-    ids = sorted(s["stack"].unique())
-    inter = np.column_stack([(s["stack"] == k).to_numpy(float) for k in ids])
-    inter *= (s["tr"] * s["post"]).to_numpy(float)[:, None]
-    b, v, df = _cluster_fit(s["y"].to_numpy(), inter, s["unit"], s["w"].to_numpy(),
-                            _fixed_effects(s, "stack"))  # fmt: skip
-    wts = np.array([c["weight"] for c in info_cohorts if c["included"]])
+    n_units = data["unit"].nunique()
+    treated_units = data.loc[data["start"].notna(), "unit"].nunique()
+    never = data.loc[data["start"].isna(), "unit"].nunique()
+    pooled = "wild_bootstrap" if min(treated_units, never) >= MIN_CLUSTERS else "bonferroni"
+    terms = ["did_2x2"] if pooled == "wild_bootstrap" else TERMS
+    rows: list[dict[str, Any]] = []
+    cohort_info: list[dict[str, Any]] = []
+    cohort_tests: list[Tests] = []
+    shifted = []
+    for k, (start, d) in enumerate(stacks):
+        (_, t_after), gaps = _gaps(d)
+        tests, gs = _tests(d, opts, terms)
+        cohort_tests.append(tests)
+        test = tests["did_2x2"]
+        levels = _gap_means(gs) if test.regime == "gap" else gaps
+        n_b, n_a = int((d["post"] == 0).sum()), int((d["post"] == 1).sum())
+        row = _row("did_2x2", (n_b, n_a), levels, test, t_after)
+        if name_cohorts:
+            row["segment"] = _join(sorted(map(str, d.loc[d["tr"] == 1, "unit"].unique())))
+        rows.append(row)
+        # weight: treated unit x post periods the cohort contributes
+        weight = float(((d["tr"] == 1) & (d["post"] == 1)).sum())
+        cohort_info.append({"date": start, "units": sorted(map(str, d.loc[d["tr"] == 1,
+                            "unit"].unique())), "weight": weight, "included": True,
+                            "inference": _inference_info(tests)})  # fmt: skip
+        shifted.append(d.assign(stack=k, t=d["t"] - (start - data["date"].min()) / pd.Timedelta(
+            days=1)))
+    s = pd.concat(shifted, ignore_index=True)
+    wts = np.array([c["weight"] for c in cohort_info])
     wts = wts / wts.sum()
-    inf = infer(float(wts @ b), float(np.sqrt(wts @ v @ wts)), df, alpha)
+    if pooled == "wild_bootstrap":
+        stacked, pre = _stacked_wild(s, wts, opts)
+    else:
+        stacked = combine_bonferroni([t["did_twfe"] for t in cohort_tests], wts,
+                                     alpha=opts.alpha)
+        pre = combine_bonferroni([t["pre_trend"] for t in cohort_tests], wts, alpha=opts.alpha)
     before = float(wts @ [r["before"] for r in rows])
     after = float(wts @ [r["after"] for r in rows])
     t_after = float(wts @ [r["after"] + r["_ref"] for r in rows])
     n_b, n_a = int((s["post"] == 0).sum()), int((s["post"] == 1).sum())
-    rows.append(_row("did_stacked", (n_b, n_a), (before, after), inf, t_after,
-                     "did_stacked_cluster", status))  # fmt: skip
-    pt, pt_status = _pre_trend(s, alpha, key="stack")
-    rows.append(_row("pre_trend", (n_b, 0), (math.nan, math.nan), pt, math.nan,
-                     "did_pre_trend_cluster", pt_status if pt_status != "ok" else status,
-                     units=_slope_units(units)))  # fmt: skip
+    rows.append(_row("did_stacked", (n_b, n_a), (before, after), stacked, t_after))
+    rows.append(_row("pre_trend", (n_b, 0), (math.nan, math.nan), pre, math.nan,
+                     units=_slope_units(opts.units)))
     group = np.where(data["start"].isna(), "never treated",
                      "cohort " + data["start"].dt.date.astype(str))  # fmt: skip
-    info = {"n_units": n_units, "n_treated": int(data.loc[data["start"].notna(), "unit"].nunique()),
-            "n_clusters": s["unit"].nunique(), "df": df, "cohorts": info_cohorts}  # fmt: skip
+    info = {"n_units": n_units, "n_treated": treated_units, "n_clusters": s["unit"].nunique(),
+            "df": s["unit"].nunique() - 1, "cohorts": cohort_info + skipped,
+            "inference": {"did_stacked": {"test": stacked.suffix, **stacked.info},
+                          "pre_trend": {"test": pre.suffix, **pre.info}}}
     return rows, _means(data, group), info
+
+
+def _stacked_wild(s: pd.DataFrame, wts: FloatArray, opts: _Options) -> tuple[RowTest, RowTest]:
+    """Wild cluster bootstrap of the cohort-weighted effect and of the stacked pre-trend.
+
+    The stacked regression has one treated x post column per stack; the weighted effect
+    ``w'b`` is the coefficient of the first column after the reparametrisation
+    ``X_0 / w_0``, ``X_j - (w_j / w_0) X_0`` (same fit, ``w'b`` as one coefficient)."""
+    ids = sorted(s["stack"].unique())
+    inter = np.column_stack([(s["stack"] == k).to_numpy(float) for k in ids])
+    inter *= (s["tr"] * s["post"]).to_numpy(float)[:, None]
+    first = inter[:, 0] / wts[0]
+    others = inter[:, 1:] - np.outer(inter[:, 0], wts[1:] / wts[0])
+    y, w = s["y"].to_numpy(float), s["w"].to_numpy(float)
+    kw: dict[str, Any] = {"alpha": opts.alpha, "n_resamples": opts.n_resamples,
+                          "rng": opts.rng, "scale": float(np.max(np.abs(y)))}
+    project = Projector(w, fe=fixed_effects(s, "stack"),
+                        z=others if others.shape[1] else None)
+    stacked = wild_cluster_test(y, first, s["unit"], project, **kw)
+    pre = s[s["post"] == 0].reset_index(drop=True)
+    if pre["date"].nunique() < 3 or pre["tr"].nunique() < 2:
+        nan = math.nan
+        return stacked, RowTest(Inference(nan, nan, nan, nan, nan, nan), "none",
+                                "insufficient_data")
+    trend = pre["tr"].to_numpy(float) * (pre["t"] - pre["t"].mean()).to_numpy(float)
+    fe = Projector(pre["w"].to_numpy(float), fe=fixed_effects(pre, "stack"))
+    return stacked, wild_cluster_test(pre["y"].to_numpy(float), trend, pre["unit"], fe, **kw)
 
 
 def _means(d: pd.DataFrame, group: Any) -> pd.DataFrame:
@@ -576,14 +649,17 @@ def _means(d: pd.DataFrame, group: Any) -> pd.DataFrame:
 
 
 def _row(
-    term: str, n: tuple[float, float], gaps: tuple[float, float], inf: Inference,
-    treated_after: float, method: str, status: str, **labels: Any,
+    term: str, n: tuple[float, float], gaps: tuple[float, float], test: RowTest,
+    treated_after: float, **labels: Any,
 ) -> dict[str, Any]:  # fmt: skip
     """An ``after_vs_before`` row; ``delta_rel`` is relative to the counterfactual treated-after
-    mean; ``labels`` set row-specific columns (``units``, ``segment``). A fitted row without
-    an estimate (collinear with the fixed effects) gets status ``not_identified``."""
-    if math.isnan(inf.estimate) and status != "insufficient_data":
+    mean; ``labels`` set row-specific columns (``units``, ``segment``). ``method`` names the
+    term and the test (:data:`~rollout_metrics.designs.did_inference.METHOD_SUFFIX`)."""
+    inf = test.inference
+    status = test.status
+    if math.isnan(inf.estimate) and status not in ("insufficient_data", "not_identified"):
         status = "not_identified"
+    method = term if test.regime == "none" else f"{term}_{test.suffix}"
     counterfactual = treated_after - inf.estimate
     rel = inf.estimate / counterfactual if counterfactual else math.nan
     return effect_row(term, "after_vs_before", n, gaps, inf, rel, method=method, status=status,

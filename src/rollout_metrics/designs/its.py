@@ -20,21 +20,30 @@ Standard errors. Daily KPIs are autocorrelated; on 120 + 60 simulated days with 
 noise rho = 0.5, Newey-West HAC covered the true average effect in only 0.87-0.88 of series,
 feasible GLS with AR(1) errors in 0.94 (METHODS.md; ``tests/test_designs_simulation.py`` keeps
 that check). So ``model="gls_ar"`` (default for values) is feasible GLS with AR(p) errors, p
-chosen by BIC (up to 7) on the residuals of a baseline fit to the ``before`` window; its fit
-is the iteration of statsmodels ``GLSAR(..., rho=p).iterative_fit()`` with one change for
-small samples: for AR(1) the Yule-Walker rho of the regression residuals is biased towards 0
-(Kendall 1954; Marriott & Pope 1954: E[rho_hat] = rho - (1 + 3 rho)/n, more with many
-regressors), which makes the SEs too small. Each pass therefore replaces it by the rho whose
-*expected* residual lag-1 autocorrelation, given the design, equals the observed one (the
-moment form of that correction, exact for the regressors used; ``bias_correct=False`` gives
-plain GLSAR). Measured on 1,000 series of the set-up above: see ``docs/methods.md``.
+chosen by BIC (up to 7) on the residuals of a baseline fit to the ``before`` window;
+its fit is the iteration of statsmodels ``GLSAR(..., rho=p).iterative_fit()`` with two
+changes for small samples. The first p observations are kept (Prais-Winsten for AR(1),
+the exact GLS transform of their stationary covariance), not dropped: the first point
+weighs most on the baseline trend, and dropping it moved the answer as soon as order
+selection switched from 0 to 1, however small rho was. And for AR(1) the Yule-Walker rho
+of the regression residuals is biased towards 0 (Kendall 1954; Marriott & Pope 1954:
+E[rho_hat] = rho - (1 + 3 rho)/n, more with many regressors), which makes the SEs too
+small. Each pass therefore replaces it by the rho whose *expected* residual lag-1
+autocorrelation, given the design, equals the observed one (the moment form of that
+correction, exact for the regressors used; ``bias_correct=False`` keeps GLSAR's plain
+Yule-Walker rho). Measured on 1,000 series of the set-up above: see ``docs/methods.md``.
 ``"ols_hac"`` is OLS
 with Newey-West HAC (Stata ``newey``). Counts with ``exposure``: ``"quasipoisson"`` (default)
 is a log-link GLM with offset log(exposure), AR(p) errors on the Pearson scale in the IRLS
-steps (p chosen the same way) and dispersion phi = Pearson chi2/df; ``"poisson"`` is the
+steps (p chosen the same way, first rows kept) and dispersion phi = Pearson chi2/df, never
+below Poisson (see :func:`~rollout_metrics.designs._common.poisson_ar`); ``"poisson"`` is the
 plain Poisson GLM (phi = 1, no AR). For the GLMs ``level_change`` and ``slope_change`` are
 on the log-rate scale (``delta_rel = exp(delta) - 1``) and the average effect is a rate
 difference (counts per unit of exposure); its ratio with CI is in ``model_info``.
+
+A standard error that is rounding noise (constant or exactly linear series: below 10
+machine epsilons of the data's magnitude, R ``t.test``'s rule) gives the row status
+``degenerate`` with no interval or p-value.
 """
 
 from __future__ import annotations
@@ -240,7 +249,7 @@ def its(
         ``level_change``/``slope_change`` are ``"log rate ratio"`` (per day or week).
     bias_correct : bool
         ``gls_ar`` with AR(1) errors: replace the Yule-Walker rho by the bias-corrected
-        one (see the module notes; default). ``False`` is statsmodels' ``GLSAR``.
+        one (see the module notes; default). ``False`` keeps statsmodels ``GLSAR``'s rho.
 
     Returns
     -------
@@ -372,7 +381,7 @@ def _fit_and_report(
     fit: RegressionFit
     if model == "gls_ar":
         sw = np.sqrt(w)
-        fit = gls_ar(sw * y, sw[:, None] * x, order, bias_correct=bias_correct)
+        fit = gls_ar(sw * y, sw[:, None] * x, order, bias_correct=bias_correct, keep_first=True)
         method = f"its_gls_ar{order}" if order > 0 else "its_ols"
     elif model == "ols_hac":
         fit = ols_hac(y, x, lags, weights=None if np.all(w == 1) else w)
@@ -431,6 +440,8 @@ def _effects(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     beta, cov, df = fit.params, fit.cov, fit.df_resid
     before = period == "before"
+    # magnitude of the data, for the rounding-noise rule on the SEs (is_degenerate)
+    level = float(np.max(np.abs(y / e))) if glm else float(np.max(np.abs(y)))
     windows = [("average_effect", "after_vs_before", period == "after")]
     if "announced_level" in names:
         windows.append(("transition_effect", "transition_vs_before", period == "transition"))
@@ -457,14 +468,15 @@ def _effects(
             grad = (x[sel] - x0[sel]).mean(axis=0)
             est = float(grad @ beta)
             rel = est / float((x0[sel] @ beta).mean())
-        inf = infer(est, float(np.sqrt(grad @ cov @ grad)), df, alpha)
+        inf = infer(est, float(np.sqrt(grad @ cov @ grad)), df, alpha, scale=level)
         n = (int(before.sum()), int(sel.sum()))
         rows.append(effect_row(term, comparison, n, (obs_b, obs_a), inf, rel))
     after = period == "after"
     obs_a = float(y[after].sum() / e[after].sum()) if glm else _mean(y[after], w[after])
     for term in ("level_change", "slope_change"):
         j = names.index(term)
-        inf = infer(float(beta[j]), float(np.sqrt(cov[j, j])), df, alpha)
+        inf = infer(float(beta[j]), float(np.sqrt(cov[j, j])), df, alpha,
+                    scale=0.0 if glm else level)
         if glm:
             rel = float(np.expm1(beta[j]))
         elif term == "level_change":

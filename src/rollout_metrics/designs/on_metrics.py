@@ -401,6 +401,8 @@ def did_metric(
     csat_threshold: int = 4,
     handling_stat: str = "median",
     reductions: Reductions | None = None,
+    n_resamples: int = 999,
+    seed: int = 0,
 ) -> DidResult:
     """Difference-in-differences of one or more metrics between treated and control segments.
 
@@ -426,6 +428,10 @@ def did_metric(
         ``"D"`` or ``"W"``; level of the tests and CIs; p-value adjustment over all rows of
         the call (``"fdr_bh"`` default, ``"holm"``, ``"by"``, ``"none"``); CSAT top-box
         threshold.
+    n_resamples, seed
+        Bootstrap samples and seed of :func:`~rollout_metrics.designs.did.did`'s tests (which
+        test runs depends on the number of treated and control segments and of dates:
+        ``model_info[metric]["inference"]``, and the ``method`` column).
 
     Returns
     -------
@@ -459,8 +465,8 @@ def did_metric(
             f"did_metric: by must be one column name (the units), got {by!r}")
     red = reductions if reductions is not None else Reductions(data)
     opts = MetricOptions(csat_threshold=csat_threshold, handling_stat=handling_stat)
-    parts = {m: _did_one(red, rollout, m, by, treated, freq, alpha, correction, opts)
-             for m in names}  # fmt: skip
+    parts = {m: _did_one(red, rollout, m, by, treated, freq, alpha, correction, opts,
+                         (n_resamples, seed)) for m in names}  # fmt: skip
     table = finish_family(pd.concat([p.table for p in parts.values()], ignore_index=True),
                           alpha=alpha, correction=correction)
     table[by] = table["segment"]
@@ -472,7 +478,7 @@ def did_metric(
 
 def _did_one(red: Reductions, rollout: Rollout, metric: str, by: str,
              treated: str | Sequence[str] | None, freq: str, alpha: float, correction: str,
-             opts: MetricOptions) -> DidResult:
+             opts: MetricOptions, resampling: tuple[int, int]) -> DidResult:
     """:func:`did_metric` of one metric."""
     data, spec = red.data, get_metric(metric)
     staggered = rollout.segment_column == by and bool(rollout.segment_dates)
@@ -514,7 +520,8 @@ def _did_one(red: Reductions, rollout: Rollout, metric: str, by: str,
     try:
         res = did(frame, treated=None if staggered else named, change_date=change_date,
                   weights="w", alpha=alpha, correction=correction, metric=metric,
-                  units=get_metric(metric).units)
+                  units=get_metric(metric).units, n_resamples=resampling[0],
+                  seed=resampling[1])
     except RolloutMetricsError as exc:
         if isinstance(exc, MissingColumnError):
             raise
