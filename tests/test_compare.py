@@ -329,3 +329,9 @@ def test_compare_flags_degenerate_rows() -> None:
     assert vip.loc[["nps", "csat_mean", "handling_time"], ["ci_low", "ci_high"]].isna().all().all()
     regular = t[t["segment"] == "regular"]
     assert regular["status"].eq("ok").all() and regular["p_value"].notna().all()
+
+
+def test_a_metric_segmented_by_one_grouping_is_not_flagged(sample: rm.Dataset) -> None:
+    t = rm.compare(sample, ROLLOUT, ["nps"], by=[["tier"], ["channel"]])
+    assert not t["status"].str.contains("not_segmented").any()
+    assert set(t.loc[t["segment"] != "overall", "by"]) == {"tier"}

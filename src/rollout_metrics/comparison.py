@@ -365,7 +365,8 @@ def _metric_rows(spec: MetricSpec, red: Reductions, rollout: Rollout,
             segment = "overall" if j == 0 else " × ".join(map(str, key))
             for comp in comps:
                 row = _row(spec, by, key, segment, comp, cells, opts, partial)
-                if j == 0 and missing:
+                if j == 0 and missing and not any(usable):
+                    # Only its overall row: none of the requested groupings applies.
                     row["status"] = _add_flag(row["status"], NOT_SEGMENTED)
                 if extra:
                     row["status"] = _add_flag(row["status"], extra)
@@ -435,9 +436,10 @@ def compare(
         A segment column; a list of columns, crossed (``["tier", "region"]`` gives
         ``tier × region``); or a list of lists for separate groupings
         (``[["tier"], ["region"]]``). Columns come from the customers table, the metric's
-        own table (``channel`` for tickets), or ``"tenure_band"``. A metric whose table
-        lacks a column keeps its overall rows, with status ``not_segmented``; the call
-        fails only when no selected metric has the column.
+        own table (``channel`` for tickets), or ``"tenure_band"``. A grouping whose column
+        a metric's table lacks is skipped for that metric; a metric to which no requested
+        grouping applies keeps only its overall rows, with status ``not_segmented``. The
+        call fails only when no selected metric has the column.
     alpha, correction
         Significance level; ``"fdr_bh"`` (Benjamini-Hochberg, default), ``"holm"``,
         ``"by"`` or ``"none"`` across all tested rows of this call.

@@ -155,7 +155,9 @@ def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
         sig = r["significant"]
         out.append({
             "key": f"{r['metric']}|{r['by']}|{r['segment']}|{r['comparison']}",
-            "metric": r["metric"], "by": r["by"], "segment": r["segment"],
+            "metric": r["metric"], "segment": r["segment"],
+            # The overall row belongs to no grouping: no "tier:" in front of it.
+            "by": "" if r["segment"] == "overall" else r["by"],
             "comparison": r["comparison"].replace("_", " "),
             "n_before": fmt(r["n_before"], 0), "n_after": fmt(r["n_after"], 0),
             "before": fmt(r["before"]), "after": fmt(r["after"]), "delta": fmt(r["delta"]),
