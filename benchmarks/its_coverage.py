@@ -4,6 +4,7 @@ Prints tables; passes or fails nothing. Usage::
 
     python benchmarks/its_coverage.py [n_sim]              # models compared, 1,000 series
     python benchmarks/its_coverage.py --test-scenarios     # tests' scenarios, full size
+    python benchmarks/its_coverage.py --few-treated [n]    # DiD with few treated units
 
 ``--test-scenarios`` runs the scenarios of tests/test_designs_simulation.py with its seeds at
 full size (1,000 ITS series, 300 DiD panels) and shows each figure against the band it must
@@ -16,6 +17,12 @@ Model ``gls_ar`` is the default (bias-corrected AR(1) coefficient); ``gls_ar_pla
 same without the correction (statsmodels GLSAR's rho).
 Counts: about 12 complaints a day per 10,000 active customers, gamma-Poisson noise,
 rate ratio 1.2 after the change.
+
+``--few-treated`` runs did() on daily segment panels with 1 of 2, 1 of 4, 1 of 10 and 5 of
+10 units treated (56 + 56 days, AR(1) unit noise rho = 0.5, unit-specific noise levels):
+false-positive rate of every row on ``n`` no-effect panels, coverage of the effect rows on
+``n`` panels with an effect (default 1,000 + 1,000), with the rate of the CR1 t test it
+replaced; tests/test_designs_simulation.py runs the same seeds on 60 + 60 panels.
 """
 
 from __future__ import annotations
@@ -155,78 +162,88 @@ def few_panel(rng: np.random.Generator, n_units: int, n_treated: int, effect: fl
     return pd.DataFrame({"unit": units, "date": np.tile(dates, n_units), "value": y.ravel()})
 
 
-#: The few-treated scenarios of docs/methods.md: (units, treated units).
+#: The few-treated scenarios of docs/methods.md: (units, treated units), 56 + 56 days.
 FEW_TREATED = {"1 of 2": (2, 1), "1 of 4": (4, 1), "1 of 10": (10, 1), "5 of 10": (10, 5)}
+#: Panels too short for the gap series (6 + 6 dates): the randomisation test.
+SHORT_PANELS = {"2 of 8, 6 + 6 days": (8, 2), "1 of 4, 6 + 6 days": (4, 1)}
 
 
 def few_treated_rates(n_units: int, n_treated: int, n_sim: int, seed: int,
-                      effect: float = 1.0, n_resamples: int = 999) -> dict[str, float | str]:
-    """did() on ``n_sim`` no-effect :func:`few_panel` panels (false-positive rate of every
-    row; the CR1 cluster-robust t test it replaced, for comparison) and on ``n_sim`` panels
-    with ``effect`` (coverage of the effect rows' intervals; seed + 1)."""
+                      effect: float = 1.0, n_resamples: int = 999, n_days: int = 56
+                      ) -> dict[str, float | str]:
+    """did() on ``n_sim`` no-effect :func:`few_panel` panels of ``n_days`` + ``n_days`` days
+    (false-positive rate of the effect rows among the rows with a p-value; the CR1
+    cluster-robust t test they replaced, for comparison; the share of effect rows that cannot
+    reach significance) and on ``n_sim`` panels with ``effect`` (coverage of the effect rows'
+    intervals; seed + 1). The effect starts at the change, so the before window of both sets
+    has parallel trends: the pre-trend's false-positive rate is measured on all ``2 n_sim``
+    panels."""
     from scipy import stats
 
     from rollout_metrics.designs._panel import cluster_fit, fixed_effects
 
     treated = [f"u{i:02d}" for i in range(n_treated)]
-    change = pd.Timestamp("2024-01-01") + pd.Timedelta(days=56)
-    out: dict[str, float | str] = {}
-    hits = dict.fromkeys(("did_2x2", "did_twfe", "pre_trend", "cr1_twfe"), 0)
-    tested = dict.fromkeys(("did_2x2", "did_twfe", "pre_trend"), 0)
-    rng = np.random.default_rng(seed)
+    change = pd.Timestamp("2024-01-01") + pd.Timedelta(days=n_days)
+    terms = ("did_2x2", "did_twfe", "pre_trend")
+    hits, tested = dict.fromkeys(terms, 0), dict.fromkeys(terms, 0)
+    covered, tested_cov = dict.fromkeys(terms[:2], 0), dict.fromkeys(terms[:2], 0)
+    cr1 = cannot = 0
     methods: set[str] = set()
-    for i in range(n_sim):
-        frame = few_panel(rng, n_units, n_treated)
-        table = did(frame, treated=treated, change_date=change, n_resamples=n_resamples,
-                    seed=seed + i).table
-        for term, p, method in zip(table["term"], table["p_value"], table["method"],
-                                   strict=True):
-            methods.add(method.replace(term + "_", ""))
-            if np.isfinite(p):
-                tested[term] += 1
-                hits[term] += int(p < 0.05)
-        d = frame.assign(tr=frame["unit"].isin(treated), post=frame["date"] >= change)
-        x = (d["tr"] & d["post"]).to_numpy(float)[:, None]
-        b, v, df = cluster_fit(d["value"].to_numpy(float), x, d["unit"], np.ones(len(d)),
-                               fixed_effects(d.rename(columns={"unit": "unit"})))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            hits["cr1_twfe"] += int(2 * stats.t.sf(abs(b[0]) / np.sqrt(v[0, 0]), df) < 0.05)
-    for term in ("did_2x2", "did_twfe", "pre_trend"):
-        out[f"fpr {term}"] = hits[term] / tested[term] if tested[term] else float("nan")
-    out["fpr CR1 twfe (old)"] = hits["cr1_twfe"] / n_sim
-    covered = dict.fromkeys(("did_2x2", "did_twfe"), 0)
-    tested_cov = dict.fromkeys(("did_2x2", "did_twfe"), 0)
-    rng = np.random.default_rng(seed + 1)
-    for i in range(n_sim):
-        frame = few_panel(rng, n_units, n_treated, effect=effect)
-        table = did(frame, treated=treated, change_date=change, n_resamples=n_resamples,
-                    seed=seed + n_sim + i).table.set_index("term")
-        for term in covered:
-            lo, hi = table.loc[term, "ci_low"], table.loc[term, "ci_high"]
-            if np.isfinite(lo) and np.isfinite(hi):
-                tested_cov[term] += 1
-                covered[term] += int(lo <= effect <= hi)
-    for term in covered:
-        out[f"coverage {term}"] = (covered[term] / tested_cov[term] if tested_cov[term]
-                                   else float("nan"))
-    out["tests"] = ", ".join(sorted(methods))
+    for part in (0, 1):
+        rng = np.random.default_rng(seed + part)
+        for i in range(n_sim):
+            frame = few_panel(rng, n_units, n_treated, effect=effect * part, n_before=n_days,
+                              n_after=n_days)
+            table = did(frame, treated=treated, change_date=change, n_resamples=n_resamples,
+                        seed=seed + part * n_sim + i).table.set_index("term")
+            for term, row in table.iterrows():
+                methods.add(str(row["method"]).replace(f"{term}_", ""))
+                if part == 1 and term != "pre_trend":
+                    if np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"]):
+                        tested_cov[term] += 1
+                        covered[term] += int(row["ci_low"] <= effect <= row["ci_high"])
+                    continue
+                if np.isfinite(row["p_value"]):
+                    tested[term] += 1
+                    hits[term] += int(row["p_value"] < 0.05)
+                elif term != "pre_trend" and row["status"] == "cannot_reach_significance":
+                    cannot += 1
+            if part == 0:
+                d = frame.assign(tr=frame["unit"].isin(treated), post=frame["date"] >= change)
+                x = (d["tr"] & d["post"]).to_numpy(float)[:, None]
+                b, v, df = cluster_fit(d["value"].to_numpy(float), x, d["unit"],
+                                       np.ones(len(d)), fixed_effects(d))
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    cr1 += int(2 * stats.t.sf(abs(b[0]) / np.sqrt(v[0, 0]), df) < 0.05)
+    nan = float("nan")
+    out: dict[str, float | str] = {
+        **{f"fpr {t}": hits[t] / tested[t] if tested[t] else nan for t in terms},
+        "fpr CR1 twfe (old)": cr1 / n_sim,
+        **{f"coverage {t}": covered[t] / tested_cov[t] if tested_cov[t] else nan
+           for t in terms[:2]},
+        "cannot reach": cannot / (2 * n_sim),
+        "tests": ", ".join(sorted(methods)),
+    }
     return out
 
 
 def few_treated_table(n_sim: int, seed: int = 20240601) -> pd.DataFrame:
-    """The few-treated scenarios side by side, each figure with its Monte Carlo SE."""
+    """The few-treated scenarios side by side (56 + 56 days, then the short panels that
+    fall to the randomisation test), with the Monte Carlo SEs of the rates."""
     rows = []
-    for k, (label, (n_units, n_treated)) in enumerate(FEW_TREATED.items()):
+    scenarios = [(label, spec, 56) for label, spec in FEW_TREATED.items()]
+    scenarios += [(label, spec, 6) for label, spec in SHORT_PANELS.items()]
+    for k, (label, (n_units, n_treated), n_days) in enumerate(scenarios):
         started = time.perf_counter()
-        r = few_treated_rates(n_units, n_treated, n_sim, seed + 10 * k)
-        r = {"scenario": label, **r, "seconds": round(time.perf_counter() - started)}
-        rows.append(r)
+        r = few_treated_rates(n_units, n_treated, n_sim, seed + 10 * k, n_days=n_days)
+        rows.append({"scenario": label, **r, "seconds": round(time.perf_counter() - started)})
     table = pd.DataFrame(rows)
-    se_fpr = np.sqrt(0.05 * 0.95 / n_sim)
     print(f"did() with few treated units: {n_sim} no-effect panels and {n_sim} panels with "
-          "effect 1 per scenario;")
-    print("daily, 56 + 56 days, AR(1) unit noise rho = 0.5, unit noise sd 0.5-2, alpha = 0.05."
-          f" Monte Carlo SE: {se_fpr:.4f} for a rate of 0.05 or 0.95.")
+          "effect 1 per scenario (pre-trend: all of them);")
+    print("daily, 56 + 56 days unless stated, AR(1) unit noise rho = 0.5, unit noise sd "
+          "0.5-2, alpha = 0.05. Monte Carlo SE of a rate of 0.05 or 0.95: "
+          f"{np.sqrt(0.05 * 0.95 / n_sim):.4f} on {n_sim} panels, "
+          f"{np.sqrt(0.05 * 0.95 / (2 * n_sim)):.4f} on {2 * n_sim}.")
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return table

@@ -4,8 +4,7 @@ Input: a panel with one row per (unit, date), e.g. a daily KPI per segment. The 
 date belongs to ``after``. Rows of the table (term):
 
 * ``did_2x2`` - (T_after - T_before) - (C_after - C_before) from period means (weighted
-  means with ``weights``), computed as the interaction of a saturated group x period
-  regression so that it gets a cluster-robust SE.
+  means with ``weights``): the interaction of a saturated group x period regression.
 * ``did_twfe`` - two-way fixed effects over the period series: unit and date fixed
   effects plus treated x post.
 * ``pre_trend`` - placebo check on the ``before`` window only: unit and date fixed effects
@@ -16,23 +15,42 @@ date belongs to ``after``. Rows of the table (term):
   (Goodman-Bacon 2021). Instead each cohort gets its own 2x2 "stack": its units against
   the units not yet treated during the stack's window (later cohorts, until the next
   cohort starts) and the never-treated units (Cengiz et al. 2019). One regression over
-  the stacked data with stack-specific unit and date effects gives every cohort's effect
-  and their joint covariance (clustered by the original unit, which may appear in several
-  stacks). The headline is their average weighted by treated units x post periods (the
-  treated unit-periods each cohort contributes), with SE sqrt(w' V w). Per-cohort 2x2
-  rows are reported as ``did_2x2``.
+  the stacked data with stack-specific unit and date effects gives every cohort's effect.
+  The headline is their average weighted by treated units x post periods (the treated
+  unit-periods each cohort contributes). Per-cohort 2x2 rows are reported as ``did_2x2``.
 
-Inference: cluster-robust (CR1) covariance by unit, the same numbers as statsmodels
-``cov_type="cluster"`` with the small-sample factor G/(G-1) (N-1)/(N-K) and a t reference
-on G - 1 degrees of freedom, as Stata's ``regress ..., vce(cluster unit)``. The unit and
-date fixed effects are absorbed in closed form (Frisch-Waugh-Lovell; one dates x dates
-solve), and the remaining few columns are fitted by QR: no pseudo-inverse or SVD of the
-dummy design. With few clusters this is still
-optimistic (Cameron, Gelbach & Miller 2008; MacKinnon & Webb 2017, one or two treated
-units especially): rows with fewer than 10 units get status ``few_clusters``. An
-indicator collinear with the fixed effects (e.g. units observed on disjoint dates) has no
-estimate: NaN values and status ``not_identified``.
-For each row ``before``/``after`` are the treated-minus-control gaps in the two periods,
+Inference (:mod:`rollout_metrics.designs.did_inference`). Our units are segments, often one
+treated among 2-10, where cluster-robust (CR1) standard errors are invalid (measured: 0.24 to
+0.5 false positives with one treated unit, zero-width intervals with two units). Each row's
+test is chosen by one rule, named in ``method`` (``<term>_<test>``) and in
+``model_info["inference"]``:
+
+* at least 5 treated and 5 control units: restricted wild cluster bootstrap-t with Webb
+  weights, clustered by unit (``..._wild_cluster_bootstrap``); estimates as above.
+* otherwise, with at least 8 dates before and 8 after (12 before for ``pre_trend``): the
+  treated-minus-control gap series (per date, each unit's own before level taken out), AR(1)
+  errors and a bootstrap-t (``..._gap_ar1_bootstrap``). ``did_2x2`` is then the difference
+  of the gap's period means (weighted by the gap's precision; in a balanced panel with equal
+  weights, the 2x2 of means), ``did_twfe`` the feasible GLS estimate of the gap's shift,
+  ``pre_trend`` the gap's slope before the change; ``before``/``after`` are the gap's
+  period means.
+* otherwise: randomisation over the assignments of as many treated units among the units
+  (``..._randomisation``). With fewer than 1 / alpha assignments (one treated of fewer than
+  20) it cannot reach significance: status ``cannot_reach_significance``, no p-value or
+  interval (``model_info`` keeps the randomisation p and its floor).
+
+A staggered design with fewer than 5 treated or 5 never-treated units tests each cohort's
+stack by the rule and combines the cohorts' intervals at ``alpha / K`` (Bonferroni over
+K cohorts; valid whatever their dependence through shared controls, conservative) for
+``did_stacked`` and ``pre_trend`` (``..._bonferroni``).
+
+Intervals are the values each test does not reject, so a row is significant (unadjusted p
+below ``alpha``) exactly when its interval excludes 0. The unit and date fixed effects are
+absorbed in closed form (Frisch-Waugh-Lovell; one dates x dates solve): no pseudo-inverse or
+SVD of the dummy design. An indicator collinear with the fixed effects (e.g. units observed
+on disjoint dates) has no estimate: NaN values and status ``not_identified``; a standard
+error that is rounding noise gives status ``degenerate``. For each row ``before``/``after``
+are the treated-minus-control gaps in the two periods,
 ``delta_rel = delta / (treated after mean - delta)`` (relative to the counterfactual).
 
 Table labels: ``comparison`` is ``after_vs_before`` on every row (``pre_trend`` checks the
@@ -102,8 +120,11 @@ class DidResult:
         Per-period means for plotting: ``date, period, group, mean, n_units``
         (``group`` is ``treated``/``control``, or ``cohort <date>``/``never treated``).
     model_info : Mapping[str, Any]
-        ``n_units, n_treated, n_clusters, df`` and, for staggered rollouts, ``cohorts``
-        (per cohort: date, units, weight, included). From
+        ``n_units, n_treated, n_clusters, df``; ``inference``: per row the test that ran
+        (``test``) and what it reports besides (CR1 SE of the wild bootstrap, rho of the gap
+        series, assignments and p floor of the randomisation test); ``gap_dates`` (dates of
+        the gap series before and after) and, for staggered rollouts, ``cohorts`` (per
+        cohort: date, units, weight, included, its rows' inference). From
         :func:`~rollout_metrics.did_metric`: that mapping per metric.
     alpha : float
         The CIs are ``1 - alpha`` intervals.

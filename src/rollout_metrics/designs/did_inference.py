@@ -384,6 +384,27 @@ def gap_trend_test(gs: GapSeries, *, alpha: float, n_resamples: int, rng: np.ran
     return _row_test(test)
 
 
+def _excludes_zero(bounds: tuple[float, float]) -> bool:
+    return bounds[0] > 0 or bounds[1] < 0
+
+
+def _smallest_level(rejects: Callable[[float], bool]) -> float:
+    """The smallest level in [1e-6, 1] at which ``rejects`` holds (intervals narrow as the
+    level grows), by bisection on the log scale; 1 when it never does."""
+    lo, hi = 1e-6, 1.0
+    if not rejects(hi):
+        return 1.0
+    if rejects(lo):
+        return lo
+    for _ in range(40):
+        mid = math.sqrt(lo * hi)
+        if rejects(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 def combine_bonferroni(tests: Sequence[RowTest], weights: FloatArray, *, alpha: float
                        ) -> RowTest:
     """A weighted sum of estimates from tests that may be dependent (cohorts sharing control
@@ -394,10 +415,10 @@ def combine_bonferroni(tests: Sequence[RowTest], weights: FloatArray, *, alpha: 
     ``alpha / K``) make the row ``cannot_reach_significance``."""
     k = len(tests)
     est = float(np.sum(weights * [t.inference.estimate for t in tests]))
-    if any(t.status in ("not_identified", "degenerate") for t in tests):
-        return RowTest(Inference(est, _NAN, _NAN, _NAN, _NAN, _NAN), "bonferroni",
-                       next(t.status for t in tests if t.status in ("not_identified",
-                                                                     "degenerate")))
+    untested = [t.status for t in tests
+                if t.status in ("insufficient_data", "not_identified", "degenerate")]
+    if untested:
+        return RowTest(Inference(est, _NAN, _NAN, _NAN, _NAN, _NAN), "bonferroni", untested[0])
 
     def interval(level: float) -> tuple[float, float]:
         parts = [t.interval(level / k) for t in tests]
@@ -410,19 +431,6 @@ def combine_bonferroni(tests: Sequence[RowTest], weights: FloatArray, *, alpha: 
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return RowTest(Inference(est, _NAN, _NAN, _NAN, _NAN, _NAN), "bonferroni",
                        "cannot_reach_significance", info=info)
-    lo_p, hi_p = 1e-6, 1.0
-    if not (lambda b: b[0] > 0 or b[1] < 0)(interval(hi_p)):
-        p = 1.0
-    elif (lambda b: b[0] > 0 or b[1] < 0)(interval(lo_p)):
-        p = lo_p
-    else:
-        for _ in range(40):
-            mid = math.sqrt(lo_p * hi_p)
-            b = interval(mid)
-            if b[0] > 0 or b[1] < 0:
-                hi_p = mid
-            else:
-                lo_p = mid
-        p = hi_p
+    p = _smallest_level(lambda level: _excludes_zero(interval(level)))
     return RowTest(Inference(est, _NAN, lo, hi, p, _NAN), "bonferroni", interval=interval,
                    info=info)
