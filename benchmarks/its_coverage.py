@@ -5,6 +5,7 @@ Prints tables; passes or fails nothing. Usage::
     python benchmarks/its_coverage.py [n_sim]              # models compared, 1,000 series
     python benchmarks/its_coverage.py --test-scenarios     # tests' scenarios, full size
     python benchmarks/its_coverage.py --few-treated [n]    # DiD with few treated units
+    python benchmarks/its_coverage.py --ar1-series [n]     # AR(1) t reference vs bootstrap-t
 
 ``--test-scenarios`` runs the scenarios of tests/test_designs_simulation.py with its seeds at
 full size (1,000 ITS series, 300 DiD panels) and shows each figure against the band it must
@@ -249,6 +250,52 @@ def few_treated_table(n_sim: int, seed: int = 20240601) -> pd.DataFrame:
     return table
 
 
+def ar1_series_rates(n_points: int, rho: float, model: str, n_sim: int, seed: int,
+                     n_resamples: int = 999) -> dict[str, float]:
+    """Rejection rate at alpha 0.05 of a true null on ``n_sim`` AR(1) series of ``n_points``
+    (``model``: ``"shift"``, a mean shift halfway, or ``"slope"``, a linear trend): feasible
+    GLS with AR(1) errors (bias-corrected rho, first point kept) against Student's t; the
+    same with the AR order chosen by BIC on the residuals; and the bootstrap-t of the DiD gap
+    series (``designs._ar_bootstrap``)."""
+    from scipy import stats
+
+    from rollout_metrics.designs._ar_bootstrap import _simulate, ar1_bootstrap_t
+    from rollout_metrics.designs._common import gls_ar, select_ar_order
+
+    t = np.arange(n_points, dtype=float)
+    second = (t >= n_points // 2).astype(float) if model == "shift" else t - t.mean()
+    x = np.column_stack([np.ones(n_points), second])
+    rng = np.random.default_rng(seed)
+    hits = {"t reference, AR(1)": 0, "t reference, AR order by BIC": 0, "bootstrap-t, AR(1)": 0}
+    starts = np.r_[True, np.zeros(n_points - 1, dtype=bool)]
+    for _ in range(n_sim):
+        y = _simulate(rng, rho, 1, starts)[0]
+        for label, order in (("t reference, AR(1)", 1), ("t reference, AR order by BIC",
+                             select_ar_order(y - x @ np.linalg.lstsq(x, y, rcond=None)[0]))):
+            fit = gls_ar(y, x, order, bias_correct=True, keep_first=True)
+            p = 2 * stats.t.sf(abs(fit.params[1] / fit.bse[1]), n_points - 2)
+            hits[label] += int(p < 0.05)
+        test = ar1_bootstrap_t(y, x, 1, alpha=0.05, n_resamples=n_resamples, rng=rng)
+        hits["bootstrap-t, AR(1)"] += int(test.inference.p_value < 0.05)
+    return {k: v / n_sim for k, v in hits.items()}
+
+
+def ar1_series_table(n_sim: int, seed: int = 20240701) -> pd.DataFrame:
+    """:func:`ar1_series_rates` over lengths, rho and the two models (why the gap series uses
+    AR(1) errors and a bootstrap-t)."""
+    rows = []
+    cells = [("shift", n, r) for n in (16, 28, 56, 112) for r in (0.0, 0.5, 0.8)]
+    cells += [("slope", n, r) for n in (12, 28, 56) for r in (0.0, 0.5)]
+    for k, (model, n, rho) in enumerate(cells):
+        rows.append({"model": model, "points": n, "rho": rho,
+                     **ar1_series_rates(n, rho, model, n_sim, seed + k)})
+    table = pd.DataFrame(rows)
+    print(f"True-null rejection rate at alpha 0.05, {n_sim} AR(1) series per row "
+          f"(Monte Carlo SE {np.sqrt(0.05 * 0.95 / n_sim):.4f} at 0.05)")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return table
+
+
 #: tests/test_designs_simulation.py's scenarios: (label, seed, full size, band at full size).
 TEST_SCENARIOS = {
     "its_coverage_ar1": ("ITS rho=0.5, effect: coverage", 20240501, 1000, (0.93, 0.97)),
@@ -304,6 +351,10 @@ def did_fpr(n_sim: int, seed: int) -> dict:
 def main() -> None:
     if "--test-scenarios" in sys.argv[1:]:
         run_test_scenarios()
+        return
+    if "--ar1-series" in sys.argv[1:]:
+        rest = [a for a in sys.argv[1:] if not a.startswith("--")]
+        ar1_series_table(int(rest[0]) if rest else 1000)
         return
     if "--few-treated" in sys.argv[1:]:
         rest = [a for a in sys.argv[1:] if not a.startswith("--")]

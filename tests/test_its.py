@@ -440,3 +440,23 @@ def test_option_errors() -> None:
         its(frame.assign(e=1.0), change_date=CHANGE, exposure="e")
     with pytest.raises(DataValidationError, match="cannot infer the frequency"):
         its(frame.iloc[::3], change_date=CHANGE)
+
+
+def test_gls_ar_keep_first_survives_a_non_stationary_yule_walker_estimate() -> None:
+    # With 16 points, Yule-Walker's "adjusted" autocovariances give this series a
+    # non-stationary AR(3) (coefficients 1.94, -1.90, 1.30), which has no stationary
+    # covariance for the kept first rows. The biased ("mle") estimate is used instead.
+    from statsmodels.regression.linear_model import yule_walker
+
+    from rollout_metrics.designs._common import _stationary, gls_ar
+
+    y = np.array([1.45716, 1.681968, -0.563696, -2.47083, -1.514902, 0.394353, 0.696741,
+                  -0.378191, -0.483929, 0.296624, 0.884351, -0.224855, -0.538741, 0.422135,
+                  0.54939, 0.30922])
+    x = np.column_stack([np.ones(16), (np.arange(16) >= 8).astype(float)])
+    resid = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
+    adjusted, _ = yule_walker(resid, order=3, df=None, result_object=False)
+    assert not _stationary(np.atleast_1d(adjusted))
+    fit = gls_ar(y, x, 3, keep_first=True)
+    assert _stationary(fit.rho)
+    assert np.all(np.isfinite(fit.params)) and np.all(np.isfinite(fit.bse))

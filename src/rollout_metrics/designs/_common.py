@@ -298,8 +298,15 @@ def gls_ar(
                 converged = True
                 break
         last = beta
-        rho, _ = yule_walker(y - x @ beta, order=order, df=None, result_object=False)
+        resid = y - x @ beta
+        rho, _ = yule_walker(resid, order=order, df=None, result_object=False)
         rho = np.atleast_1d(np.asarray(rho, dtype=float))
+        if keep_first and not _stationary(rho):
+            # The n - k autocovariances of method "adjusted" can give a non-stationary
+            # AR(p), which has no stationary covariance for the kept first rows; the
+            # biased ("mle") autocovariances always give a stationary one.
+            rho, _ = yule_walker(resid, order=order, method="mle", result_object=False)
+            rho = np.atleast_1d(np.asarray(rho, dtype=float))
         if bias_correct == "kendall":
             rho = _debias(rho, len(y))
         elif bias_correct:
@@ -378,6 +385,15 @@ def _debias_exact(rho: FloatArray, x: FloatArray) -> FloatArray:
     return np.array([brentq(lambda r: ratio(r) - target, lo, hi, xtol=1e-4)])
 
 
+def _stationary(rho: FloatArray) -> bool:
+    """True when the AR polynomial 1 - rho_1 z - ... - rho_p z^p has all roots outside the
+    unit circle (an AR(p) with these coefficients is stationary)."""
+    if len(rho) == 0:
+        return True
+    roots = np.roots(np.r_[1.0, -rho][::-1])
+    return bool(np.all(np.abs(roots) > 1 + 1e-8))
+
+
 def _prais(x: FloatArray, rho: FloatArray) -> FloatArray:
     """Exact GLS transform of AR(p) errors: the first p rows are kept, not dropped.
 
@@ -392,6 +408,8 @@ def _prais(x: FloatArray, rho: FloatArray) -> FloatArray:
         return x
     if p == 1:
         first = x[:1] * np.sqrt(max(1e-12, 1 - float(rho[0]) ** 2))
+    elif not _stationary(rho):
+        return _whiten(x, rho)  # no stationary covariance: the first p rows are dropped
     else:
         acov = arma_acovf(np.r_[1.0, -rho], np.array([1.0]), nobs=p)
         chol = np.linalg.cholesky(toeplitz(acov))

@@ -13,7 +13,9 @@ rule (:func:`choose_inference`):
    the model with the null imposed, clustered by unit; the interval inverts the test (the
    values not rejected). Fixed effects are re-absorbed for every sample (the linear map
    per cluster of Roodman et al. 2019), so it costs one absorption per cluster. It needs no
-   time-series model, so it is preferred whenever enough units are treated.
+   time-series model, so it is preferred whenever enough units are treated. Webb, M. D.
+   (2023) *Canadian J. Economics* 56, 839-858; Roodman, D. et al. (2019) *Stata Journal*
+   19, 4-60.
 2. ``gap`` - fewer treated or control units, and at least 8 dates before and 8 after
    (12 before for the pre-trend): the information is in the time dimension. The
    treated-minus-control gap per date (weighted means within the date) is one series; the
@@ -25,8 +27,8 @@ rule (:func:`choose_inference`):
    observed. It cannot go below 1 / (number of assignments): with one treated unit among
    fewer than 20 it cannot reach 0.05, and the row says so (status
    ``cannot_reach_significance``, no p-value, no interval, never significant). Exact when
-   the units are exchangeable; with unequal noise levels it rejected somewhat too often
-   (docs/methods.md), which is why it is the last resort.
+   the units are exchangeable (Conley & Taber 2011); unequal noise levels across units can
+   make it reject too often (Ferman & Pinto 2019), which is why it is the last resort.
 """
 
 from __future__ import annotations
