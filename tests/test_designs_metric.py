@@ -127,14 +127,22 @@ def test_unknown_metric_and_segment(data: rm.Dataset) -> None:
 
 
 def test_did_metric_vip_nps(data: rm.Dataset) -> None:
-    res = did_metric(data, rm.Rollout("2025-09-01"), "nps", by="tier", treated=["VIP"],
-                     freq="W")
-    row = res.table.set_index("term").loc["did_2x2"]
+    # One treated tier of three. Daily, 56 + 56 days: the gap series with AR(1) errors.
+    res = did_metric(data, rm.Rollout("2025-09-01"), "nps", by="tier", treated=["VIP"])
+    rows = res.table.set_index("term")
+    row = rows.loc["did_2x2"]
     assert row["delta"] < 0
-    # one treated tier of three, 8 + 8 weeks: the gap series with AR(1) errors
     assert row["status"] == "ok" and row["method"] == "did_2x2_gap_ar1_bootstrap"
     assert row["ci_low"] < row["delta"] < row["ci_high"]
     assert res.model_info["nps"]["inference"]["did_2x2"]["test"] == "gap_ar1_bootstrap"
+    assert rows.loc["pre_trend", "method"] == "pre_trend_gap_ar1_bootstrap"
+    # Weekly, 8 + 8 weeks: too short for the gap series (12 + 12 dates), so randomisation
+    # over which tier is treated, whose p cannot go below 1/3: no p-value, never significant.
+    weekly = did_metric(data, rm.Rollout("2025-09-01"), "nps", by="tier", treated=["VIP"],
+                        freq="W").table
+    assert (weekly["status"] == "cannot_reach_significance").all()
+    assert weekly["p_value"].isna().all() and weekly["significant"].isna().all()
+    assert weekly.set_index("term").loc["did_2x2", "delta"] < 0
 
 
 def test_did_metric_unknown_treated_lists_segments(data: rm.Dataset) -> None:

@@ -25,9 +25,11 @@ TREATED = UNITS[:6]
 CHANGE = "2024-02-01"
 
 
-def _panel(effect: float = 0.0, trend_gap: float = 0.0, seed: int = 0) -> pd.DataFrame:
+def _panel(effect: float = 0.0, trend_gap: float = 0.0, seed: int = 0, n_before: int = 28
+           ) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    dates = pd.date_range("2024-01-04", periods=56, freq="D")
+    start = pd.Timestamp(CHANGE) - pd.Timedelta(days=n_before)
+    dates = pd.date_range(start, periods=n_before + 28, freq="D")
     day = pd.Series(rng.normal(0, 1, len(dates)), index=dates)
     rows = []
     for u in UNITS:
@@ -80,10 +82,11 @@ def test_banks_two_units_cannot_reach_significance() -> None:
 def test_gap_rows_are_the_gap_series_fits() -> None:
     # One treated unit of three, balanced and unweighted: the gap is the treated series minus
     # the controls' mean; did_2x2 is the difference of its period means (= the 2x2 of
-    # means), did_twfe its feasible GLS shift (gls_ar, AR(1), first point kept).
+    # means), did_twfe its feasible GLS shift (gls_ar, AR(1), first point kept), pre_trend
+    # its slope before the change (42 days before: MIN_TREND_POINTS).
     from rollout_metrics.designs._common import gls_ar
 
-    frame = _panel(effect=1.0, seed=7)
+    frame = _panel(effect=1.0, seed=7, n_before=42)
     three = frame[frame["unit"].isin([UNITS[0], UNITS[8], UNITS[9]])]
     res = did(three, treated=[UNITS[0]], change_date=CHANGE)
     rows = res.table.set_index("term")
@@ -151,7 +154,7 @@ def test_interval_agrees_with_p_value(n_units: int, n_treated: int, n_dates: int
 
 def test_constant_panel_is_degenerate() -> None:
     # No variation at all (or rounding noise): no p-value, never significant.
-    frame = _panel()
+    frame = _panel(n_before=42)
     for units in (UNITS[:4], UNITS):
         flat = frame[frame["unit"].isin(units)].assign(value=50.0)
         table = did(flat, treated=units[:2] if len(units) == 4 else TREATED,
@@ -330,9 +333,9 @@ def test_weights_give_weighted_means() -> None:
 
 
 def test_inference_follows_the_rule() -> None:
-    # 3 treated of 8 units, 28 + 28 days: too few treated units for the wild cluster
+    # 3 treated of 8 units, 42 + 28 days: too few treated units for the wild cluster
     # bootstrap, so the gap series (AR(1) errors, bootstrap-t).
-    frame = _panel(seed=5)
+    frame = _panel(seed=5, n_before=42)
     small = frame[frame["unit"].isin(UNITS[:6] + UNITS[10:12])]
     res = did(small, treated=TREATED[:3], change_date=CHANGE)
     assert (res.table["status"] == "ok").all()
@@ -402,8 +405,8 @@ def test_staggered_with_few_units_combines_cohorts_by_bonferroni() -> None:
     # series; the weighted effect combines the cohorts' intervals at alpha / 2 (valid
     # whatever their dependence through the shared controls).
     rng = np.random.default_rng(21)
-    dates = pd.date_range("2024-01-01", periods=80, freq="D")
-    starts = {"a": dates[30], "b": dates[50], "c": None, "d": None, "e": None, "f": None}
+    dates = pd.date_range("2024-01-01", periods=100, freq="D")
+    starts = {"a": dates[44], "b": dates[70], "c": None, "d": None, "e": None, "f": None}
     rows = []
     for u, start in starts.items():
         level, noise = rng.normal(20, 2), 0.0

@@ -27,7 +27,7 @@ test is chosen by one rule, named in ``method`` (``<term>_<test>``) and in
 
 * at least 5 treated and 5 control units: restricted wild cluster bootstrap-t with Webb
   weights, clustered by unit (``..._wild_cluster_bootstrap``); estimates as above.
-* otherwise, with at least 8 dates before and 8 after (12 before for ``pre_trend``): the
+* otherwise, with at least 12 dates before and 12 after (42 before for ``pre_trend``): the
   treated-minus-control gap series (per date, each unit's own before level taken out), AR(1)
   errors and a bootstrap-t (``..._gap_ar1_bootstrap``). ``did_2x2`` is then the difference
   of the gap's period means (weighted by the gap's precision; in a balanced panel with equal
