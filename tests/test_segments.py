@@ -135,3 +135,41 @@ def test_empty_tables_give_a_period_error_not_a_crash() -> None:
     for by in (None, "tier"):
         with pytest.raises(rm.PeriodError, match=r"nps: the before period .* has no surveys"):
             rm.compare(data, ROLLOUT, ["nps"], by=by)
+
+
+def _typed_segments(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    customers = frames["customers"].copy()
+    customers["vip"] = (customers["tier"] == "VIP").astype(object)
+    customers.loc[customers.index % 40 == 0, "vip"] = None
+    customers["vip"] = customers["vip"].astype("boolean")
+    signup = pd.to_datetime(customers["signup_date"])
+    # midnight timestamps (written as dates) and a few with a time of day
+    customers["cohort"] = signup.dt.to_period("Q").dt.to_timestamp()
+    customers.loc[customers.index % 500 == 3, "cohort"] += pd.Timedelta(hours=10, minutes=30)
+    return {"customers": customers, "surveys": frames["surveys"]}
+
+
+EXPECTED_VIP = {"True", "False", MISSING}
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "duckdb"])
+def test_boolean_and_timestamp_segments_are_spelled_the_same_on_every_engine(
+        engine: str, sample_frames: dict[str, pd.DataFrame]) -> None:
+    # Before, a boolean segment read True on pandas and true on DuckDB, and a timestamp
+    # 2024-01-01 on one engine and 2024-01-01 00:00:00.000000 on another, so a guardrail
+    # such as nps[True] matched on one engine only.
+    import duckdb
+    import polars as pl
+
+    frames = _typed_segments(sample_frames)
+    convert = {"pandas": lambda d: d, "polars": pl.from_pandas, "duckdb": duckdb.from_df}
+    data = rm.load_dataset({k: convert[engine](v) for k, v in frames.items()})
+    t = rm.compare(data, ROLLOUT, ["nps"], by=[["vip"], ["cohort"]])
+    after = t[(t["comparison"] == "after_vs_before") & (t["segment"] != "overall")]
+    assert set(after.loc[after["by"] == "vip", "segment"]) == EXPECTED_VIP
+    cohorts = set(after.loc[after["by"] == "cohort", "segment"])
+    assert "2019-01-01" in cohorts
+    assert any(c.endswith(" 10:30:00") for c in cohorts), sorted(cohorts)[:5]
+    assert all(len(c) in (10, 19) for c in cohorts), sorted(cohorts)[:5]
+    reference = rm.compare(rm.load_dataset(frames), ROLLOUT, ["nps"], by=[["vip"], ["cohort"]])
+    pd.testing.assert_series_equal(t["segment"], reference["segment"])

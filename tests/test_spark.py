@@ -104,3 +104,20 @@ def test_its_metric_matches_pandas(spark_data: rm.Dataset, sample: rm.Dataset,
     got = rm.its_metric(spark_data, ROLLOUT, metric).table
     expected = rm.its_metric(sample, ROLLOUT, metric).table
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+def test_boolean_and_timestamp_segments_match_pandas(spark: Any,
+                                                     sample_frames: dict[str, pd.DataFrame]
+                                                     ) -> None:
+    from test_segments import _typed_segments
+
+    frames = _typed_segments(sample_frames)
+    # typed timestamps, as spark.read.csv(inferSchema=True) gives them
+    surveys = frames["surveys"].assign(
+        responded_at=pd.to_datetime(frames["surveys"]["responded_at"]))
+    customers = frames["customers"].astype({"vip": object})
+    data = rm.load_dataset({"customers": spark.createDataFrame(customers),
+                            "surveys": spark.createDataFrame(surveys)})
+    got = rm.compare(data, ROLLOUT, ["nps"], by=[["vip"], ["cohort"]])
+    want = rm.compare(rm.load_dataset(frames), ROLLOUT, ["nps"], by=[["vip"], ["cohort"]])
+    pd.testing.assert_series_equal(got["segment"], want["segment"])

@@ -38,8 +38,12 @@ MISSING = "(missing)"
 RESERVED = ("overall", MISSING)
 
 
-def as_label(col: str) -> nw.Expr:
+def as_label(col: str, dtype: Any = None) -> nw.Expr:
     """``col`` as segment text: reserved spellings quoted, empty values ``(missing)``.
+
+    ``dtype`` (the column's narwhals type) gives booleans, dates and timestamps one spelling
+    on every engine: ``True``/``False``, ``2024-01-31``, and ``2024-01-31 10:30:00`` (a
+    timestamp at midnight is written as its date).
 
     Examples
     --------
@@ -47,8 +51,24 @@ def as_label(col: str) -> nw.Expr:
     >>> f = nw.from_native(pd.DataFrame({"tier": ["VIP", "overall", None, "(missing)"]}))
     >>> f.select(as_label("tier"))["tier"].to_list()
     ['VIP', '"overall"', '(missing)', '"(missing)"']
+    >>> at = pd.to_datetime(["2024-01-31 00:00", "2024-02-01 10:30"])
+    >>> g = nw.from_native(pd.DataFrame({"at": at}))
+    >>> g.select(as_label("at", nw.Datetime()))["at"].to_list()
+    ['2024-01-31', '2024-02-01 10:30:00']
     """
-    text = nw.col(col).cast(nw.String)
+    c = nw.col(col)
+    text: nw.Expr
+    if dtype is not None and dtype == nw.Boolean:
+        text = nw.when(c).then(nw.lit("True")).otherwise(
+            nw.when(~c).then(nw.lit("False")))
+    elif dtype is not None and dtype == nw.Datetime:
+        midnight = (c.dt.hour() == 0) & (c.dt.minute() == 0) & (c.dt.second() == 0)
+        text = nw.when(midnight).then(c.dt.to_string("%Y-%m-%d")).otherwise(
+            c.dt.to_string("%Y-%m-%d %H:%M:%S"))
+    elif dtype is not None and dtype == nw.Date:
+        text = c.dt.to_string("%Y-%m-%d")
+    else:
+        text = c.cast(nw.String)
     quoted: Any = nw
     for word in RESERVED:
         quoted = quoted.when(text == word).then(nw.lit(f'"{word}"'))
@@ -251,7 +271,8 @@ def attach_segments(
         )
     def as_text(f: nw.LazyFrame[Any], cols: list[str]) -> nw.LazyFrame[Any]:
         # tenure_band is our own label (never empty, never a reserved spelling).
-        labelled = [as_label(c) for c in cols if c != "tenure_band"]
+        schema = f.collect_schema()
+        labelled = [as_label(c, schema[c]) for c in cols if c != "tenure_band"]
         return f.with_columns(*labelled) if labelled else f
 
     if table == "customers":
@@ -270,7 +291,7 @@ def attach_segments(
         ).drop("signup_date")
     extra = extra.with_columns(
         nw.col("customer_id").cast(frame.collect_schema()["customer_id"]),
-        *[as_label(c) for c in cols],
+        *[as_label(c, customers.collect_schema()[c]) for c in cols],
     )
     change = rollout.change_date if rollout is not None and "tenure_band" in by else None
     coded = red.get(("segment_codes", tuple(need_from_customers), change),
