@@ -251,3 +251,51 @@ def test_excel_dates_are_datetimes(exports: Path) -> None:
     data = rm.load_dataset(exports / "ru-xlsx", columns=RU_COLUMNS)
     first = data.customers.collect().get_column("signup_date").to_list()[0]
     assert str(first) == "2025-02-18 00:00:00"
+
+
+def _config(folder: Path, data: str) -> Path:
+    path = folder / "rollout.toml"
+    path.write_text(f"[data]\n{data}\n[rollout]\nchange_date = 2025-09-01\n"
+                    "[analysis]\nmetrics = [\"nps\", \"complaints\"]\n", encoding="utf-8")
+    return path
+
+
+def test_config_reads_a_russian_export(exports: Path, tmp_path: Path) -> None:
+    from rollout_metrics.cli import main
+    from rollout_metrics.config import load_config
+
+    mapping = "\n".join(f"[data.columns.{t}]\n" + "\n".join(
+        f'"{k}" = "{v}"' for k, v in m.items()) for t, m in RU_COLUMNS.items())
+    data = (f'path = "{exports / "ru-cp1251"}"\ndecimal = ","\n'
+            f'[data.read.tickets]\ntrue_values = ["+"]\n{mapping}')
+    config = load_config(_config(tmp_path, data))
+    read = config.data.read_options()
+    assert read["tickets"].true_values == ("+",) and read["surveys"].decimal == ","
+    out = tmp_path / "report.html"
+    assert main(["report", "--config", str(tmp_path / "rollout.toml"), "--out", str(out),
+                 "--quiet", "--n-resamples", "50"]) == 0
+    assert out.is_file()
+
+
+def test_config_reports_bad_reading_options(tmp_path: Path) -> None:
+    from rollout_metrics.config import load_config
+    from rollout_metrics.errors import ConfigError
+
+    (tmp_path / "customers.csv").write_text("customer_id,signup_date\n", encoding="utf-8")
+    data = ('path = "."\ndecimal = ";"\ntrue_value = ["+"]\n'
+            '[data.read.ticket]\nsep = ";"')
+    with pytest.raises(ConfigError, match=(
+            r"3 problems: \[data\] unknown key 'true_value' \(did you mean 'true_values'.*"
+            r"\[data\] read has unknown table 'ticket' \(did you mean 'tickets'\?\); "
+            r"\[data.read.ticket\] unknown key 'sep'.*\[data\] decimal must be '\.' or ',', "
+            r"got ';'")):
+        load_config(_config(tmp_path, data))
+
+
+def test_cli_exit_code_2_on_undecodable_file(tmp_path: Path, capsys: Any) -> None:
+    from rollout_metrics.cli import main
+
+    (tmp_path / "customers.csv").write_bytes(b"customer_id,signup_date,region\n1,2025-01-01,\xff\n")
+    config = _config(tmp_path, 'path = "."\nencoding = "utf-8"')
+    assert main(["report", "--config", str(config), "--out", str(tmp_path / "r.html")]) == 2
+    assert "byte 0xff at line 2" in capsys.readouterr().err
