@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from rollout_metrics.infer.multiple import adjust_pvalues
     from rollout_metrics.infer.results import DiffResult
     from rollout_metrics.load.dataset import Dataset, load_dataset, load_sample
+    from rollout_metrics.load.options import ReadOptions
     from rollout_metrics.metrics import MetricSpec, get_metric, register_metric, unregister_metric
     from rollout_metrics.point_metrics import (
         churn_rate,
@@ -73,6 +74,7 @@ _LAZY: dict[str, str] = {
                     "rollout_metrics.metrics"),
     **dict.fromkeys(("churn_rate", "complaint_rate", "csat", "handling_time", "nps"),
                     "rollout_metrics.point_metrics"),
+    "ReadOptions": "rollout_metrics.load.options",
     "Reductions": "rollout_metrics.reduce.reduction",
     **dict.fromkeys(("Report", "build_report"), "rollout_metrics.report.builder"),
     "Rollout": "rollout_metrics.rollout",
@@ -90,6 +92,7 @@ __all__ = [
     "MetricSpec",
     "MissingColumnError",
     "PeriodError",
+    "ReadOptions",
     "Reductions",
     "Report",
     "Rollout",

@@ -184,7 +184,8 @@ def _run(args: argparse.Namespace) -> int:
         rollout = config.to_rollout()
         say(f"loading data ({args.config})")
         data = load_dataset(config.data.source(), columns=config.data.columns,
-                            timezone=rollout.timezone, strict=config.data.strict)
+                            timezone=rollout.timezone, strict=config.data.strict,
+                            read=config.data.read_options())
         by, title, options = config.analysis.by, config.title, config.analysis.options()
     if args.n_resamples is not None:
         options["n_resamples"] = args.n_resamples

@@ -223,6 +223,37 @@ def _columns(value: Any) -> dict[str, Any]:
                'opened = "created_at") or for all tables')
 
 
+def _words(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _Bad("must be a string or an array of strings")
+    return tuple(value)
+
+
+_READ_KEYS = ("encoding", "delimiter", "decimal", "date_format", "true_values",
+              "false_values", "null_values", "sheet")
+
+
+def _read_tables(value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise _Bad("must hold one table of reading options per data table "
+                   "([data.read.tickets] decimal = \",\")")
+    problems = []
+    for table, options in value.items():
+        if table not in TABLES:
+            problems.append(f"has unknown table {table!r}{did_you_mean(table, TABLES)}")
+        for key in options:
+            if key not in _READ_KEYS:
+                problems.append(f"[data.read.{table}] unknown key {key!r}"
+                                f"{did_you_mean(key, _READ_KEYS)}")
+    if problems:
+        raise _Bad("; ".join(problems) + f"; tables: {', '.join(TABLES)}; keys: "
+                   f"{', '.join(_READ_KEYS)}")
+    return {t: {k: tuple(v) if isinstance(v, list) else v for k, v in o.items()}
+            for t, o in value.items()}
+
+
 def _fail_on(value: Any) -> tuple[str, ...]:
     return _names(value, "condition string")
 
@@ -242,6 +273,32 @@ class DataSection:
         default=None, metadata=_key(_columns, "your column names -> ours"))
     strict: bool = field(
         default=False, metadata=_key(_boolean, "stop on any bad row instead of excluding it"))
+    encoding: str | None = field(
+        default=None, metadata=_key(_text, "CSV text encoding (default: detected)"))
+    delimiter: str | None = field(
+        default=None, metadata=_key(_text, "CSV field separator (default: detected)"))
+    decimal: str = field(default=".", metadata=_key(_text, "decimal mark, '.' or ','"))
+    date_format: str | None = field(
+        default=None, metadata=_key(_text, "strftime format of text timestamps"))
+    true_values: tuple[str, ...] = field(
+        default=(), metadata=_key(_words, "extra words read as true"))
+    false_values: tuple[str, ...] = field(
+        default=(), metadata=_key(_words, "extra words read as false"))
+    null_values: tuple[str, ...] = field(
+        default=(), metadata=_key(_words, "extra markers of an empty value"))
+    sheet: str | None = field(default=None, metadata=_key(_text, "the Excel sheet to read"))
+    read: dict[str, dict[str, Any]] | None = field(
+        default=None, metadata=_key(_read_tables, "reading options per table"))
+
+    def read_options(self) -> Any:
+        """The ``read=`` of :func:`rollout_metrics.load_dataset`: the ``[data]`` options for
+        every table, overridden per table by ``[data.read.<table>]``."""
+        from rollout_metrics.load.options import ReadOptions
+
+        common = {k: getattr(self, k) for k in _READ_KEYS}
+        if not self.read:
+            return ReadOptions(**common)
+        return {t: ReadOptions(**{**common, **self.read.get(t, {})}) for t in TABLES}
 
     def source(self) -> Path | dict[str, Path]:
         """What :func:`rollout_metrics.load_dataset` reads: the folder, or one path per table."""
@@ -389,6 +446,20 @@ def _check_data(values: dict[str, Any], folder: Path, problems: list[str]) -> No
             problems.append(f"[data] {key}: file not found: {p}")
 
 
+def _check_read(values: dict[str, Any], problems: list[str]) -> None:
+    """The reading options of ``[data]`` make a valid ``ReadOptions`` for every table."""
+    from rollout_metrics.errors import DataValidationError
+    from rollout_metrics.load.options import ReadOptions
+
+    common = {k: values[k] for k in _READ_KEYS if k in values}
+    for table, own in ({"": {}} | (values.get("read") or {})).items():
+        try:
+            ReadOptions(**{**common, **own})
+        except (DataValidationError, TypeError) as exc:
+            where = f"[data.read.{table}]" if table else "[data]"
+            problems.append(f"{where} {str(exc).removeprefix('read options: ')}")
+
+
 def _check_guardrails(values: dict[str, Any], problems: list[str]) -> None:
     from rollout_metrics.metrics import DEFAULT_METRICS
     from rollout_metrics.report.guardrails import check_guardrails
@@ -408,6 +479,7 @@ def load_config(path: str | Path) -> Config:
     problems: list[str] = []
     values = _check(Config, _read(path), "", problems)
     _check_data(values["data"], path.parent, problems)
+    _check_read(values["data"], problems)
     roll = values["rollout"]
     if roll.get("announced") and roll.get("change_date") and (
             roll["announced"] >= roll["change_date"]):

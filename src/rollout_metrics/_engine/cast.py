@@ -28,6 +28,7 @@ __all__ = [
     "to_text",
     "try_cast_float",
     "try_parse_datetime",
+    "try_parse_formats",
     "with_row_numbers",
     "with_seconds_between",
 ]
@@ -73,29 +74,104 @@ def _replace_duckdb(frame: nw.LazyFrame[Any], col: str, sql: str) -> nw.LazyFram
     return _lazy(rel.project(", ".join(items)))
 
 
-def try_cast_float(frame: nw.LazyFrame[Any], col: str) -> nw.LazyFrame[Any]:
-    """Column ``col`` as Float64; text that is not a number becomes null."""
+def try_cast_float(frame: nw.LazyFrame[Any], col: str, decimal: str = ".") -> nw.LazyFrame[Any]:
+    """Column ``col`` as Float64; text that is not a number becomes null.
+
+    With ``decimal=","`` a comma is read as the decimal mark (``8,0``); a dot still is.
+    """
     impl = frame.implementation
+    comma = decimal == ","
     if impl is nw.Implementation.PANDAS:
         pdf = frame.to_native()
-        s = pd.to_numeric(pdf[col], errors="coerce").astype("float64")
+        raw = pdf[col]
+        if comma and not pd.api.types.is_numeric_dtype(raw):
+            raw = raw.astype("string").str.strip().str.replace(",", ".", regex=False)
+        s = pd.to_numeric(raw, errors="coerce").astype("float64")
         return _lazy(pdf.assign(**{col: s}))
     if impl is nw.Implementation.POLARS:
         import polars as pl
 
-        return _lazy(
-            frame.to_native().with_columns(
-                pl.col(col).str.strip_chars().cast(pl.Float64, strict=False)
-            )
-        )
+        text = pl.col(col).str.strip_chars()
+        if comma:
+            text = text.str.replace_all(",", ".", literal=True)
+        return _lazy(frame.to_native().with_columns(text.cast(pl.Float64, strict=False)))
     if impl is nw.Implementation.DUCKDB:
-        return _replace_duckdb(frame, col, f"TRY_CAST(trim({_quote(col)}) AS DOUBLE)")
+        q = f"trim({_quote(col)})"
+        q = f"replace({q}, ',', '.')" if comma else q
+        return _replace_duckdb(frame, col, f"TRY_CAST({q} AS DOUBLE)")
     if impl is nw.Implementation.PYSPARK:
         from pyspark.sql import functions as F
 
         sdf = frame.to_native()
-        return _lazy(sdf.withColumn(col, F.expr(f"try_cast(trim(`{col}`) AS DOUBLE)")))
+        q = f"trim(`{col}`)"
+        q = f"replace({q}, ',', '.')" if comma else q
+        return _lazy(sdf.withColumn(col, F.expr(f"try_cast({q} AS DOUBLE)")))
     raise NotImplementedError(f"text to number conversion is not available for {impl}")
+
+
+#: strftime codes and their Spark (Java) pattern letters.
+_JAVA = {"%d": "dd", "%m": "MM", "%Y": "yyyy", "%y": "yy", "%H": "HH", "%M": "mm", "%S": "ss",
+         "%I": "hh", "%p": "a"}
+
+
+def _java_pattern(fmt: str) -> str:
+    out, i = [], 0
+    while i < len(fmt):
+        code = fmt[i:i + 2]
+        if code in _JAVA:
+            out.append(_JAVA[code])
+            i += 2
+            continue
+        ch = fmt[i]
+        out.append(f"'{ch}'" if ch.isalpha() else ch)
+        i += 1
+    return "".join(out)
+
+
+def try_parse_formats(
+    frame: nw.LazyFrame[Any], col: str, out: str, formats: tuple[str, ...]
+) -> nw.LazyFrame[Any]:
+    """Add ``out``: text column ``col`` parsed with the first of ``formats`` (``strftime``
+    codes) that reads the whole value; naive timestamps, null when none does.
+
+    Examples
+    --------
+    >>> import pandas as pd, narwhals as nw
+    >>> lf = nw.from_native(pd.DataFrame({"s": ["31.08.2025 14:05", "01.09.2025", "x"]}))
+    >>> got = try_parse_formats(lf.lazy(), "s", "t", ("%d.%m.%Y %H:%M", "%d.%m.%Y"))
+    >>> [str(v) for v in got.collect()["t"].to_list()]
+    ['2025-08-31 14:05:00', '2025-09-01 00:00:00', 'NaT']
+    """
+    impl = frame.implementation
+    if impl is nw.Implementation.PANDAS:
+        pdf = frame.to_native()
+        raw = pdf[col].astype("string").str.strip()
+        result = pd.Series(pd.NaT, index=pdf.index, dtype="datetime64[us]")
+        for fmt in formats:
+            parsed = pd.to_datetime(raw, format=fmt, errors="coerce").astype("datetime64[us]")
+            result = result.fillna(parsed)
+        return _lazy(pdf.assign(**{out: result}))
+    if impl is nw.Implementation.POLARS:
+        import polars as pl
+
+        text = pl.col(col).str.strip_chars()
+        tries = [text.str.to_datetime(f, strict=False, time_unit="us") for f in formats]
+        return _lazy(frame.to_native().with_columns(pl.coalesce(tries).alias(out)))
+    if impl is nw.Implementation.DUCKDB:
+        rel = frame.to_native()
+        q = f"trim({_quote(col)})"
+        fmts = ", ".join("'" + f.replace("'", "''") + "'" for f in formats)
+        sql = f"CAST(try_strptime({q}, [{fmts}]) AS TIMESTAMP)"
+        return _lazy(rel.project(f"*, {sql} AS {_quote(out)}"))
+    if impl is nw.Implementation.PYSPARK:
+        from pyspark.sql import functions as F
+
+        trimmed = f"trim(`{col}`)"
+        spark_tries = ", ".join(
+            f"try_to_timestamp({trimmed}, '{_java_pattern(f)}')" for f in formats)
+        expr = f"coalesce({spark_tries})" if len(formats) > 1 else spark_tries
+        return _lazy(frame.to_native().withColumn(out, F.expr(expr)))
+    raise NotImplementedError(f"text to timestamp conversion is not available for {impl}")
 
 
 def try_parse_datetime(

@@ -19,6 +19,7 @@ import glob
 import itertools
 import weakref
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,15 @@ import narwhals as nw
 import pandas as pd
 import pyarrow as pa
 
+from rollout_metrics._engine.cast import quote_identifier as _q
+from rollout_metrics._engine.csv_text import explain_csv_error, prepare_csv
+from rollout_metrics._engine.excel import EXCEL_SUFFIXES, read_sheet
 from rollout_metrics.errors import DataValidationError
 
-__all__ = ["connection", "engine_errors", "find_table_files", "materialize", "one_connection",
+__all__ = ["FileOptions", "connection", "engine_errors", "find_table_files", "materialize", "one_connection",
            "read_table", "source_files", "to_duckdb"]
 
-_SUFFIXES = (".parquet", ".csv", ".csv.gz")
+_SUFFIXES = (".parquet", ".csv", ".csv.gz", *EXCEL_SUFFIXES)
 _COUNTER = itertools.count()
 
 #: From this many rows on, a pandas frame is validated and reduced by DuckDB, which reads
@@ -84,29 +88,99 @@ def one_connection(frames: dict[str, nw.LazyFrame[Any]]) -> dict[str, nw.LazyFra
     return {t: f if _is_ours(f) else to_duckdb(f) for t, f in frames.items()}
 
 
-def _read_files(pattern: str, table: str) -> nw.LazyFrame[Any]:
+@dataclass(frozen=True)
+class FileOptions:
+    """How to read a file: CSV encoding and delimiter (``None``: detected), Excel sheet."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+
+
+def _kind(path: str) -> str:
+    low = path.lower()
+    if low.endswith(".parquet"):
+        return "Parquet"
+    return "Excel" if low.endswith(EXCEL_SUFFIXES) else "CSV"
+
+
+def _read_files(pattern: str, table: str, text: FileOptions) -> nw.LazyFrame[Any]:
     files = sorted(glob.glob(pattern, recursive=True))
     if not files:
         raise DataValidationError(f"{table}: no file matches {pattern!r}")
-    kinds = {".parquet" if f.endswith(".parquet") else ".csv" for f in files}
+    kinds = {_kind(f) for f in files}
     if len(kinds) > 1:
         raise DataValidationError(
-            f"{table}: {pattern!r} matches both CSV and Parquet files; use one format per table"
+            f"{table}: {pattern!r} matches {' and '.join(sorted(kinds))} files; use one "
+            "format per table"
         )
     con = connection()
     # An unreadable file raises the engine's error here; engine_errors() in load_dataset
     # turns it into a DataValidationError naming the table and the files.
-    if kinds == {".parquet"}:
-        rel = con.read_parquet(files, union_by_name=True)
-    else:
-        # Types are sniffed from the whole file so a late bad value cannot break the read.
-        # CSV is parsed once into a temporary table (it spills to disk when large);
-        # Parquet stays a lazy scan.
-        scan = con.read_csv(files, union_by_name=True, sample_size=-1)  # type: ignore[arg-type]
-        name = f"rollout_metrics_{table}_{next(_COUNTER)}"
-        scan.create(name)
-        rel = con.table(name)
-    return _ours(rel)
+    if kinds == {"Parquet"}:
+        return _ours(con.read_parquet(files, union_by_name=True))
+    name = f"rollout_metrics_{table}_{next(_COUNTER)}"
+    if kinds == {"Excel"}:
+        sheets = [read_sheet(f, table, text.sheet) for f in files]
+        arrow = sheets[0] if len(sheets) == 1 else pa.concat_tables(
+            sheets, promote_options="permissive")
+        con.from_arrow(arrow).create(name)
+        return _ours(con.table(name))
+    # CSV is parsed once into a temporary table (it spills to disk when large); Parquet
+    # stays a lazy scan.
+    prepared = [prepare_csv(f, table, text.encoding, text.delimiter) for f in files]
+    try:
+        _read_csv(prepared, files, table, name)
+    finally:
+        for _, _, cleanup in prepared:
+            if cleanup is not None:  # a transcoded copy, read into the table above
+                cleanup()
+    return _ours(_whole_numbers(con.table(name)))
+
+
+#: A whole number as an integer column reads it: no sign on zero, no leading zeros (an id
+#: "007" stays text, so "007" and "7" remain two ids).
+_INTEGER = "-?(0|[1-9][0-9]{0,17})"
+
+
+def _whole_numbers(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """Text columns whose every value is a whole number, as BIGINT (ids compare as numbers
+    with Parquet and frames, and dense ids get the bitmap checks); the rest stay text."""
+    cols = rel.columns
+    checks = ", ".join(
+        f"count({_q(c)}) > 0 AND bool_and({_q(c)} IS NULL OR "
+        f"regexp_full_match({_q(c)}, '{_INTEGER}'))" for c in cols)
+    row = rel.aggregate(checks).fetchall()[0]
+    whole = {c for c, ok in zip(cols, row, strict=True) if ok}
+    if not whole:
+        return rel
+    return rel.project(", ".join(
+        f"CAST({_q(c)} AS BIGINT) AS {_q(c)}" if c in whole else _q(c) for c in cols))
+
+
+def _read_csv(prepared: list[tuple[str, str, Any]], files: list[str], table: str, name: str
+              ) -> None:
+    """CSV files as text columns into the temporary table ``name``: the reading rules, not
+    the engine's sniffer, decide what is a date, a number or a flag.  A ragged row is
+    reported with its line."""
+    delims = {d for _, d, _ in prepared}
+    if len(delims) > 1:
+        raise DataValidationError(
+            f"{table}: the files use different delimiters {sorted(delims)}; pass one "
+            "(delimiter=...) or give the files one by one")
+    delim = delims.pop()
+    try:
+        # skiprows=0: the sniffer would otherwise skip leading lines it finds inconsistent,
+        # a silent drop of rows (and of the header).
+        connection().read_csv(  # type: ignore[call-overload]
+            [p for p, _, _ in prepared], union_by_name=True, all_varchar=True,
+            header=True, delimiter=delim, sample_size=-1, skiprows=0).create(name)
+    except duckdb.Error:
+        for (path, _, _), original in zip(prepared, files, strict=True):
+            found = explain_csv_error(path, table, delim)
+            if found:
+                raise DataValidationError(found.replace(path, original)) from None
+        raise
 
 
 @contextlib.contextmanager
@@ -183,7 +257,8 @@ def source_files(source: Any, table: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
-def read_table(source: Any, *, table: str) -> nw.LazyFrame[Any]:
+def read_table(source: Any, *, table: str, files: FileOptions | None = None
+               ) -> nw.LazyFrame[Any]:
     """Return ``source`` as a narwhals LazyFrame on its own engine.
 
     Parameters
@@ -193,16 +268,19 @@ def read_table(source: Any, *, table: str) -> nw.LazyFrame[Any]:
         Polars (eager or lazy), PyArrow, DuckDB or PySpark frame.
     table
         The canonical table name, used in error messages.
+    files
+        How to read CSV and Excel files (default: detect).
     """
+    text = files or FileOptions()
     if isinstance(source, str | Path):
         path = str(source)
         if Path(path).is_dir():
-            return _read_files(find_table_files(Path(path), table), table)
+            return _read_files(find_table_files(Path(path), table), table, text)
         if any(ch in path for ch in "*?["):
-            return _read_files(path, table)
+            return _read_files(path, table, text)
         if not Path(path).exists():
             raise DataValidationError(f"{table}: file not found: {path}")
-        return _read_files(path, table)
+        return _read_files(path, table, text)
     if isinstance(source, pa.Table):
         # PyArrow has no lenient casts; DuckDB reads Arrow without a copy.
         return _ours(connection().from_arrow(source))

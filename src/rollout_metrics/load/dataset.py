@@ -24,8 +24,17 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
-from rollout_metrics._engine.io import engine_errors, one_connection, read_table, source_files
+from rollout_metrics._engine.excel import is_excel, sheet_names
+from rollout_metrics._engine.io import (
+    FileOptions,
+    engine_errors,
+    one_connection,
+    read_table,
+    source_files,
+)
 from rollout_metrics.errors import DataValidationError
+from rollout_metrics.load.dates import detect_formats
+from rollout_metrics.load.options import ReadOptions, options_for
 from rollout_metrics.load.schema import TABLES
 from rollout_metrics.load.validate import QUALITY_COLUMNS, validate_table
 from rollout_metrics.sample import BUNDLED
@@ -142,16 +151,19 @@ def load_dataset(
     columns: Mapping[str, Any] | None = None,
     timezone: str = "UTC",
     strict: bool = False,
+    read: ReadOptions | Mapping[str, ReadOptions] | None = None,
 ) -> Dataset:
     """Read and validate the customers, surveys and tickets tables.
 
     Parameters
     ----------
     source
-        A folder holding ``customers``, ``surveys`` and ``tickets`` files (``.csv`` or
-        ``.parquet``, or a sub-folder / ``name-*.parquet`` glob of part files), or a dict
-        mapping each table name to a path, a glob or a dataframe (pandas, Polars,
-        PyArrow, DuckDB, PySpark).  ``customers`` is required; the others are optional.
+        A folder holding ``customers``, ``surveys`` and ``tickets`` files (``.csv``,
+        ``.parquet`` or ``.xlsx``, or a sub-folder / ``name-*.parquet`` glob of part files);
+        an Excel workbook (or a folder holding only one) with sheets named after the
+        tables; or a dict mapping each table name to a path, a glob or a dataframe
+        (pandas, Polars, PyArrow, DuckDB, PySpark).  ``customers`` is required; the others
+        are optional.
     columns
         Your column names -> canonical names, per table
         (``{"tickets": {"opened": "created_at"}}``) or one mapping for all tables.
@@ -159,6 +171,11 @@ def load_dataset(
         Timezone of the analysis (see :mod:`rollout_metrics.load.validate`).
     strict
         Raise on any row-level problem instead of excluding and counting it.
+    read
+        How to read the data (:class:`~rollout_metrics.load.options.ReadOptions`: encoding,
+        delimiter, decimal mark, date format, true/false words, null markers, sheet), one
+        for all tables or per table (``{"tickets": ReadOptions(decimal=",")}``).  The same
+        options give the same rows whichever engine holds the data.
 
     Returns
     -------
@@ -175,11 +192,7 @@ def load_dataset(
     ['tier', 'tenure_band']
     """
     if isinstance(source, str | Path):
-        folder = Path(source)
-        if not folder.is_dir():
-            raise DataValidationError(f"data folder not found: {folder}")
-        present = [t for t in TABLE_NAMES if any(folder.glob(f"{t}*")) or (folder / t).is_dir()]
-        sources: dict[str, Any] = {t: folder for t in present}
+        sources: dict[str, Any] = _folder_sources(Path(source))
     elif isinstance(source, Mapping):
         unknown = sorted(set(source) - set(TABLE_NAMES))
         if unknown:
@@ -192,25 +205,31 @@ def load_dataset(
     if "customers" not in sources:
         raise DataValidationError("a customers table is required (segments and exposure)")
 
+    options = {t: options_for(read, t) for t in TABLE_NAMES}
     raw: dict[str, nw.LazyFrame[Any]] = {}
     files = {}
     for t, s in sources.items():
+        o = options[t]
         with engine_errors(t, s):
-            raw[t] = read_table(s, table=t)
+            raw[t] = read_table(s, table=t, files=FileOptions(o.encoding, o.delimiter, o.sheet))
             # CSV is parsed into a copy at read; Parquet stays a scan of the file.
             files[t] = tuple(f for f in source_files(s, t) if f[0].endswith(".parquet"))
     frames = {t: _rename(f, t, columns) for t, f in one_connection(raw).items()}
+    # Tables without a date_format share one detected order (one export, one format).
+    formats = detect_formats({t: f for t, f in frames.items() if not options[t].date_format})
 
     with engine_errors("customers", sources["customers"]):
-        validated = {"customers": validate_table(frames["customers"], TABLES["customers"],
-                                                 timezone=timezone, strict=strict)}
+        validated = {"customers": validate_table(
+            frames["customers"], TABLES["customers"], timezone=timezone, strict=strict,
+            read=options["customers"], formats=formats)}
     known = validated["customers"].frame
     try:
         for t in ("surveys", "tickets"):
             if t in frames:
                 with engine_errors(t, sources[t]):
-                    validated[t] = validate_table(frames[t], TABLES[t], timezone=timezone,
-                                                  strict=strict, known_customers=known)
+                    validated[t] = validate_table(
+                        frames[t], TABLES[t], timezone=timezone, strict=strict,
+                        known_customers=known, read=options[t], formats=formats)
     except Exception:
         # A later table is bad: free the copies the earlier ones stored.
         _release_all([v.release for v in validated.values() if v.release is not None])
@@ -241,6 +260,30 @@ def load_dataset(
     if releases:
         weakref.finalize(dataset, _release_all, releases)
     return dataset
+
+
+def _folder_sources(path: Path) -> dict[str, Any]:
+    """The tables of a folder (a file or part files per table) or of one Excel workbook
+    (a sheet per table; also a folder holding only that workbook)."""
+    if path.is_file() and is_excel(path):
+        book: Path | None = path
+    elif not path.is_dir():
+        raise DataValidationError(f"data folder not found: {path}")
+    else:
+        present = [t for t in TABLE_NAMES if any(path.glob(f"{t}*")) or (path / t).is_dir()]
+        if present:
+            return {t: path for t in present}
+        books = [p for p in path.iterdir() if p.is_file() and is_excel(p)]
+        book = books[0] if len(books) == 1 else None
+        if book is None:
+            return {}
+    sheets = {n.strip().casefold(): n for n in sheet_names(str(book))}
+    found = {t: sheets[t] for t in TABLE_NAMES if t in sheets}
+    if not found:
+        raise DataValidationError(
+            f"{book}: no sheet is named after a table ({', '.join(TABLE_NAMES)}); sheets: "
+            f"{list(sheets.values())}")
+    return {t: str(book) for t in found}
 
 
 def _bounds(lo: Any, hi: Any) -> tuple[dt.datetime, dt.datetime]:

@@ -17,6 +17,7 @@ Everything is expressed with narwhals, so it runs on the table's own engine.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,23 +32,23 @@ from rollout_metrics._engine.cast import (
     to_text,
     try_cast_float,
     try_parse_datetime,
+    try_parse_formats,
     with_row_numbers,
 )
 from rollout_metrics._engine.frames import is_query_engine, is_spark
 from rollout_metrics._engine.io import materialize
 from rollout_metrics._engine.keys import clean_keys
 from rollout_metrics.errors import DataValidationError, MissingColumnError
+from rollout_metrics.load.options import ReadOptions
 from rollout_metrics.load.schema import ColumnSpec, TableSpec
 
 __all__ = ["QUALITY_COLUMNS", "ValidatedTable", "validate_table"]
 
 QUALITY_COLUMNS = ["table", "rule", "column", "rows", "examples"]
-_TRUE = ("true", "t", "yes", "y", "1")
 _MAX_LISTED_IDS = 10_000
 #: Timestamps outside [EARLIEST, LATEST) are excluded under a named rule.
 EARLIEST = dt.datetime(1900, 1, 1)  # noqa: DTZ001 - compared with naive local timestamps
 LATEST = dt.datetime(2200, 1, 1)  # noqa: DTZ001
-_FALSE = ("false", "f", "no", "n", "0")
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,18 @@ def _examples(
     return "; ".join(parts)
 
 
+def _without_null_markers(frame: nw.LazyFrame[Any], markers: tuple[str, ...]
+                          ) -> nw.LazyFrame[Any]:
+    """Text columns with every null marker (``N/A``, ``-``...) read as empty."""
+    schema = frame.collect_schema()
+    text = [c for c, t in schema.items() if t == nw.String and c != "__row"]
+    if not text or not markers:
+        return frame
+    return frame.with_columns(
+        nw.when(~nw.col(c).str.strip_chars().str.to_lowercase().is_in(markers))
+        .then(nw.col(c)).alias(c) for c in text)
+
+
 def _structural(table: str, col: str, what: str, bad: int, examples: str, names: list[str]) -> None:
     raise DataValidationError(
         f"{table}.{col}: {what}; {bad} rows affected. Examples: {examples}. "
@@ -117,16 +130,19 @@ def _structural(table: str, col: str, what: str, bad: int, examples: str, names:
 
 class _Validator:
     def __init__(
-        self, frame: nw.LazyFrame[Any], spec: TableSpec, timezone: str, strict: bool
+        self, frame: nw.LazyFrame[Any], spec: TableSpec, timezone: str, strict: bool,
+        read: ReadOptions, formats: tuple[str, ...],
     ) -> None:
         self.spec = spec
+        self.read = read
+        self.formats = read.formats() or formats
         self.table = spec.name
         self.tz = timezone
         self.strict = strict
         # In-memory frames have an order: error messages can cite row numbers.
         frame = with_row_numbers(frame)
         self.names = [c for c in frame.collect_schema().names() if c != "__row"]
-        self.frame = frame
+        self.frame = _without_null_markers(frame, read.null_words())
         self.rules: list[_Rule] = []
         self.release: Callable[[], None] | None = None
         # Whether the plan is worth computing once and storing (joins, text parsing) rather
@@ -213,7 +229,15 @@ class _Validator:
             self.frame = self.frame.with_columns(
                 nw.when(iso).then(nw.col(name)).otherwise(None).alias(name)
             )
-            self._parsed_rules(col, raw, "a timestamp (ISO 8601, e.g. 2025-03-01 14:30)")
+            what = "a timestamp (ISO 8601, e.g. 2025-03-01 14:30)"
+            if self.formats:
+                alt = f"__fmt_{name}"
+                self.frame = try_parse_formats(self.frame, raw, alt, self.formats)
+                self.frame = self.frame.with_columns(
+                    nw.coalesce(nw.col(name), nw.col(alt)).alias(name)).drop(alt)
+                shown = self.read.date_format or self.formats[1]
+                what = f"a timestamp ({shown} or ISO 8601)"
+            self._parsed_rules(col, raw, what)
             self.costly = True
         else:
             self._kind_error(name, dtype, "timestamps")
@@ -234,8 +258,9 @@ class _Validator:
             self.frame = self.frame.with_columns(
                 nw.when(text != "").then(nw.col(name)).otherwise(None).alias(raw)
             )
-            self.frame = try_cast_float(self.frame, name)
-            self._parsed_rules(col, raw, "a number")
+            self.frame = try_cast_float(self.frame, name, self.read.decimal)
+            comma = " (decimal mark ',')" if self.read.decimal == "," else ""
+            self._parsed_rules(col, raw, f"a number{comma}")
             self.costly = True
         elif dtype.is_numeric():
             self.frame = self.frame.with_columns(nw.col(name).cast(nw.Float64))
@@ -263,14 +288,15 @@ class _Validator:
             mapped = nw.when(v == 1).then(nw.lit(True)).when(v == 0).then(nw.lit(False))
         elif dtype == nw.String:
             v = nw.col(raw).str.strip_chars().str.to_lowercase()
-            mapped = nw.when(v.is_in(_TRUE)).then(nw.lit(True)).when(v.is_in(_FALSE)).then(
-                nw.lit(False)
-            )
+            mapped = nw.when(v.is_in(self.read.true_words())).then(nw.lit(True)).when(
+                v.is_in(self.read.false_words())).then(nw.lit(False))
         else:
             self._kind_error(name, dtype, "true/false")
             return
         self.frame = self.frame.with_columns(mapped.otherwise(None).alias(name))
-        self._parsed_rules(col, raw, "true/false (true/false, yes/no, 1/0)")
+        words = "/".join(self.read.true_words()[:6]) + " or " + "/".join(
+            self.read.false_words()[:6])
+        self._parsed_rules(col, raw, f"true/false ({words})")
 
     # -- cross-column and cross-row rules -----------------------------------------
     def order_rule(self, earlier: str, later: str) -> None:
@@ -355,6 +381,8 @@ class _Validator:
             if present and not parsed:
                 bad = ~nw.col(raw).is_null() & nw.col(name).is_null()
                 ex = _examples(self.frame, bad, [raw], self.spec.key)
+                if what == "a number" and re.search(r"\d,\d", ex):
+                    what += " (values like 8,0 need decimal=',')"
                 _structural(self.table, name, f"no value could be read as {what}", present,
                             ex.replace(raw, name), self.names)
 
@@ -437,6 +465,8 @@ def validate_table(
     timezone: str = "UTC",
     strict: bool = False,
     known_customers: nw.LazyFrame[Any] | None = None,
+    read: ReadOptions | None = None,
+    formats: tuple[str, ...] = (),
 ) -> ValidatedTable:
     """Coerce ``frame`` to the canonical ``spec``, exclude and count bad rows.
 
@@ -454,6 +484,11 @@ def validate_table(
     known_customers
         Validated customers table: rows whose ``customer_id`` is absent from it are
         excluded as ``unknown customer_id``.
+    read
+        How text values are read (decimal mark, date format, flags, null markers).
+    formats
+        Detected formats of text timestamps (:func:`~rollout_metrics.load.dates.
+        detect_formats`), used when ``read`` names none.
 
     Examples
     --------
@@ -465,7 +500,7 @@ def validate_table(
     >>> v.quality[["rule", "rows"]].to_dict("records")
     [{'rule': 'unparseable responded_at', 'rows': 1}]
     """
-    v = _Validator(frame, spec, timezone, strict)
+    v = _Validator(frame, spec, timezone, strict, read or ReadOptions(), formats)
     v.check_required()
     for col in spec.columns:
         if col.name in v.names:

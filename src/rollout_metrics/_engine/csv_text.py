@@ -1,0 +1,169 @@
+"""CSV text before DuckDB parses it: encoding, delimiter, and what is wrong with a bad file.
+
+DuckDB reads UTF-8 only, so a file in another encoding (cp1251 from a Russian helpdesk) is
+transcoded once to a temporary UTF-8 copy; the copy is removed as soon as DuckDB has parsed
+it.  The encoding, when not given, is a byte-order mark, else valid UTF-8, else what
+charset-normalizer finds.  Bytes that do not decode, and rows with more or fewer fields than
+the header, become a :class:`~rollout_metrics.errors.DataValidationError` naming the file
+and line.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+>>> _ = p.write_bytes("id;канал\\n1;Телефон\\n".encode("cp1251"))
+>>> detect_encoding(str(p), "tickets")
+'cp1251'
+>>> detect_delimiter("id;канал\\n1;Телефон\\n")
+';'
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from typing import IO, cast
+
+from rollout_metrics.errors import DataValidationError
+
+__all__ = ["detect_delimiter", "detect_encoding", "explain_csv_error", "prepare_csv"]
+
+_CHUNK = 1 << 20
+_DELIMITERS = (",", ";", "\t", "|")
+_CYRILLIC = frozenset({"mac_cyrillic", "koi8_r", "koi8_u", "cp866", "cp855", "iso8859_5",
+                       "cp1125", "kz1048", "ptcp154"})
+
+
+def _open(path: str) -> IO[bytes]:
+    if path.endswith(".gz"):
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return open(path, "rb")
+
+
+def _open_text(path: str, encoding: str) -> IO[str]:
+    if path.endswith(".gz"):
+        return cast(IO[str], gzip.open(path, "rt", encoding=encoding, errors="replace",
+                                       newline=""))
+    return open(path, encoding=encoding, errors="replace", newline="")
+
+
+def _canonical(encoding: str) -> str:
+    return codecs.lookup(encoding).name
+
+
+def _bad_bytes(path: str, table: str, encoding: str) -> str | None:
+    """Where ``path`` stops being ``encoding`` (``None`` when all of it decodes)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line, offset = 1, 0
+    with _open(path) as f:
+        while chunk := f.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                at = line + chunk[:exc.start].count(b"\n")
+                return (f"{table} ({path}): byte 0x{chunk[exc.start]:02x} at line "
+                        f"{at} (byte {offset + exc.start}) is not "
+                        f"{encoding} text")
+            line += chunk.count(b"\n")
+            offset += len(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return f"{table} ({path}): the file ends inside a {encoding} character"
+    return None
+
+
+def detect_encoding(path: str, table: str) -> str:
+    """The encoding of ``path``: ``utf-8-sig`` (a byte-order mark), ``utf-8`` when every byte
+    decodes as UTF-8, else charset-normalizer's best guess."""
+    with _open(path) as f:
+        head = f.read(_CHUNK)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if _bad_bytes(path, table, "utf-8") is None:
+        return "utf-8"
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(head))
+    best = matches[0] if matches else None
+    if best is None:
+        raise DataValidationError(
+            f"{table} ({path}): the text encoding could not be told (not UTF-8); pass it, "
+            "e.g. read=ReadOptions(encoding='cp1251') or encoding = \"cp1251\" in [data]")
+    found = [m.encoding for m in matches]
+    # A short Russian text fits several Cyrillic code pages; exports from Excel and 1C are
+    # cp1251 (KOI8-R or Mac files need encoding=...).
+    if best.encoding in _CYRILLIC and "cp1251" in found:
+        return "cp1251"
+    return str(best.encoding)
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter among ``, ; tab |`` that splits the header of ``text`` into the most
+    fields while most of the first 50 lines have as many; ``,`` when none splits it."""
+    lines = text.splitlines()[:50]
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the last line of a sample may be cut
+    best, most = ",", 1
+    for d in _DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(lines, delimiter=d) if r]
+        except csv.Error:
+            continue
+        if not rows or (n := len(rows[0])) <= most:
+            continue
+        if sum(len(r) == n for r in rows) * 2 >= len(rows):
+            best, most = d, n
+    return best
+
+
+def prepare_csv(path: str, table: str, encoding: str | None, delimiter: str | None
+                ) -> tuple[str, str, Callable[[], None] | None]:
+    """``(path DuckDB reads, delimiter, cleanup)`` for one CSV file.
+
+    A file that is not UTF-8 is transcoded to a temporary UTF-8 copy, removed by
+    ``cleanup``; bytes that are not in the encoding raise, naming the line.
+    """
+    enc = _canonical(encoding) if encoding else detect_encoding(path, table)
+    if bad := _bad_bytes(path, table, enc):
+        hint = "" if encoding else "; pass the encoding"
+        raise DataValidationError(
+            f"{bad}{hint}, e.g. read=ReadOptions(encoding='cp1251') or "
+            f"encoding = \"cp1251\" in [data]")
+    with _open(path) as f:
+        sample = f.read(_CHUNK).decode(enc, errors="replace")
+    delim = delimiter or detect_delimiter(sample.lstrip("\ufeff"))
+    if enc in ("utf-8", "utf-8-sig"):
+        return path, delim, None
+    folder = tempfile.mkdtemp(prefix="rollout-metrics-")
+    target = os.path.join(folder, os.path.basename(path).removesuffix(".gz"))
+    # Every byte was checked above: errors="replace" never replaces anything here.
+    with _open_text(path, enc) as src, open(target, "w", encoding="utf-8", newline="") as out:
+        shutil.copyfileobj(src, out, _CHUNK)
+    return target, delim, lambda: shutil.rmtree(folder, ignore_errors=True)
+
+
+def explain_csv_error(path: str, table: str, delimiter: str, encoding: str = "utf-8"
+                      ) -> str | None:
+    """The first row of ``path`` whose number of fields differs from the header's, as a
+    message (``None`` when every row has the header's fields)."""
+    with _open_text(path, encoding) as text:
+        reader = csv.reader(text, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except (StopIteration, csv.Error):
+            return None
+        try:
+            for row in reader:
+                if row and len(row) != len(header):
+                    return (f"{table} ({path}): line {reader.line_num} has {len(row)} fields, "
+                            f"the header has {len(header)} (delimiter {delimiter!r}): "
+                            f"{row[:8]}")
+        except csv.Error as exc:
+            return f"{table} ({path}): line {reader.line_num} is not valid CSV: {exc}"
+    return None
