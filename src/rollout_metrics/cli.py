@@ -147,10 +147,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="bootstrap resamples (default: the config's n_resamples, else 2000)")
     r.add_argument("--json", type=Path, default=None, metavar="FILE",
                    help="also write a machine-readable summary (rows, guardrails, decision, "
-                        "exit code, look) to FILE when the report is written")
-    r.add_argument("--run-date", type=_date, default=None, metavar="YYYY-MM-DD",
-                   help="monitoring mode: the day of this run (default: today in the "
-                        "rollout's timezone); data of that day itself is not used")
+                        "exit code, look) to FILE when the report is written (default: none)")
+    r.add_argument("--run-date", type=_date, default=None, metavar="DATE",
+                   help="monitoring mode: the day of this run, YYYY-MM-DD (default: today "
+                        "in the rollout's timezone); data of that day itself is not used")
     r.add_argument("--quiet", action="store_true",
                    help="no progress lines on stderr (default: one line per step)")
     return p
