@@ -18,7 +18,7 @@ monitoring run.  Printed:
 * with a true effect (the one a fixed-horizon test at the end detects with power 0.8): the
   power by the last look and the mean look of the first detection.
 
-    .venv/bin/python benchmarks/sequential.py [n_sims] [seed]     # 20,000 rollouts
+    .venv/bin/python benchmarks/sequential.py [n_sims] [seed]     # 20,000 rollouts, seed 2026 (27 min)
 """
 
 from __future__ import annotations
@@ -117,6 +117,8 @@ def main() -> None:
             fam = 1 - (1 - breach.mean()) ** 3
             print(f"| {looks} | sequential, {spending} | {rate(out['sig'].any(axis=1))} | "
                   f"{rate(out['cover'].all(axis=1))} | {rate(breach)} | {fam:.3f} |")
+        if looks > 8:
+            continue  # the contrast shows at 8 looks; 56 more would double the run time
         out = run_looks(delta, p, lo, hi, "obrien_fleming", ratio=0.0)
         print(f"| {looks} | sequential, obrien_fleming, calendar share as information | "
               f"{rate(out['sig'].any(axis=1))} | {rate(out['cover'].all(axis=1))} | | |")
