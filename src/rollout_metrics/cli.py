@@ -13,7 +13,15 @@ Exit codes, for a scheduler:
 
 The configuration file is checked against one typed schema before any data is read
 (:mod:`rollout_metrics.config`); guardrails (``--fail-on`` and ``[guardrails] fail_on``)
-are described in :mod:`rollout_metrics.report.guardrails`.  The report is written to a
+are described in :mod:`rollout_metrics.report.guardrails`.
+
+With a ``[monitor]`` table the run is one look of a group-sequential design
+(:mod:`rollout_metrics.monitor`): it works out its look from ``--run-date`` (default: today in
+the rollout's timezone), analyses the after window up to that look's planned day, decides the
+guardrails on the sequential limits and records the look in the run history (a re-run of the
+same look replaces it).  A run before the first planned look exits 0 without a report.
+``--json FILE`` writes a machine-readable summary of a run that wrote its report (exit 0 or
+1).  The report is written to a
 temporary file and renamed, so a failed run never leaves a truncated report.
 
 Only the standard library is imported at start-up, so ``--help`` and ``--version`` answer
@@ -74,6 +82,12 @@ guardrails: metric[segment].field OP number, e.g. 'nps[VIP].delta < -5',
 scheduled run (cron, Mondays at 06:00; cron mails any output):
   0 6 * * 1  cd /srv/rollout && .venv/bin/rollout-metrics report --quiet \\
       --config rollout.toml --out reports/weekly.html || echo "rollout-metrics exit $?"
+
+monitoring mode ([monitor] schedule = "daily" in rollout.toml; each run is one look,
+  guardrails decided on sequential limits, looks kept in reports/rollout.history.jsonl):
+  30 6 * * *  cd /srv/rollout && .venv/bin/rollout-metrics report --quiet \\
+      --config rollout.toml --out reports/daily.html --json reports/daily.json \\
+      || echo "rollout-metrics exit $?"
 """
 
 
@@ -93,6 +107,14 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
     return value
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date like 2025-10-06, got {text!r}"
+                                         ) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -123,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
                         "[guardrails] fail_on (default: none)")
     r.add_argument("--n-resamples", type=_positive, default=None, metavar="N",
                    help="bootstrap resamples (default: the config's n_resamples, else 2000)")
+    r.add_argument("--json", type=Path, default=None, metavar="FILE",
+                   help="also write a machine-readable summary (rows, guardrails, decision, "
+                        "exit code, look) to FILE when the report is written (default: none)")
+    r.add_argument("--run-date", type=_date, default=None, metavar="DATE",
+                   help="monitoring mode: the day of this run, YYYY-MM-DD (default: today "
+                        "in the rollout's timezone); data of that day itself is not used")
     r.add_argument("--quiet", action="store_true",
                    help="no progress lines on stderr (default: one line per step)")
     return p
@@ -180,8 +208,12 @@ def _run(args: argparse.Namespace) -> int:
         rollout = Rollout("2025-09-01", announced="2025-08-11")
         by: Any = SAMPLE_BY
         title, options = "Sample rollout report", {}
+        monitor = _monitor(args, config, rollout, say)
     else:
         rollout = config.to_rollout()
+        monitor = _monitor(args, config, rollout, say)
+        if monitor is not None and monitor["look"].number == 0:
+            return EXIT_OK
         say(f"loading data ({args.config})")
         data = load_dataset(config.data.source(), columns=config.data.columns,
                             timezone=rollout.timezone, strict=config.data.strict,
@@ -189,8 +221,11 @@ def _run(args: argparse.Namespace) -> int:
         by, title, options = config.analysis.by, config.title, config.analysis.options()
     if args.n_resamples is not None:
         options["n_resamples"] = args.n_resamples
-    report = build_report(data, rollout, metrics, by=by, title=title, progress=say,
+    analysed = rollout if monitor is None else monitor["look"].rollout(rollout)
+    report = build_report(data, analysed, metrics, by=by, title=title, progress=say,
                           guardrails=guards, **options)
+    if monitor is not None:
+        report = _sequential_report(report, guards, monitor, options)
     say(f"writing {args.out}")
     try:
         report.to_html(args.out)
@@ -204,12 +239,109 @@ def _run(args: argparse.Namespace) -> int:
         print(f"rollout-metrics: warning: guardrail {text!r}: {len(rows)} row(s) not tested: "
               f"{cells}", file=sys.stderr)
     found = report.breaches
+    code = EXIT_OK
     if not found.empty:
-        keep = ["guardrail", "metric", "by", "segment", "field", "value", "p_adjusted"]
-        print(f"guardrail breached by {len(found)} significant row(s):", file=sys.stderr)
+        if monitor is None:
+            keep = ["guardrail", "metric", "by", "segment", "field", "value", "p_adjusted"]
+            print(f"guardrail breached by {len(found)} significant row(s):", file=sys.stderr)
+        else:
+            keep = ["guardrail", "metric", "by", "segment", "field", "value", "limit"]
+            print(f"guardrail breached by {len(found)} row(s) whose sequential limit is "
+                  "beyond the threshold:", file=sys.stderr)
         print(found[keep].to_string(index=False), file=sys.stderr)
-        return EXIT_BREACH
-    return EXIT_OK
+        code = EXIT_BREACH
+    if monitor is not None:
+        _record(monitor, report, data, code)
+    if args.json is not None:
+        _write_json(args, report, data, monitor, code, rollout)
+    return code
+
+
+def _monitor(args: argparse.Namespace, config: Any, rollout: Any,
+             say: Callable[[str], None]) -> dict[str, Any] | None:
+    """The look of this run in monitoring mode (``None`` without ``[monitor]``)."""
+    if config is None or config.monitor is None:
+        if args.run_date is not None:
+            raise ConfigError("--run-date needs monitoring mode: a [monitor] table in the "
+                              "configuration")
+        return None
+    import zoneinfo
+
+    from rollout_metrics.monitor import History, Schedule, run_look
+
+    schedule = Schedule.from_config(config.monitor, rollout.post_days)
+    path = config.monitor.history or args.out.parent / f"{config.file.stem}.history.jsonl"
+    history = History(path)
+    run_date = args.run_date or dt.datetime.now(zoneinfo.ZoneInfo(rollout.timezone)).date()
+    look = run_look(schedule, rollout, run_date, history)
+    start = rollout.windows()["after"][0].date()
+    if look.number == 0:
+        first = start + dt.timedelta(days=schedule.days[0])
+        print(f"rollout-metrics: no look due yet on {run_date}: the first of "
+              f"{len(schedule.days)} looks is on {first} (it uses the after window's days "
+              f"before that date); nothing written", file=sys.stderr)
+    else:
+        say(f"monitoring: look {look.number} of {len(schedule.days)}, after-window days "
+            f"{look.days} of {rollout.post_days} (data before {start + dt.timedelta(look.days)})"
+            f", information {look.times[-1]:.3f}, {look.spending} spending, history {path}")
+    return {"look": look, "history": history, "run_date": run_date,
+            "cutoff": start + dt.timedelta(days=look.days),
+            "run_time": dt.datetime.now(dt.UTC).replace(microsecond=0)}
+
+
+def _sequential_report(report: Any, guards: list[Guardrail], monitor: dict[str, Any],
+                       options: dict[str, Any]) -> Any:
+    """The report with its rows' sequential columns and the guardrails decided on them."""
+    import dataclasses
+
+    from rollout_metrics.monitor import guardrail_table, sequential_results
+    from rollout_metrics.report.builder import _guardrail_context
+
+    look = monitor["look"]
+    alpha = options.get("alpha", 0.05)
+    results = sequential_results(report.results, look, alpha=alpha,
+                                 correction=options.get("correction", "fdr_bh"))
+    table = guardrail_table(results, guards, look, alpha)
+    context = dict(report.context)
+    if guards:
+        context["guardrails"] = _guardrail_context(table)
+    kind = look.spending.replace("obrien_fleming", "O'Brien–Fleming").replace("pocock", "Pocock")
+    context["rollout"] = (f"{context.get('rollout', '')}; monitoring look {look.number} of "
+                          f"{look.planned} (data before {monitor['cutoff']}), guardrails "
+                          f"decided on {kind}-type sequential limits")
+    return dataclasses.replace(report, results=results, context=context, guardrails=table)
+
+
+def _record(monitor: dict[str, Any], report: Any, data: Any, code: int) -> None:
+    from rollout_metrics.monitor import history_entry
+
+    entry = history_entry(monitor["look"], monitor["run_time"], monitor["run_date"],
+                          monitor["cutoff"], report.results, report.guardrails,
+                          data.fingerprint(), __version__)
+    entry["exit_code"] = code
+    try:
+        monitor["history"].record(entry)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the run history {monitor['history'].path}: "
+                          f"{exc.strerror or exc}") from None
+
+
+def _write_json(args: argparse.Namespace, report: Any, data: Any,
+                monitor: dict[str, Any] | None, code: int, rollout: Any) -> None:
+    import json
+
+    from rollout_metrics.monitor import summary
+    from rollout_metrics.report.builder import write_atomic
+
+    doc = summary(rollout=rollout.describe(), results=report.results, guards=report.guardrails,
+                  exit_code=code, version=__version__, fingerprint=data.fingerprint(),
+                  quality=data.quality, look=None if monitor is None else monitor["look"],
+                  run_time=None if monitor is None else monitor["run_time"],
+                  cutoff=None if monitor is None else monitor["cutoff"], report=str(args.out))
+    try:
+        write_atomic(args.json, json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    except OSError as exc:
+        raise ConfigError(f"cannot write --json {args.json}: {exc.strerror or exc}") from None
 
 
 def _one_line(text: str, limit: int = 500) -> str:

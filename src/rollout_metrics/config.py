@@ -60,6 +60,7 @@ __all__ = [
     "Config",
     "DataSection",
     "GuardrailsSection",
+    "MonitorSection",
     "RolloutSection",
     "load_config",
 ]
@@ -67,6 +68,8 @@ __all__ = [
 TABLES = ("customers", "surveys", "tickets")
 CORRECTIONS = ("fdr_bh", "holm", "by", "none")
 HANDLING_STATS = ("median", "p90", "mean")
+SCHEDULES = ("daily", "weekly")
+SPENDINGS = ("obrien_fleming", "pocock")
 
 
 class _Bad(Exception):
@@ -355,6 +358,24 @@ class GuardrailsSection:
         default=(), metadata=_key(_fail_on, "guardrail conditions"))
 
 
+@dataclass(frozen=True)
+class MonitorSection:
+    """``[monitor]``: repeated scheduled runs of one rollout, decided group-sequentially
+    (:mod:`rollout_metrics.monitor`).  ``looks`` (equally spaced over the after window) or
+    ``schedule``; neither: weekly."""
+
+    looks: int | None = field(
+        default=None, metadata=_key(_whole(1), "planned looks, equally spaced over the after "
+                                               "window"))
+    schedule: str | None = field(
+        default=None, metadata=_key(_choice(SCHEDULES), "a look every day or every week"))
+    spending: str = field(
+        default="obrien_fleming", metadata=_key(_choice(SPENDINGS), "alpha-spending function"))
+    history: Path | None = field(
+        default=None, metadata=_key(_path, "the run-history file (JSON lines); default: "
+                                           "CONFIG-NAME.history.jsonl beside the report"))
+
+
 @dataclass(frozen=True, kw_only=True)
 class Config:
     """A checked configuration file; ``file`` is where it was read from."""
@@ -366,6 +387,8 @@ class Config:
                                       metadata={"section": AnalysisSection})
     guardrails: GuardrailsSection = field(default_factory=GuardrailsSection,
                                           metadata={"section": GuardrailsSection})
+    #: ``None`` without a ``[monitor]`` table: one fixed-horizon run.
+    monitor: MonitorSection | None = field(default=None, metadata={"section": MonitorSection})
     file: Path = Path("rollout.toml")
 
     def to_rollout(self) -> Any:
@@ -477,7 +500,15 @@ def load_config(path: str | Path) -> Config:
     problem (see the module docstring)."""
     path = Path(path)
     problems: list[str] = []
-    values = _check(Config, _read(path), "", problems)
+    raw = _read(path)
+    values = _check(Config, raw, "", problems)
+    if "monitor" not in raw:
+        values.pop("monitor", None)
+    elif {"looks", "schedule"} <= set(values["monitor"]):
+        problems.append("[monitor] give looks or schedule, not both")
+    elif isinstance(values["monitor"].get("history"), Path) and not values["monitor"][
+            "history"].is_absolute():
+        values["monitor"]["history"] = path.parent / values["monitor"]["history"]
     _check_data(values["data"], path.parent, problems)
     _check_read(values["data"], problems)
     roll = values["rollout"]

@@ -16,6 +16,17 @@ malformed condition, an unknown metric (or one not in the run), field, compariso
 segment raises :class:`~rollout_metrics.errors.ConfigError` naming what exists. A row too
 small to be tested (status ``insufficient_data``) is reported as ``not tested``.
 
+**Monitoring mode** (``look=`` given, repeated scheduled runs, see
+:mod:`rollout_metrics.infer.sequential`): a guardrail on ``delta`` or ``delta_rel`` with
+``<``, ``<=``, ``>`` or ``>=`` is a one-sided question with a margin.  ``nps.delta < -5``
+breaches when the data show, at the sequential level, that the change is worse than -5: the
+one-sided repeated confidence limit (upper for ``<``, lower for ``>``) is beyond the
+threshold, not when the point estimate is.  Each guardrail holds ``alpha`` over all looks:
+its rows share it (``alpha / m`` for a guardrail that checks ``m`` rows, e.g. ``nps[*]``).  A
+point estimate beyond the threshold whose limit is not is a near miss, outcome ``met, not
+beyond the margin``.  Other fields (``p_value``, ``before``, ...) and ``==``/``!=`` breach
+when met by a row significant at the sequential level (``seq_significant``).
+
 Examples
 --------
 >>> parse_guardrail("nps[VIP].delta < -5")  # doctest: +NORMALIZE_WHITESPACE
@@ -29,7 +40,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +70,11 @@ FIELDS = ("delta", "delta_rel", "before", "after", "ci_low", "ci_high", "p_value
 COMPARISONS = ("after_vs_before", "transition_vs_before")
 #: Columns of :func:`evaluate_guardrails`' table.
 COLUMNS = ["guardrail", "metric", "comparison", "by", "segment", "field", "op", "threshold",
-           "value", "significant", "p_adjusted", "status", "met", "breached", "outcome"]
+           "value", "significant", "p_adjusted", "status", "met", "breached", "outcome",
+           "limit", "rule"]
+#: Fields and operators decided on the sequential one-sided limit in monitoring mode.
+MARGIN_FIELDS = ("delta", "delta_rel")
+MARGIN_OPS = ("<", "<=", ">", ">=")
 FORMAT = "metric[segment].field OP number, e.g. 'nps[VIP].delta < -5'"
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -214,8 +229,26 @@ def _select(results: pd.DataFrame, g: Guardrail) -> pd.DataFrame:
                       f"{g.metric}: {', '.join(names)}")
 
 
-def evaluate_guardrails(results: pd.DataFrame,
-                        guards: Iterable[str | Guardrail]) -> pd.DataFrame:
+def _limit(g: Guardrail, r: Mapping[Any, Any], times: Sequence[float], alpha: float,
+           spending: str) -> float:
+    """The one-sided sequential limit of row ``r`` on the scale of ``g.field``."""
+    import math
+
+    from rollout_metrics.infer.sequential import GROWING, margin_limit
+
+    upper = g.op in ("<", "<=")
+    # A window complete before the change does not grow: one look.
+    look = times if r["comparison"] == GROWING else [1.0]
+    limit = float(margin_limit(r["delta"], r["seq_se"], upper, look, alpha, spending))
+    if g.field == "delta_rel":
+        before = float(r["before"])
+        limit = limit / before if before > 0 else math.nan
+    return limit
+
+
+def evaluate_guardrails(results: pd.DataFrame, guards: Iterable[str | Guardrail], *,
+                        times: Sequence[float] | None = None, alpha: float = 0.05,
+                        spending: str = "obrien_fleming") -> pd.DataFrame:
     """Every row each guardrail checks, with its outcome (columns :data:`COLUMNS`).
 
     ``met``: the row's value meets the condition; ``breached``: met by a significant row;
@@ -223,9 +256,21 @@ def evaluate_guardrails(results: pd.DataFrame,
     (no test on the row, e.g. status ``insufficient_data``).  Raises :class:`ConfigError`
     when a guardrail selects no row (unknown or ambiguous segment, metric not in
     ``results``), listing the segments that exist.
+
+    Monitoring mode: ``times`` (the information fractions of the looks so far, the current
+    one last) and ``results`` from :func:`rollout_metrics.infer.sequential.sequential_table`.
+    ``limit`` is the one-sided sequential limit of a margin guardrail (rule ``margin``;
+    ``breached`` when it is beyond the threshold, ``met, not beyond the margin`` when only
+    the estimate is); other guardrails use ``seq_significant`` (rule ``sequential``).
+    Without ``times``: rule ``fixed``, ``limit`` empty.
     """
+    import math
+
     import pandas as pd
 
+    monitoring = times is not None
+    sig_col, p_col = ("seq_significant", "seq_p_adjusted") if monitoring else (
+        "significant", "p_adjusted")
     out: list[dict[str, Any]] = []
     problems: list[str] = []
     for item in guards:
@@ -235,21 +280,34 @@ def evaluate_guardrails(results: pd.DataFrame,
         except ConfigError as exc:
             problems.append(str(exc))
             continue
-        for r in rows.to_dict("records"):
+        records = rows.to_dict("records")
+        margin = monitoring and g.field in MARGIN_FIELDS and g.op in MARGIN_OPS
+        m = max(1, sum(1 for r in records if not pd.isna(r[sig_col])))
+        for r in records:
             value = float(r[g.field])
-            sig = r["significant"]
+            sig = r[sig_col]
             tested = not pd.isna(sig) and not pd.isna(value)
             met = bool(tested and OPS[g.op](value, g.value))
-            breached = bool(met and bool(sig))
+            limit = math.nan
+            if margin and tested:
+                assert times is not None
+                limit = _limit(g, r, times, alpha / m, spending)
+                breached = bool(not math.isnan(limit) and OPS[g.op](limit, g.value))
+                near = "met, not beyond the margin"
+            else:
+                breached = bool(met and bool(sig))
+                near = "met, not significant"
             outcome = ("not tested" if not tested else "breached" if breached
-                       else "met, not significant" if met else "not met")
+                       else near if met else "not met")
             out.append({"guardrail": g.text, "metric": r["metric"],
                         "comparison": r["comparison"], "by": r["by"],
                         "segment": r["segment"], "field": g.field, "op": g.op,
                         "threshold": g.value, "value": value,
                         "significant": None if pd.isna(sig) else bool(sig),
-                        "p_adjusted": r["p_adjusted"], "status": r["status"], "met": met,
-                        "breached": breached, "outcome": outcome})
+                        "p_adjusted": r[p_col], "status": r["status"], "met": met,
+                        "breached": breached, "outcome": outcome, "limit": limit,
+                        "rule": ("margin" if margin else "sequential" if monitoring
+                                 else "fixed")})
     if problems:
         raise ConfigError("; ".join(problems))
     table = pd.DataFrame(out, columns=COLUMNS)
