@@ -14,6 +14,7 @@ overall row first, with the columns of :data:`COLUMNS`. ``ci_low``/``ci_high`` b
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -38,6 +39,7 @@ from rollout_metrics.metrics import (
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import By, available_segments, groupings
 from rollout_metrics.rollout import Rollout
+from rollout_metrics.stats.daily import supported_metrics
 from rollout_metrics.stats.periods import PeriodTable, period_table
 from rollout_metrics.stats.sufficient import EventExposure
 
@@ -47,10 +49,13 @@ __all__ = [
     "compare",
     "compare_churn",
     "compare_complaints",
+    "compare_contact_rate",
     "compare_csat",
+    "compare_first_response_time",
     "compare_handling_time",
     "compare_nps",
     "comparisons",
+    "default_metrics",
 ]
 
 COLUMNS = [
@@ -390,6 +395,23 @@ def finish(rows: list[dict[str, Any]], by_columns: list[str], alpha: float, corr
     return finish_family(frame[[*COLUMNS, *by_columns]], alpha=alpha, correction=correction)
 
 
+def default_metrics(data: Dataset) -> list[str]:
+    """The metrics of :data:`DEFAULT_METRICS` that ``data`` supports; each one left out (its
+    table or column is missing) is named in a ``UserWarning`` with what is missing.  A metric
+    asked for by name that the data cannot support is an error instead.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> default_metrics(rm.load_sample())[-2:]
+    ['first_response_time', 'contact_rate']
+    """
+    kept, skipped = supported_metrics(data, DEFAULT_METRICS)
+    for message in skipped:
+        warnings.warn(f"left out of the default metrics: {message}", UserWarning, stacklevel=3)
+    return kept or list(DEFAULT_METRICS)  # nothing supported: the metrics' own errors say why
+
+
 def _check_segments(data: Dataset, names: list[str], groups: list[list[str]]) -> None:
     """A segment column must exist for at least one selected metric."""
     for group in groups:
@@ -430,8 +452,11 @@ def compare(
         announcement, ``transition_vs_before`` rows are added.
     metrics
         Names from the registry (:mod:`rollout_metrics.metrics`): ``"nps"``, ``"csat"``,
-        ``"churn"``, ``"complaints"``, ``"handling_time"`` (the default five),
-        ``"csat_mean"`` and any registered metric.
+        ``"churn"``, ``"complaints"``, ``"handling_time"``, ``"first_response_time"``,
+        ``"contact_rate"`` (the defaults, :data:`DEFAULT_METRICS`), ``"csat_mean"`` and any
+        registered metric.  By default a metric whose table or column the data lacks is left
+        out with a warning naming it (:func:`default_metrics`); a metric asked for by name
+        that the data cannot support raises :class:`~rollout_metrics.MissingColumnError`.
     by
         A segment column; a list of columns, crossed (``["tier", "region"]`` gives
         ``tier × region``); or a list of lists for separate groupings
@@ -445,7 +470,8 @@ def compare(
         ``"by"`` or ``"none"`` across all tested rows of this call.
     min_n
         The user's floor for the tests whose validity rests on the number of observations:
-        rows with fewer responses (NPS, CSAT) or tickets (handling time) in either period get
+        rows with fewer responses (NPS, CSAT) or tickets (handling and first-response time) in
+        either period get
         status ``insufficient_data``, no test, and stay out of the correction family.  Each
         test also has its own calibrated minimum (:data:`TESTS`, ``docs/methods.md``): 10
         responses for NPS, CSAT and means; 3 tickets beyond the quantile for handling time
@@ -464,8 +490,8 @@ def compare(
     -------
     pandas.DataFrame
         The columns of :data:`COLUMNS` plus one per ``by`` column.  Units: NPS points,
-        CSAT % top-2-box, churn % per 30 customer-days, complaints per 1,000 active
-        customers per 30 days, handling time hours.  ``before`` and ``after`` are the observed
+        CSAT % top-2-box, churn % per 30 customer-days, complaints and contacts per 1,000
+        active customers per 30 days, handling and first-response time hours.  ``before`` and ``after`` are the observed
         values and ``delta = after - before`` on every row.  ``p_value``, ``significant`` and
         the interval come from one inference per row, so a row with ``p_value < alpha`` has an
         interval excluding 0 and vice versa (handling-time quantiles: the bootstrap interval
@@ -473,7 +499,8 @@ def compare(
         ``status`` is ``ok`` or a comma-separated list of flags: ``insufficient_data`` (below
         the test's minimum; untested), ``degenerate`` (no sampling variability: constant
         values, every answer in one category, 0% or 100% in both periods; no p-value, so never
-        significant), ``censoring`` (over 2% of tickets still open in a period),
+        significant), ``censoring`` (over 2% of tickets still open, or never answered for
+        first-response time, in a period; they are left out of the quantile and counted),
         ``overdispersed`` (the complaint test widened for overdispersion), ``partial_window``,
         ``not_segmented``, ``not_treated``.
 
@@ -486,7 +513,7 @@ def compare(
     ...       ["before", "after", "significant"]].round(1).to_dict("records")
     [{'before': 48.9, 'after': 28.2, 'significant': True}]
     """
-    names = [metrics] if isinstance(metrics, str) else list(metrics or DEFAULT_METRICS)
+    names = [metrics] if isinstance(metrics, str) else list(metrics or default_metrics(data))
     specs = [get_metric(m) for m in names]
     if handling_stat not in (*QUANTILES, "mean"):
         raise DataValidationError(
@@ -529,3 +556,5 @@ compare_csat = _single("csat")
 compare_churn = _single("churn")
 compare_complaints = _single("complaints")
 compare_handling_time = _single("handling_time")
+compare_first_response_time = _single("first_response_time")
+compare_contact_rate = _single("contact_rate")

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from rollout_metrics.load.dataset import Dataset
-from rollout_metrics.metrics import MetricOptions, MetricSpec
+from rollout_metrics.metrics import DURATION_ENDS, MetricOptions, MetricSpec
 from rollout_metrics.reduce.counts import handling_counts
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
@@ -111,7 +111,7 @@ def period_table(source: Dataset | Reductions, rollout: Rollout, spec: MetricSpe
 def _durations_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
                      options: MetricOptions, periods: tuple[str, ...]) -> PeriodTable:
     check_metric_columns(red.data, spec, options)
-    counts = handling_counts(red, rollout, by, measure=options.handling_measure)
+    counts = handling_counts(red, rollout, by, measure=DURATION_ENDS[str(spec.needs)])
     is_open = counts["minutes"].isna().to_numpy()
     minutes = counts["minutes"].to_numpy(dtype=float, na_value=np.nan)
     tickets = counts["tickets"].to_numpy(dtype=np.int64)
