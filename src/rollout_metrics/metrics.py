@@ -344,7 +344,8 @@ for _spec in (
         method="All tickets over active customer-days: exact Poisson rate test, or "
                "quasi-Poisson with weekday terms on the daily series when it is overdispersed; "
                "observed rates, with the interval of their difference from the test's ratio "
-               "interval",
+               "interval; days are taken as independent given the weekday (repeat contacts "
+               "within a week make it reject too often)",
         daily="tickets (all, not only complaints) over active customer-days",
     ),
 ):
