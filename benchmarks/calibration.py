@@ -30,12 +30,19 @@ import pandas as pd
 
 from rollout_metrics.comparison import MIN_RESIDUAL_DF
 from rollout_metrics.errors import InsufficientDataError
+from rollout_metrics.infer.overlap import cohort_share_diff
 from rollout_metrics.infer.power import mde_from_se
 from rollout_metrics.infer.ranks import mann_whitney_counts, quantile_diff
 from rollout_metrics.infer.rates import overdispersed_rate_test, poisson_rate_test, rate_test_auto
 from rollout_metrics.infer.results import DiffResult
 from rollout_metrics.infer.two_sample import nps_diff, proportion_diff, welch_diff
-from rollout_metrics.stats.sufficient import EventExposure, NpsCounts, Proportion, ValueCounts
+from rollout_metrics.stats.sufficient import (
+    CohortShare,
+    EventExposure,
+    NpsCounts,
+    Proportion,
+    ValueCounts,
+)
 
 ALPHA = 0.05
 CSAT_SHARES = np.array([0.05, 0.07, 0.13, 0.35, 0.40])
@@ -174,6 +181,40 @@ def sim_contacts_auto(rng: np.random.Generator, k: float | None = None, repeat: 
     return _outcome(rate_test_auto(daily_contacts(rng, k=k, repeat=repeat)))
 
 
+def contact_cohorts(rng: np.random.Generator, n: int, stay: float = 0.9,
+                    mean_contacts: float = 1.5, shape: float = 1.0) -> CohortShare:
+    """``n`` customers, each in the before and the after cohort with probability ``stay``
+    (churners and joiners), with a contact propensity that persists across periods: gamma
+    (``shape``) contacts expected per window, so a customer who contacted before is likelier
+    to contact after; contacted = at least one Poisson contact in the window."""
+    lam = rng.gamma(shape, mean_contacts / shape, n)
+    flags = np.column_stack([
+        rng.random(n) < stay, rng.poisson(lam) > 0, rng.random(n) < stay, rng.poisson(lam) > 0,
+    ]).astype(np.int64)
+    flags[:, 1] *= flags[:, 0]
+    flags[:, 3] *= flags[:, 2]
+    keep = flags[:, 0] | flags[:, 2]
+    rows, counts = np.unique(flags[keep.astype(bool)], axis=0, return_counts=True)
+    patterns = tuple((tuple(int(v) for v in r), int(c)) for r, c in zip(rows, counts,
+                                                                         strict=True))
+    return CohortShare("before", ("before", "after"), patterns)
+
+
+def sim_contact_share(rng: np.random.Generator, n: int = 4000, shape: float = 1.0,
+                      mean_contacts: float = 1.5) -> tuple[float, bool | None]:
+    b = contact_cohorts(rng, n, shape=shape, mean_contacts=mean_contacts)
+    return _outcome(cohort_share_diff(b, b.at("after")))
+
+
+def sim_contact_share_independent(rng: np.random.Generator, n: int = 4000
+                                  ) -> tuple[float, bool | None]:
+    """The same cohorts tested as independent samples (pooled z, Newcombe): what ignoring
+    the overlap would give."""
+    b = contact_cohorts(rng, n)
+    a = b.at("after")
+    return _outcome(proportion_diff(Proportion(b.successes, b.n), Proportion(a.successes, a.n)))
+
+
 SIMULATIONS: dict[str, Sim] = {
     "NPS adjusted Wald (n=150)": sim_nps,
     "CSAT top-2-box z / Newcombe (n=300)": sim_csat_top2,
@@ -199,6 +240,9 @@ SIMULATIONS: dict[str, Sim] = {
     "contact rate auto, NB days k=50 (114/day)": functools.partial(sim_contacts_auto, k=50.0),
     "contact rate auto, 20% repeats 1-7 days later":
         functools.partial(sim_contacts_auto, repeat=0.2),
+    "contact share clustered Wald (4,000 customers)": sim_contact_share,
+    "contact share clustered Wald (100 customers)": functools.partial(sim_contact_share, n=100),
+    "contact share as independent samples (4,000 customers)": sim_contact_share_independent,
 }
 
 
@@ -235,6 +279,10 @@ TEST_CASES: list[tuple[str, Sim, int]] = [
      functools.partial(sim_first_response_quantile, q=0.9, n=1000), 113),
     ("contact_rate_auto_poisson", sim_contacts_auto, 114),
     ("contact_rate_auto_nb", functools.partial(sim_contacts_auto, k=50.0), 115),
+    ("contact_share_clustered", sim_contact_share, 118),
+    ("contact_share_clustered_n300", functools.partial(sim_contact_share, n=300), 119),
+    ("contact_share_clustered_n100_rare",
+     functools.partial(sim_contact_share, n=100, mean_contacts=0.3), 120),
 ]
 #: Known limits, printed by ``--test-cases`` beside the cases but not tested: the daily rate
 #: test assumes days independent given the weekday pattern; repeat contacts 1-7 days after a
@@ -243,6 +291,7 @@ LIMIT_CASES: list[tuple[str, Sim, int]] = [
     ("contact_rate_auto_repeats_LIMIT", functools.partial(sim_contacts_auto, repeat=0.2), 116),
     ("first_response_p90_bootstrap_n300_LIMIT",
      functools.partial(sim_first_response_quantile, q=0.9), 117),
+    ("contact_share_as_independent_LIMIT", sim_contact_share_independent, 121),
 ]
 TEST_N_SIMS = 4000
 FPR_BAND, COVERAGE_BAND = (0.04, 0.06), (0.94, 0.96)

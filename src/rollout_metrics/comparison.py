@@ -23,6 +23,7 @@ import pandas as pd
 
 from rollout_metrics.errors import DataValidationError, MissingColumnError, PeriodError
 from rollout_metrics.infer.multiple import finish_family
+from rollout_metrics.infer.overlap import cohort_share_diff
 from rollout_metrics.infer.power import mde_from_se, mde_nps, mde_proportion, mde_rate
 from rollout_metrics.infer.ranks import quantile_diff
 from rollout_metrics.infer.rates import poisson_rate_test, rate_test_auto
@@ -100,6 +101,9 @@ MIN_BEYOND_QUANTILE = 3
 #: overdispersed series were rejected in 7.5-15% of A/A splits (df 6-13, negative binomial
 #: k = 0.5); at df 20 in 5.5-5.9%, at df 34 in 4.2-5.4%.
 MIN_RESIDUAL_DF = 20
+#: Customers a cohort share needs in each period's cohort (the Wald interval of the clustered
+#: difference; benchmarks/calibration.py, cases contact_share_*).
+MIN_COHORT = 100
 
 
 def _mde_rate(b: EventExposure, a: EventExposure, phi: float, alpha: float) -> float:
@@ -120,6 +124,12 @@ def _test_proportion(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffRe
 
 def _test_welch(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffResult, float]:
     r = welch_diff(b.moments(), a.moments(), alpha=o.alpha)
+    return r, mde_from_se(r.se, alpha=o.alpha)
+
+
+def _test_cohort_share(b: Any, a: Any, _: Daily, o: MetricOptions
+                       ) -> tuple[DiffResult, float]:
+    r = cohort_share_diff(b, a, alpha=o.alpha)
     return r, mde_from_se(r.se, alpha=o.alpha)
 
 
@@ -203,6 +213,8 @@ TESTS: dict[str, RowTest] = {
     "rate_daily": RowTest(_test_rate_daily, _enough_rate_daily,
                           f"an event in each period and {MIN_RESIDUAL_DF} residual degrees of "
                           "freedom of the daily model (28 days); min_n does not apply"),
+    "cohort_share": RowTest(_test_cohort_share, _enough_n(MIN_COHORT),
+                            f"max(min_n, {MIN_COHORT}) customers in each period's cohort"),
     "poisson_exact": RowTest(_test_poisson, _enough_poisson,
                              "one event in the two periods; min_n does not apply"),
 }

@@ -15,7 +15,11 @@ table. Three kinds of daily series exist:
 * ``"rate"`` - events per day over exposure = active customer-days (churn, complaints);
 * ``"durations"`` - whole-minute value counts of a duration per day, from ``created_at`` to
   the end timestamp named by the spec's ``needs`` (:data:`DURATION_ENDS`: handling time,
-  first-response time); tickets without that timestamp are censored and counted.
+  first-response time); tickets without that timestamp are censored and counted;
+* ``"cohort"`` - no daily series: per segment, the customers active when each period starts
+  counted by what they did in each period's window (contact share); a share of customers
+  over a window is not a sum of days, so ``compare``, the forest plot, the heatmap and mix
+  shift show it, the over-time plot and the time-series designs do not.
 
 Examples
 --------
@@ -37,6 +41,7 @@ import numpy as np
 
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.stats.sufficient import (
+    CohortShare,
     EventExposure,
     NpsCounts,
     Proportion,
@@ -55,7 +60,7 @@ __all__ = [
     "unregister_metric",
 ]
 
-KINDS = ("counts", "rate", "durations")
+KINDS = ("counts", "rate", "durations", "cohort")
 CSAT_LEVELS = (1, 2, 3, 4, 5)
 QUANTILES = {"median": 0.5, "p90": 0.9}
 #: The end timestamps a ``durations`` metric may measure to (its ``needs``), with the name of
@@ -165,6 +170,11 @@ class MetricSpec:
                 f"metric {self.name!r}: a durations metric needs one of {sorted(DURATION_ENDS)} "
                 f"(its end timestamp), got {self.needs!r}")
 
+    @property
+    def has_daily_series(self) -> bool:
+        """Whether the metric has a per-day series (over-time plot, ITS, DiD)."""
+        return self.kind != "cohort"
+
     def subject(self, options: MetricOptions) -> str:
         """The sentence subject, capitalised, with ``{stat}`` filled in."""
         text = self.phrase.replace("{stat}", options.handling_stat)
@@ -196,6 +206,10 @@ def _events(s: Mapping[str, Any], _: MetricOptions) -> EventExposure:
 def _durations(s: Mapping[str, Any], _: MetricOptions) -> ValueCounts:
     return ValueCounts.from_pairs(np.asarray(s["minutes"], dtype=float),
                                   np.asarray(s["tickets"], dtype=np.int64))
+
+
+def _cohort(s: Mapping[str, Any], _: MetricOptions) -> CohortShare:
+    return CohortShare(str(s["period"]), tuple(s["periods"]), tuple(s["patterns"]))
 
 
 def _nps_point(stat: NpsCounts, _: MetricOptions) -> float:
@@ -347,6 +361,18 @@ for _spec in (
                "interval; days are taken as independent given the weekday (repeat contacts "
                "within a week make it reject too often)",
         daily="tickets (all, not only complaints) over active customer-days",
+    ),
+    MetricSpec(
+        name="contact_share", label="Customers who contacted support (%)",
+        table="customers", needs=None, kind="cohort", columns=(), statistic=_cohort,
+        point=_share, test="cohort_share", units="% of active customers", scale=100.0,
+        direction=-1, phrase="The share of active customers who contacted support",
+        delta_units="percentage points",
+        method="Customers active on the first day of the period who created at least one "
+               "ticket in its first L days (L: the shortest period of the rollout), over those "
+               "customers; Wald interval and z test with the variance clustered by customer "
+               "(the before and after cohorts share most customers)",
+        daily="none: a share of customers over a window (no daily series)",
     ),
 ):
     register_metric(_spec)

@@ -200,13 +200,14 @@ def _mix(red: Reductions, rollout: Rollout, metrics: list[str], groups: list[lis
 
 def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: list[str],
              alpha: float, progress: Progress) -> list[dict[str, str]]:
+    daily = [m for m in metrics if get_metric(m).has_daily_series]  # a cohort share has none
     figs: list[tuple[str, str, Callable[[], Figure]]] = [
         ("over-time", "Each metric per week; horizontal lines: the level of each period; "
          "dotted line: announcement; solid line: change date.",
-         lambda: plots.plot_over_time(data, rollout, metrics, alpha=alpha)),
-        ("heatmap", "Segment × metric changes after vs before.",
-         lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha)),
-    ]
+         lambda: plots.plot_over_time(data, rollout, daily, alpha=alpha)),
+    ] if daily else []
+    figs.append(("heatmap", "Segment × metric changes after vs before.",
+                 lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha)))
     for m in metrics:
         figs.append((f"forest-{m}", f"{m}: per-segment deltas with confidence intervals.",
                      lambda m=m: plots.plot_forest(table, m)))  # type: ignore[misc]

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rollout_metrics.errors import MissingColumnError
+from rollout_metrics.errors import DataValidationError, MissingColumnError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import DURATION_ENDS, MetricOptions, MetricSpec, get_metric
 from rollout_metrics.reduce.counts import (
@@ -209,6 +209,11 @@ def daily_series(
     by_list = list(by)
     red = Reductions.of(source)
     data = red.data
+    if not spec.has_daily_series:
+        raise DataValidationError(
+            f"{spec.name} has no daily series ({spec.daily}); compare, the forest plot, the "
+            "heatmap and mix shift show it, the over-time plot and the time-series designs "
+            "cannot")
     check_metric_columns(data, spec, options)
     lo, hi = rollout.span
     lo, hi = start or lo, end or hi
