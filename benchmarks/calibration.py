@@ -215,6 +215,42 @@ def sim_contact_share_independent(rng: np.random.Generator, n: int = 4000
     return _outcome(proportion_diff(Proportion(b.successes, b.n), Proportion(a.successes, a.n)))
 
 
+def repeat_contact_patterns(rng: np.random.Generator, n: int = 2000, mean_tickets: float = 1.5,
+                            shape: float = 0.5, repeat: tuple[float, float] = (1.0, 4.0),
+                            disjoint: bool = False) -> CohortShare:
+    """``n`` customers with eligible tickets per period ~ Poisson(gamma-distributed rate,
+    ``shape`` 0.5: many customers with one ticket, a few with many) and a repeat probability
+    per customer ~ Beta(``repeat``) (mean 0.2) that persists across periods: the tickets of
+    one customer are not independent.  ``disjoint``: each customer has tickets in one period
+    only (no covariance between the periods to offset the clustering)."""
+    lam = rng.gamma(shape, mean_tickets / shape, n)
+    p = rng.beta(*repeat, n)
+    nb, na = rng.poisson(lam), rng.poisson(lam)
+    if disjoint:
+        first = rng.random(n) < 0.5
+        nb, na = np.where(first, nb, 0), np.where(first, 0, na)
+    counts = np.column_stack([nb, rng.binomial(nb, p), na, rng.binomial(na, p)])
+    counts = counts[(nb + na) > 0]
+    rows, size = np.unique(counts, axis=0, return_counts=True)
+    patterns = tuple((tuple(int(v) for v in r), int(c)) for r, c in zip(rows, size,
+                                                                         strict=True))
+    return CohortShare("before", ("before", "after"), patterns)
+
+
+def sim_repeat_contacts(rng: np.random.Generator, n: int = 2000, disjoint: bool = False
+                        ) -> tuple[float, bool | None]:
+    b = repeat_contact_patterns(rng, n, disjoint=disjoint)
+    return _outcome(cohort_share_diff(b, b.at("after")))
+
+
+def sim_repeat_contacts_independent(rng: np.random.Generator, n: int = 2000,
+                                    disjoint: bool = False) -> tuple[float, bool | None]:
+    """The same tickets tested as independent (pooled z, Newcombe): ignoring the clusters."""
+    b = repeat_contact_patterns(rng, n, disjoint=disjoint)
+    a = b.at("after")
+    return _outcome(proportion_diff(Proportion(b.successes, b.n), Proportion(a.successes, a.n)))
+
+
 SIMULATIONS: dict[str, Sim] = {
     "NPS adjusted Wald (n=150)": sim_nps,
     "CSAT top-2-box z / Newcombe (n=300)": sim_csat_top2,
@@ -243,6 +279,8 @@ SIMULATIONS: dict[str, Sim] = {
     "contact share clustered Wald (4,000 customers)": sim_contact_share,
     "contact share clustered Wald (100 customers)": functools.partial(sim_contact_share, n=100),
     "contact share as independent samples (4,000 customers)": sim_contact_share_independent,
+    "repeat contacts clustered (2,000 customers)": sim_repeat_contacts,
+    "repeat contacts as independent tickets (2,000 customers)": sim_repeat_contacts_independent,
 }
 
 
@@ -283,6 +321,10 @@ TEST_CASES: list[tuple[str, Sim, int]] = [
     ("contact_share_clustered_n300", functools.partial(sim_contact_share, n=300), 119),
     ("contact_share_clustered_n100_rare",
      functools.partial(sim_contact_share, n=100, mean_contacts=0.3), 120),
+    ("repeat_contacts_clustered", sim_repeat_contacts, 122),
+    ("repeat_contacts_clustered_n300", functools.partial(sim_repeat_contacts, n=300), 123),
+    ("repeat_contacts_clustered_disjoint",
+     functools.partial(sim_repeat_contacts, n=4000, disjoint=True), 125),
 ]
 #: Known limits, printed by ``--test-cases`` beside the cases but not tested: the daily rate
 #: test assumes days independent given the weekday pattern; repeat contacts 1-7 days after a
@@ -292,6 +334,9 @@ LIMIT_CASES: list[tuple[str, Sim, int]] = [
     ("first_response_p90_bootstrap_n300_LIMIT",
      functools.partial(sim_first_response_quantile, q=0.9), 117),
     ("contact_share_as_independent_LIMIT", sim_contact_share_independent, 121),
+    ("repeat_contacts_as_independent_LIMIT", sim_repeat_contacts_independent, 124),
+    ("repeat_contacts_disjoint_as_independent_LIMIT",
+     functools.partial(sim_repeat_contacts_independent, n=4000, disjoint=True), 126),
 ]
 TEST_N_SIMS = 4000
 FPR_BAND, COVERAGE_BAND = (0.04, 0.06), (0.94, 0.96)

@@ -452,6 +452,7 @@ def compare(
     n_resamples: int = 2000,
     seed: int = 0,
     reductions: Reductions | None = None,
+    repeat_days: int = 7,
 ) -> pd.DataFrame:
     """Compare every metric before vs after the change, overall and per segment.
 
@@ -465,8 +466,8 @@ def compare(
     metrics
         Names from the registry (:mod:`rollout_metrics.metrics`): ``"nps"``, ``"csat"``,
         ``"churn"``, ``"complaints"``, ``"handling_time"``, ``"first_response_time"``,
-        ``"contact_rate"`` (the defaults, :data:`DEFAULT_METRICS`), ``"csat_mean"`` and any
-        registered metric.  By default a metric whose table or column the data lacks is left
+        ``"contact_rate"`` (the defaults, :data:`DEFAULT_METRICS`), ``"csat_mean"``,
+        ``"contact_share"``, ``"repeat_contacts"`` and any registered metric.  By default a metric whose table or column the data lacks is left
         out with a warning naming it (:func:`default_metrics`); a metric asked for by name
         that the data cannot support raises :class:`~rollout_metrics.MissingColumnError`.
     by
@@ -497,6 +498,9 @@ def compare(
     reductions
         A :class:`~rollout_metrics.Reductions` of ``data`` to reuse across calls (the
         report, plots and designs given the same object reduce each table once).
+    repeat_days
+        The repeat-contact window N of ``"repeat_contacts"``: a ticket counts as repeated
+        when the same customer opens another within N days (whole days, default 7).
 
     Returns
     -------
@@ -540,10 +544,13 @@ def compare(
     if reductions is not None and reductions.data is not data:
         raise DataValidationError("reductions= belongs to another Dataset; pass the Dataset "
                                   "it was made from, or leave it out")
+    if isinstance(repeat_days, bool) or not isinstance(repeat_days, int) or repeat_days < 1:
+        raise DataValidationError(f"repeat_days must be a whole number of days >= 1, got "
+                                  f"{repeat_days!r}")
     red = reductions if reductions is not None else Reductions(data)
     opts = MetricOptions(alpha=alpha, min_n=min_n, nps_method=nps_method,
                          csat_threshold=csat_threshold, handling_stat=handling_stat,
-                         n_resamples=n_resamples, seed=seed)
+                         n_resamples=n_resamples, seed=seed, repeat_days=repeat_days)
     rows = [row for s in specs for row in _metric_rows(s, red, rollout, groups, opts)]
     columns = list(dict.fromkeys(c for g in groups for c in g))
     return finish(rows, columns, alpha, correction)

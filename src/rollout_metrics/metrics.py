@@ -16,10 +16,12 @@ table. Three kinds of daily series exist:
 * ``"durations"`` - whole-minute value counts of a duration per day, from ``created_at`` to
   the end timestamp named by the spec's ``needs`` (:data:`DURATION_ENDS`: handling time,
   first-response time); tickets without that timestamp are censored and counted;
-* ``"cohort"`` - no daily series: per segment, the customers active when each period starts
-  counted by what they did in each period's window (contact share); a share of customers
-  over a window is not a sum of days, so ``compare``, the forest plot, the heatmap and mix
-  shift show it, the over-time plot and the time-series designs do not.
+* ``"cohort"`` - no daily series: per segment, customers counted by their pattern over the
+  periods (contact share: in each period's cohort, contacted; repeat contacts: eligible
+  tickets, followed ones), so the inference can be clustered by customer; ``compare``, the
+  forest plot, the heatmap and mix shift show it, the over-time plot and the time-series
+  designs do not.  The table says which pattern: ``customers`` (contact share) or
+  ``tickets`` (repeat contacts within ``MetricOptions.repeat_days``).
 
 Examples
 --------
@@ -77,6 +79,7 @@ class MetricOptions:
     nps_method: str = "adjusted_wald"
     csat_threshold: int = 4
     handling_stat: str = "median"
+    repeat_days: int = 7
     n_resamples: int = 2000
     seed: int = 0
 
@@ -373,6 +376,18 @@ for _spec in (
                "customers; Wald interval and z test with the variance clustered by customer "
                "(the before and after cohorts share most customers)",
         daily="none: a share of customers over a window (no daily series)",
+    ),
+    MetricSpec(
+        name="repeat_contacts", label="Repeat contacts (% of tickets)", table="tickets",
+        needs=None, kind="cohort", columns=(), statistic=_cohort, point=_share,
+        test="cohort_share", units="% of tickets", scale=100.0, direction=-1,
+        phrase="The share of tickets followed by another contact within the repeat window",
+        delta_units="percentage points",
+        method="Tickets followed by another ticket of the same customer within N days "
+               "(repeat_days, default 7), among tickets created at least N days before the "
+               "period's (or the data's) end; ratio of sums per customer, Wald interval and z "
+               "test with the variance clustered by customer",
+        daily="none: tickets are pooled per customer (no daily series)",
     ),
 ):
     register_metric(_spec)

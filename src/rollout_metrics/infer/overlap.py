@@ -1,11 +1,14 @@
-"""Difference of two shares of overlapping customer cohorts, clustered by customer.
+"""Difference of two shares of units that share customers, clustered by customer.
 
 The customers active when one period starts and those active when the next starts are mostly
 the same people, so the two shares are not independent samples.  With ``x`` a customer's
 0/1 outcome in a period and ``c`` the indicator of the period's cohort, the shares are
 ``p = Σ c x / Σ c`` and their difference ``d = p_a - p_b`` has the linearised (cluster-robust,
 HC0) variance ``Σ_i u_i²`` over customers, ``u_i = c_ai (x_ai - p_a) / n_a - c_bi (x_bi - p_b)
-/ n_b``: each customer is one cluster, whether in one cohort or both.  It equals the variance
+/ n_b``: each customer is one cluster, whether in one cohort or both.  With several units per
+customer (tickets; ``n`` and ``r`` a customer's units and those that count in a period) the
+shares are ratios of sums and ``u_i = (r_ai - p_a n_ai) / N_a - (r_bi - p_b n_bi) / N_b``, the
+delta-method variance of a ratio estimator clustered by customer.  It equals the variance
 of the difference of means in an OLS of the stacked (customer, period) outcomes on a period
 indicator with standard errors clustered by customer (R ``sandwich::vcovCL(type = "HC0",
 cadjust = FALSE)``, ``tests/r/contact_share.R``).  Without overlap it is the unpooled Wald
@@ -42,30 +45,26 @@ def cohort_share_diff(before: CohortShare, after: CohortShare, *, alpha: float =
     clustered variance (module docstring).
 
     ``before`` and ``after`` must be cells of the same customers (same ``patterns``).  A
-    cohort of no customers raises; a variance of 0 (0% or 100% in both periods) is
+    period without units raises; a variance of 0 (0% or 100% in both periods) is
     ``degenerate``: no p-value and no interval.  ``extra`` holds ``overlap``, the customers
-    in both cohorts.
+    with units in both periods.
     """
     alpha = check_alpha(alpha)
     if before.patterns != after.patterns or before.periods != after.periods:
         raise DataValidationError("cohort_share_diff needs two cells of the same customers")
     nb, na = before.n, after.n
     if nb == 0 or na == 0:
-        raise DataValidationError(f"an empty cohort: {nb} customers before, {na} after")
+        raise DataValidationError(f"a period without units: {nb} before, {na} after")
     pb, pa = before.share, after.share
     ib, jb = 2 * before.periods.index(before.period), 2 * before.periods.index(before.period) + 1
     ia, ja = 2 * after.periods.index(after.period), 2 * after.periods.index(after.period) + 1
     var = 0.0
     overlap = 0
-    for flags, count in before.patterns:
-        u = 0.0
-        if flags[ia]:
-            u += (flags[ja] - pa) / na
-        if flags[ib]:
-            u -= (flags[jb] - pb) / nb
-        if flags[ia] and flags[ib]:
-            overlap += count
-        var += count * u * u
+    for counts, customers in before.patterns:
+        u = (counts[ja] - pa * counts[ia]) / na - (counts[jb] - pb * counts[ib]) / nb
+        if counts[ia] and counts[ib]:
+            overlap += customers
+        var += customers * u * u
     se = math.sqrt(var)
     diff = pa - pb
     degenerate = essentially_constant(se, pb, pa)

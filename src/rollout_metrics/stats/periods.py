@@ -25,7 +25,7 @@ import pandas as pd
 from rollout_metrics.errors import MissingColumnError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import DURATION_ENDS, MetricOptions, MetricSpec
-from rollout_metrics.reduce.cohorts import contact_patterns
+from rollout_metrics.reduce.cohorts import contact_patterns, repeat_patterns
 from rollout_metrics.reduce.counts import handling_counts
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
@@ -141,11 +141,20 @@ def _cohort_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[
                   options: MetricOptions, periods: tuple[str, ...]) -> PeriodTable:
     if red.data.tickets is None:
         raise MissingColumnError(f"{spec.name}: needs the tickets table (who contacted "
-                                 "support); only the customers table was given")
-    counts = contact_patterns(red, rollout, by)
-    flags = [c for p in periods for c in (f"in_{p}", f"did_{p}")]
+                                 "support); it was not given")
+    def reduced(cols: list[str]) -> pd.DataFrame:
+        if spec.table == "customers":  # customers in each period's cohort, contacted or not
+            return contact_patterns(red, rollout, cols)
+        # each customer's eligible tickets and followed ones per period
+        return repeat_patterns(red, rollout, cols, options.repeat_days)
+
+    prefix = ("in", "did") if spec.table == "customers" else ("n", "r")
+    flags = [f"{x}_{p}" for p in periods for x in prefix]
+    counts = reduced(by)
+    # The overall row is reduced on its own: a customer whose tickets fall in two channels is
+    # one cluster overall, not two.
     keys: list[tuple[Any, ...]] = [overall_key(by)]
-    groups: list[pd.DataFrame] = [counts]
+    groups: list[pd.DataFrame] = [reduced([]) if by else counts]
     if by:
         for key, rows in counts.groupby(by, sort=True, dropna=False):
             keys.append(tuple(key) if isinstance(key, tuple) else (key,))

@@ -211,12 +211,14 @@ class EventExposure:
 
 @dataclass(frozen=True, slots=True)
 class CohortShare:
-    """Customers of one period's cohort who did something (contacted support), kept with their
-    pattern over every period so that overlapping cohorts can be compared.
+    """A share of units summed per customer, kept with each customer's pattern over every
+    period so that periods sharing customers can be compared (clustered by customer).
 
-    ``patterns`` holds ``(flags, customers)`` pairs; ``flags`` has two 0/1 entries per period
-    of ``periods``, in order: in the period's cohort, and did it in the period's window.
-    Cells of one table share ``patterns`` and differ in ``period``.
+    ``patterns`` holds ``(counts, customers)`` pairs; ``counts`` has two entries per period of
+    ``periods``, in order: the customer's units in the period and how many of them count
+    (contact share: 0/1 in the period's cohort and 0/1 contacted; repeat contacts: eligible
+    tickets and those followed up).  Cells of one table share ``patterns`` and differ in
+    ``period``.
 
     Examples
     --------
@@ -250,15 +252,15 @@ class CohortShare:
 
     @property
     def n(self) -> int:
-        """Customers in this period's cohort."""
+        """Units in the period (customers of its cohort, eligible tickets)."""
         i, _ = self._flags(self.period)
-        return sum(c for f, c in self.patterns if f[i])
+        return sum(c * f[i] for f, c in self.patterns)
 
     @property
     def successes(self) -> int:
-        """Customers of the cohort who did it in the period's window."""
-        i, j = self._flags(self.period)
-        return sum(c for f, c in self.patterns if f[i] and f[j])
+        """Units of the period that count (customers who contacted, tickets followed up)."""
+        _, j = self._flags(self.period)
+        return sum(c * f[j] for f, c in self.patterns)
 
     @property
     def share(self) -> float:
