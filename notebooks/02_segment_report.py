@@ -22,7 +22,7 @@ data_path = None  # a folder with customers/surveys/tickets; None = the bundled 
 change_date = "2025-09-01"
 announced = "2025-08-11"  # None when the change was not announced
 segments = [["tier"], ["channel"]]  # each separately; ["tier", "channel"] would cross them
-metrics = None  # None = all five metrics
+metrics = None  # None = the default metrics the data supports
 title = "Segment report"
 out = "../reports/segment_report.html"
 n_resamples = 2000

@@ -24,8 +24,8 @@ def by_tier(sample: rm.Dataset) -> pd.DataFrame:
 
 def test_columns_and_rows(by_tier: pd.DataFrame) -> None:
     assert list(by_tier.columns) == [*COLUMNS, "tier"]
-    # 5 metrics x (overall + 3 tiers) x 2 comparisons
-    assert len(by_tier) == 5 * 4 * 2
+    # 7 metrics x (overall + 3 tiers) x 2 comparisons
+    assert len(by_tier) == 7 * 4 * 2
     first = by_tier.groupby("metric", sort=False).head(1)
     assert (first["segment"] == "overall").all()
     assert set(by_tier["comparison"]) == {"after_vs_before", "transition_vs_before"}
@@ -62,7 +62,9 @@ def test_units(by_tier: pd.DataFrame) -> None:
     units = dict(zip(by_tier["metric"], by_tier["units"], strict=False))
     assert units == {"nps": "NPS points", "csat": "% top-2-box",
                      "churn": "% per 30 customer-days",
-                     "complaints": "per 1,000 customers per 30 days", "handling_time": "hours"}
+                     "complaints": "per 1,000 customers per 30 days", "handling_time": "hours",
+                     "first_response_time": "hours",
+                     "contact_rate": "per 1,000 customers per 30 days"}
 
 
 def test_segments_add_up_to_overall(sample: rm.Dataset) -> None:
@@ -78,10 +80,11 @@ def test_segments_add_up_to_overall(sample: rm.Dataset) -> None:
 
 
 def test_segment_of_some_metrics_only(sample: rm.Dataset) -> None:
-    # channel is a ticket column: complaints and handling time are split by it, the survey
-    # and customer metrics keep their overall rows with a status saying why.
+    # channel is a ticket column: the ticket metrics are split by it, the survey and customer
+    # metrics keep their overall rows with a status saying why.
     t = rm.compare(sample, ROLLOUT, by="channel")
-    assert set(t["metric"]) == {"nps", "csat", "churn", "complaints", "handling_time"}
+    assert set(t["metric"]) == {"nps", "csat", "churn", "complaints", "handling_time",
+                                "first_response_time", "contact_rate"}
     for metric in ("nps", "csat", "churn"):
         rows = t[t["metric"] == metric]
         assert rows["segment"].eq("overall").all()

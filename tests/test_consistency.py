@@ -19,7 +19,8 @@ from rollout_metrics.stats.daily import daily_series
 from rollout_metrics.stats.trends import period_values
 
 ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
-METRICS = ("nps", "csat", "csat_mean", "churn", "complaints", "handling_time")
+METRICS = ("nps", "csat", "csat_mean", "churn", "complaints", "handling_time",
+           "first_response_time", "contact_rate")
 BYS = ([], ["tier"], ["channel", "tier"], ["tier", "region"])
 
 
@@ -70,7 +71,8 @@ def test_plot_levels_equal_compare(sample: rm.Dataset, tables: dict[str, pd.Data
         assert levels.loc["after", "value"] == pytest.approx(row["after"], rel=1e-12)
 
 
-@pytest.mark.parametrize("metric", ["nps", "csat", "churn", "complaints", "handling_time"])
+@pytest.mark.parametrize("metric", ["nps", "csat", "churn", "complaints", "handling_time",
+                                    "first_response_time", "contact_rate"])
 def test_mix_shift_overall_equals_headline(sample: rm.Dataset, tables: dict[str, pd.DataFrame],
                                            metric: str) -> None:
     t = tables["tier"]

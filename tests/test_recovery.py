@@ -3,7 +3,8 @@
 The truth is copied here from truth.json by the generator's constants: NPS -15 points for
 VIP only; phone handling 1.5x slower (population median 4 h -> 6 h); churn hazard x3 in the
 announcement window and unchanged after; complaints x(1 + 1.5 e^(-t/14)), 1.37x on average
-over the 8-week window; CSAT has a pre-existing decline and no change effect.
+over the 8-week window; CSAT has a pre-existing decline and no change effect; contact volume
+unchanged; first response unchanged but for the phone shift implied by the slower resolution.
 """
 
 from __future__ import annotations
@@ -90,3 +91,24 @@ def test_naive_csat_is_biased_by_the_pre_existing_trend(overall: pd.DataFrame) -
     bias = _truth("csat", "overall")["naive_expected_delta"]
     assert row.delta < 0
     assert row.ci_low <= bias <= row.ci_high
+
+
+def test_contact_volume_unchanged(sample: rm.Dataset) -> None:
+    # Complaints rose, but as a larger share of the same tickets: the contact rate stays.
+    for by in ("channel", "tier"):
+        t = rm.compare(sample, ROLLOUT, metrics=["contact_rate"], by=by)
+        assert not t["significant"].fillna(False).any(), by
+    for comparison in ("after_vs_before", "transition_vs_before"):
+        row = _row(t, "overall", comparison)
+        assert _truth("contact_rate", "overall", comparison)["ratio"] == 1.0
+        assert row.ci_low <= 0.0 <= row.ci_high
+
+
+def test_first_response_time_unchanged_but_for_a_small_phone_shift(sample: rm.Dataset) -> None:
+    # First response = min(reply, resolution): the slower phone resolution moves the phone
+    # median by under 3 minutes, inside the interval and too small to be significant.
+    t = rm.compare(sample, ROLLOUT, metrics=["first_response_time"], by="channel")
+    assert not t["significant"].fillna(False).any()
+    for channel in ("phone", "email", "chat", "sms", "social"):
+        row = _row(t, channel)
+        assert row.ci_low <= _truth("first_response_time", channel)["delta"] <= row.ci_high

@@ -87,8 +87,9 @@ def test_one_family_for_the_whole_report(report: rm.Report, soup: BeautifulSoup)
     assert f"correcting for {n_tests} comparisons" in soup.select_one("#summary").get_text()
     # Channel applies to ticket metrics only; one overall row per metric and comparison.
     channel = report.results[report.results["by"] == "channel"]
-    assert set(channel["metric"]) == {"complaints", "handling_time"}
-    assert (report.results["segment"] == "overall").sum() == 10
+    assert set(channel["metric"]) == {"complaints", "handling_time", "first_response_time",
+                                      "contact_rate"}
+    assert (report.results["segment"] == "overall").sum() == 14
 
 
 def test_data_quality_counts_every_excluded_row(sample: rm.Dataset,

@@ -68,6 +68,17 @@ def test_ticket_segment_matches_pandas(spark_data: rm.Dataset, sample: rm.Datase
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("by", ["channel", "tier"])
+def test_new_ticket_metrics_match_pandas(spark_data: rm.Dataset, sample: rm.Dataset,
+                                         by: str) -> None:
+    # first-response time, contact rate, the contact share (a join of per-customer flags) and
+    # repeat contacts (a window function over each customer's tickets)
+    names = ["first_response_time", "contact_rate", "contact_share", "repeat_contacts"]
+    got = rm.compare(spark_data, ROLLOUT, metrics=names, by=by, n_resamples=300)
+    expected = rm.compare(sample, ROLLOUT, metrics=names, by=by, n_resamples=300)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
 def test_text_timestamps_and_scores_are_parsed(spark: Any) -> None:
     customers = spark.createDataFrame(
         [(1, "2024-01-01"), (2, "2024-02-01")], "customer_id INT, signup_date STRING")

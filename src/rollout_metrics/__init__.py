@@ -27,7 +27,9 @@ if TYPE_CHECKING:
         compare,
         compare_churn,
         compare_complaints,
+        compare_contact_rate,
         compare_csat,
+        compare_first_response_time,
         compare_handling_time,
         compare_nps,
     )
@@ -59,8 +61,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 #: Public name -> the module that defines it.
 _LAZY: dict[str, str] = {
-    **dict.fromkeys(("compare", "compare_churn", "compare_complaints", "compare_csat",
-                     "compare_handling_time", "compare_nps"), "rollout_metrics.comparison"),
+    **dict.fromkeys(("compare", "compare_churn", "compare_complaints", "compare_contact_rate",
+                     "compare_csat", "compare_first_response_time", "compare_handling_time",
+                     "compare_nps"), "rollout_metrics.comparison"),
     **dict.fromkeys(("DidResult", "did"), "rollout_metrics.designs.did"),
     **dict.fromkeys(("ItsResult", "its"), "rollout_metrics.designs.its"),
     "mix_shift": "rollout_metrics.designs.mixshift",
@@ -104,7 +107,9 @@ __all__ = [
     "compare",
     "compare_churn",
     "compare_complaints",
+    "compare_contact_rate",
     "compare_csat",
+    "compare_first_response_time",
     "compare_handling_time",
     "compare_nps",
     "complaint_rate",

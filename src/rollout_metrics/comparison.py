@@ -14,6 +14,7 @@ overall row first, with the columns of :data:`COLUMNS`. ``ci_low``/``ci_high`` b
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -22,6 +23,7 @@ import pandas as pd
 
 from rollout_metrics.errors import DataValidationError, MissingColumnError, PeriodError
 from rollout_metrics.infer.multiple import finish_family
+from rollout_metrics.infer.overlap import cohort_share_diff
 from rollout_metrics.infer.power import mde_from_se, mde_nps, mde_proportion, mde_rate
 from rollout_metrics.infer.ranks import quantile_diff
 from rollout_metrics.infer.rates import poisson_rate_test, rate_test_auto
@@ -38,6 +40,7 @@ from rollout_metrics.metrics import (
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import By, available_segments, groupings
 from rollout_metrics.rollout import Rollout
+from rollout_metrics.stats.daily import supported_metrics
 from rollout_metrics.stats.periods import PeriodTable, period_table
 from rollout_metrics.stats.sufficient import EventExposure
 
@@ -47,10 +50,13 @@ __all__ = [
     "compare",
     "compare_churn",
     "compare_complaints",
+    "compare_contact_rate",
     "compare_csat",
+    "compare_first_response_time",
     "compare_handling_time",
     "compare_nps",
     "comparisons",
+    "default_metrics",
 ]
 
 COLUMNS = [
@@ -95,6 +101,9 @@ MIN_BEYOND_QUANTILE = 3
 #: overdispersed series were rejected in 7.5-15% of A/A splits (df 6-13, negative binomial
 #: k = 0.5); at df 20 in 5.5-5.9%, at df 34 in 4.2-5.4%.
 MIN_RESIDUAL_DF = 20
+#: Customers a cohort share needs in each period's cohort (the Wald interval of the clustered
+#: difference; benchmarks/calibration.py, cases contact_share_*).
+MIN_COHORT = 100
 
 
 def _mde_rate(b: EventExposure, a: EventExposure, phi: float, alpha: float) -> float:
@@ -115,6 +124,12 @@ def _test_proportion(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffRe
 
 def _test_welch(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffResult, float]:
     r = welch_diff(b.moments(), a.moments(), alpha=o.alpha)
+    return r, mde_from_se(r.se, alpha=o.alpha)
+
+
+def _test_cohort_share(b: Any, a: Any, _: Daily, o: MetricOptions
+                       ) -> tuple[DiffResult, float]:
+    r = cohort_share_diff(b, a, alpha=o.alpha)
     return r, mde_from_se(r.se, alpha=o.alpha)
 
 
@@ -198,6 +213,8 @@ TESTS: dict[str, RowTest] = {
     "rate_daily": RowTest(_test_rate_daily, _enough_rate_daily,
                           f"an event in each period and {MIN_RESIDUAL_DF} residual degrees of "
                           "freedom of the daily model (28 days); min_n does not apply"),
+    "cohort_share": RowTest(_test_cohort_share, _enough_n(MIN_COHORT),
+                            f"max(min_n, {MIN_COHORT}) customers in each period's cohort"),
     "poisson_exact": RowTest(_test_poisson, _enough_poisson,
                              "one event in the two periods; min_n does not apply"),
 }
@@ -390,6 +407,23 @@ def finish(rows: list[dict[str, Any]], by_columns: list[str], alpha: float, corr
     return finish_family(frame[[*COLUMNS, *by_columns]], alpha=alpha, correction=correction)
 
 
+def default_metrics(data: Dataset) -> list[str]:
+    """The metrics of :data:`DEFAULT_METRICS` that ``data`` supports; each one left out (its
+    table or column is missing) is named in a ``UserWarning`` with what is missing.  A metric
+    asked for by name that the data cannot support is an error instead.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> default_metrics(rm.load_sample())[-2:]
+    ['first_response_time', 'contact_rate']
+    """
+    kept, skipped = supported_metrics(data, DEFAULT_METRICS)
+    for message in skipped:
+        warnings.warn(f"left out of the default metrics: {message}", UserWarning, stacklevel=3)
+    return kept or list(DEFAULT_METRICS)  # nothing supported: the metrics' own errors say why
+
+
 def _check_segments(data: Dataset, names: list[str], groups: list[list[str]]) -> None:
     """A segment column must exist for at least one selected metric."""
     for group in groups:
@@ -418,6 +452,7 @@ def compare(
     n_resamples: int = 2000,
     seed: int = 0,
     reductions: Reductions | None = None,
+    repeat_days: int = 7,
 ) -> pd.DataFrame:
     """Compare every metric before vs after the change, overall and per segment.
 
@@ -430,8 +465,11 @@ def compare(
         announcement, ``transition_vs_before`` rows are added.
     metrics
         Names from the registry (:mod:`rollout_metrics.metrics`): ``"nps"``, ``"csat"``,
-        ``"churn"``, ``"complaints"``, ``"handling_time"`` (the default five),
-        ``"csat_mean"`` and any registered metric.
+        ``"churn"``, ``"complaints"``, ``"handling_time"``, ``"first_response_time"``,
+        ``"contact_rate"`` (the defaults, :data:`DEFAULT_METRICS`), ``"csat_mean"``,
+        ``"contact_share"``, ``"repeat_contacts"`` and any registered metric.  By default a metric whose table or column the data lacks is left
+        out with a warning naming it (:func:`default_metrics`); a metric asked for by name
+        that the data cannot support raises :class:`~rollout_metrics.MissingColumnError`.
     by
         A segment column; a list of columns, crossed (``["tier", "region"]`` gives
         ``tier × region``); or a list of lists for separate groupings
@@ -445,7 +483,8 @@ def compare(
         ``"by"`` or ``"none"`` across all tested rows of this call.
     min_n
         The user's floor for the tests whose validity rests on the number of observations:
-        rows with fewer responses (NPS, CSAT) or tickets (handling time) in either period get
+        rows with fewer responses (NPS, CSAT) or tickets (handling and first-response time) in
+        either period get
         status ``insufficient_data``, no test, and stay out of the correction family.  Each
         test also has its own calibrated minimum (:data:`TESTS`, ``docs/methods.md``): 10
         responses for NPS, CSAT and means; 3 tickets beyond the quantile for handling time
@@ -459,13 +498,16 @@ def compare(
     reductions
         A :class:`~rollout_metrics.Reductions` of ``data`` to reuse across calls (the
         report, plots and designs given the same object reduce each table once).
+    repeat_days
+        The repeat-contact window N of ``"repeat_contacts"``: a ticket counts as repeated
+        when the same customer opens another within N days (whole days, default 7).
 
     Returns
     -------
     pandas.DataFrame
         The columns of :data:`COLUMNS` plus one per ``by`` column.  Units: NPS points,
-        CSAT % top-2-box, churn % per 30 customer-days, complaints per 1,000 active
-        customers per 30 days, handling time hours.  ``before`` and ``after`` are the observed
+        CSAT % top-2-box, churn % per 30 customer-days, complaints and contacts per 1,000
+        active customers per 30 days, handling and first-response time hours.  ``before`` and ``after`` are the observed
         values and ``delta = after - before`` on every row.  ``p_value``, ``significant`` and
         the interval come from one inference per row, so a row with ``p_value < alpha`` has an
         interval excluding 0 and vice versa (handling-time quantiles: the bootstrap interval
@@ -473,7 +515,8 @@ def compare(
         ``status`` is ``ok`` or a comma-separated list of flags: ``insufficient_data`` (below
         the test's minimum; untested), ``degenerate`` (no sampling variability: constant
         values, every answer in one category, 0% or 100% in both periods; no p-value, so never
-        significant), ``censoring`` (over 2% of tickets still open in a period),
+        significant), ``censoring`` (over 2% of tickets still open, or never answered for
+        first-response time, in a period; they are left out of the quantile and counted),
         ``overdispersed`` (the complaint test widened for overdispersion), ``partial_window``,
         ``not_segmented``, ``not_treated``.
 
@@ -486,7 +529,7 @@ def compare(
     ...       ["before", "after", "significant"]].round(1).to_dict("records")
     [{'before': 48.9, 'after': 28.2, 'significant': True}]
     """
-    names = [metrics] if isinstance(metrics, str) else list(metrics or DEFAULT_METRICS)
+    names = [metrics] if isinstance(metrics, str) else list(metrics or default_metrics(data))
     specs = [get_metric(m) for m in names]
     if handling_stat not in (*QUANTILES, "mean"):
         raise DataValidationError(
@@ -501,10 +544,13 @@ def compare(
     if reductions is not None and reductions.data is not data:
         raise DataValidationError("reductions= belongs to another Dataset; pass the Dataset "
                                   "it was made from, or leave it out")
+    if isinstance(repeat_days, bool) or not isinstance(repeat_days, int) or repeat_days < 1:
+        raise DataValidationError(f"repeat_days must be a whole number of days >= 1, got "
+                                  f"{repeat_days!r}")
     red = reductions if reductions is not None else Reductions(data)
     opts = MetricOptions(alpha=alpha, min_n=min_n, nps_method=nps_method,
                          csat_threshold=csat_threshold, handling_stat=handling_stat,
-                         n_resamples=n_resamples, seed=seed)
+                         n_resamples=n_resamples, seed=seed, repeat_days=repeat_days)
     rows = [row for s in specs for row in _metric_rows(s, red, rollout, groups, opts)]
     columns = list(dict.fromkeys(c for g in groups for c in g))
     return finish(rows, columns, alpha, correction)
@@ -529,3 +575,5 @@ compare_csat = _single("csat")
 compare_churn = _single("churn")
 compare_complaints = _single("complaints")
 compare_handling_time = _single("handling_time")
+compare_first_response_time = _single("first_response_time")
+compare_contact_rate = _single("contact_rate")

@@ -13,7 +13,15 @@ table. Three kinds of daily series exist:
 * ``"counts"`` - sums of per-row counts of the metric's table per day (NPS promoters,
   CSAT score counts...);
 * ``"rate"`` - events per day over exposure = active customer-days (churn, complaints);
-* ``"durations"`` - whole-minute value counts of a duration per day (handling time).
+* ``"durations"`` - whole-minute value counts of a duration per day, from ``created_at`` to
+  the end timestamp named by the spec's ``needs`` (:data:`DURATION_ENDS`: handling time,
+  first-response time); tickets without that timestamp are censored and counted;
+* ``"cohort"`` - no daily series: per segment, customers counted by their pattern over the
+  periods (contact share: in each period's cohort, contacted; repeat contacts: eligible
+  tickets, followed ones), so the inference can be clustered by customer; ``compare``, the
+  forest plot, the heatmap and mix shift show it, the over-time plot and the time-series
+  designs do not.  The table says which pattern: ``customers`` (contact share) or
+  ``tickets`` (repeat contacts within ``MetricOptions.repeat_days``).
 
 Examples
 --------
@@ -35,6 +43,7 @@ import numpy as np
 
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.stats.sufficient import (
+    CohortShare,
     EventExposure,
     NpsCounts,
     Proportion,
@@ -43,6 +52,7 @@ from rollout_metrics.stats.sufficient import (
 
 __all__ = [
     "DEFAULT_METRICS",
+    "DURATION_ENDS",
     "KINDS",
     "REGISTRY",
     "MetricOptions",
@@ -52,9 +62,12 @@ __all__ = [
     "unregister_metric",
 ]
 
-KINDS = ("counts", "rate", "durations")
+KINDS = ("counts", "rate", "durations", "cohort")
 CSAT_LEVELS = (1, 2, 3, 4, 5)
 QUANTILES = {"median": 0.5, "p90": 0.9}
+#: The end timestamps a ``durations`` metric may measure to (its ``needs``), with the name of
+#: the measure in :func:`rollout_metrics.reduce.counts.handling_counts`.
+DURATION_ENDS = {"resolved_at": "resolution", "first_response_at": "first_response"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +79,7 @@ class MetricOptions:
     nps_method: str = "adjusted_wald"
     csat_threshold: int = 4
     handling_stat: str = "median"
-    handling_measure: str = "resolution"
+    repeat_days: int = 7
     n_resamples: int = 2000
     seed: int = 0
 
@@ -88,7 +101,8 @@ class MetricSpec:
     table
         The canonical table whose rows it reduces: ``surveys``, ``tickets`` or ``customers``.
     needs
-        The optional column of ``table`` it cannot do without (``None``: only required ones).
+        The optional column of ``table`` it cannot do without (``None``: only required ones);
+        for ``durations`` the end timestamp of the duration (a key of :data:`DURATION_ENDS`).
     kind
         ``"counts"``, ``"rate"`` or ``"durations"`` (see the module docstring).
     columns
@@ -154,6 +168,15 @@ class MetricSpec:
             raise DataValidationError(
                 f"metric {self.name!r}: direction must be +1 (higher is better) or -1, got "
                 f"{self.direction!r}")
+        if self.kind == "durations" and self.needs not in DURATION_ENDS:
+            raise DataValidationError(
+                f"metric {self.name!r}: a durations metric needs one of {sorted(DURATION_ENDS)} "
+                f"(its end timestamp), got {self.needs!r}")
+
+    @property
+    def has_daily_series(self) -> bool:
+        """Whether the metric has a per-day series (over-time plot, ITS, DiD)."""
+        return self.kind != "cohort"
 
     def subject(self, options: MetricOptions) -> str:
         """The sentence subject, capitalised, with ``{stat}`` filled in."""
@@ -186,6 +209,10 @@ def _events(s: Mapping[str, Any], _: MetricOptions) -> EventExposure:
 def _durations(s: Mapping[str, Any], _: MetricOptions) -> ValueCounts:
     return ValueCounts.from_pairs(np.asarray(s["minutes"], dtype=float),
                                   np.asarray(s["tickets"], dtype=np.int64))
+
+
+def _cohort(s: Mapping[str, Any], _: MetricOptions) -> CohortShare:
+    return CohortShare(str(s["period"]), tuple(s["periods"]), tuple(s["patterns"]))
 
 
 def _nps_point(stat: NpsCounts, _: MetricOptions) -> float:
@@ -313,8 +340,58 @@ for _spec in (
         daily="median (or p90, mean) resolution hours of the tickets created that day, "
               "weighted by resolved tickets",
     ),
+    MetricSpec(
+        name="first_response_time", label="First-response time (hours)", table="tickets",
+        needs="first_response_at", kind="durations", columns=(), statistic=_durations,
+        point=_duration_point, test="quantile", units="hours", scale=1 / 60,
+        direction=-1, phrase="{stat} first-response (waiting) time", delta_units="hours",
+        method="Difference of medians (or p90) of created -> first response among answered "
+               "tickets: smoothed bootstrap of the minute counts, interval and p-value from "
+               "the same bootstrap; tickets never answered are censored, counted, and flagged "
+               "(status censoring) above 2% of a period",
+        daily="median (or p90, mean) hours from creation to first response of the tickets "
+              "created that day, weighted by answered tickets",
+    ),
+    MetricSpec(
+        name="contact_rate", label="Contacts (tickets per 1,000 customers per 30 days)",
+        table="tickets", needs=None, kind="rate", columns=("tickets",),
+        statistic=_events, point=_rate, test="rate_daily",
+        units="per 1,000 customers per 30 days", scale=30000.0, direction=-1,
+        phrase="The contact rate (tickets per 1,000 customers per 30 days)",
+        method="All tickets over active customer-days: exact Poisson rate test, or "
+               "quasi-Poisson with weekday terms on the daily series when it is overdispersed; "
+               "observed rates, with the interval of their difference from the test's ratio "
+               "interval; days are taken as independent given the weekday (repeat contacts "
+               "within a week make it reject too often)",
+        daily="tickets (all, not only complaints) over active customer-days",
+    ),
+    MetricSpec(
+        name="contact_share", label="Customers who contacted support (%)",
+        table="customers", needs=None, kind="cohort", columns=(), statistic=_cohort,
+        point=_share, test="cohort_share", units="% of active customers", scale=100.0,
+        direction=-1, phrase="The share of active customers who contacted support",
+        delta_units="percentage points",
+        method="Customers active on the first day of the period who created at least one "
+               "ticket in its first L days (L: the shortest period of the rollout), over those "
+               "customers; Wald interval and z test with the variance clustered by customer "
+               "(the before and after cohorts share most customers)",
+        daily="none: a share of customers over a window (no daily series)",
+    ),
+    MetricSpec(
+        name="repeat_contacts", label="Repeat contacts (% of tickets)", table="tickets",
+        needs=None, kind="cohort", columns=(), statistic=_cohort, point=_share,
+        test="cohort_share", units="% of tickets", scale=100.0, direction=-1,
+        phrase="The share of tickets followed by another contact within the repeat window",
+        delta_units="percentage points",
+        method="Tickets followed by another ticket of the same customer within N days "
+               "(repeat_days, default 7), among tickets created at least N days before the "
+               "period's (or the data's) end; ratio of sums per customer, Wald interval and z "
+               "test with the variance clustered by customer",
+        daily="none: tickets are pooled per customer (no daily series)",
+    ),
 ):
     register_metric(_spec)
 
 _BUILT_IN = frozenset(REGISTRY)
-DEFAULT_METRICS = ("nps", "csat", "churn", "complaints", "handling_time")
+DEFAULT_METRICS = ("nps", "csat", "churn", "complaints", "handling_time", "first_response_time",
+                   "contact_rate")

@@ -220,11 +220,12 @@ def _handling_counts(
     grain: str, lo: dt.datetime | None, hi: dt.datetime | None,
 ) -> pd.DataFrame:
     end_col = {"resolution": "resolved_at", "first_response": "first_response_at"}[measure]
-    seg = attach_segments(red, "tickets", by, rollout, metric="handling_time")
+    label = {"resolution": "handling_time", "first_response": "first_response_time"}[measure]
+    seg = attach_segments(red, "tickets", by, rollout, metric=label)
     frame = seg.frame
     if end_col not in frame.collect_schema().names():
         raise MissingColumnError(
-            f"handling_time: the tickets table has no {end_col!r} column; available: "
+            f"{label}: the tickets table has no {end_col!r} column; available: "
             f"{frame.collect_schema().names()}"
         )
     if grain == "day" and lo is not None and hi is not None:

@@ -30,11 +30,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from rollout_metrics import plots
-from rollout_metrics.comparison import compare
+from rollout_metrics.comparison import compare, default_metrics
 from rollout_metrics.designs.mixshift import mix_shift
 from rollout_metrics.errors import DataValidationError, RolloutMetricsError
 from rollout_metrics.load.dataset import Dataset
-from rollout_metrics.metrics import DEFAULT_METRICS, get_metric
+from rollout_metrics.metrics import get_metric
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import By, available_segments, groupings
 from rollout_metrics.report.guardrails import COLUMNS as GUARDRAIL_COLUMNS
@@ -200,13 +200,14 @@ def _mix(red: Reductions, rollout: Rollout, metrics: list[str], groups: list[lis
 
 def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: list[str],
              alpha: float, progress: Progress) -> list[dict[str, str]]:
+    daily = [m for m in metrics if get_metric(m).has_daily_series]  # a cohort share has none
     figs: list[tuple[str, str, Callable[[], Figure]]] = [
         ("over-time", "Each metric per week; horizontal lines: the level of each period; "
          "dotted line: announcement; solid line: change date.",
-         lambda: plots.plot_over_time(data, rollout, metrics, alpha=alpha)),
-        ("heatmap", "Segment × metric changes after vs before.",
-         lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha)),
-    ]
+         lambda: plots.plot_over_time(data, rollout, daily, alpha=alpha)),
+    ] if daily else []
+    figs.append(("heatmap", "Segment × metric changes after vs before.",
+                 lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha)))
     for m in metrics:
         figs.append((f"forest-{m}", f"{m}: per-segment deltas with confidence intervals.",
                      lambda m=m: plots.plot_forest(table, m)))  # type: ignore[misc]
@@ -277,7 +278,7 @@ def build_report(
     data, rollout
         The validated dataset and the rollout.
     metrics, by
-        Metric names (default: the five built-in ones) and segments, as in
+        Metric names (default: the built-in defaults the data supports) and segments, as in
         :func:`rollout_metrics.compare`.
     title
         Shown as the heading (escaped).
@@ -315,7 +316,7 @@ def build_report(
     [{'guardrail': 'nps[vip].delta < -5', 'segment': 'VIP'}]
     """
     say = progress or (lambda _msg: None)
-    names = [metrics] if isinstance(metrics, str) else list(metrics or DEFAULT_METRICS)
+    names = [metrics] if isinstance(metrics, str) else list(metrics or default_metrics(data))
     groups = groupings(by)
     by_list = list(dict.fromkeys(c for g in groups for c in g))
     if correction not in CORRECTIONS:

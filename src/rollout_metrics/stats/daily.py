@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rollout_metrics.errors import MissingColumnError
+from rollout_metrics.errors import DataValidationError, MissingColumnError
 from rollout_metrics.load.dataset import Dataset
-from rollout_metrics.metrics import MetricOptions, MetricSpec
+from rollout_metrics.metrics import DURATION_ENDS, MetricOptions, MetricSpec, get_metric
 from rollout_metrics.reduce.counts import (
     active_customers,
     handling_counts,
@@ -44,10 +44,10 @@ from rollout_metrics.reduce.counts import (
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 
-__all__ = ["OVERALL", "DailySeries", "check_metric_columns", "daily_series", "overall_key"]
+__all__ = ["OVERALL", "DailySeries", "check_metric_columns", "daily_series", "overall_key",
+           "supported_metrics"]
 
 OVERALL = "overall"
-_END_COLUMN = {"resolution": "resolved_at", "first_response": "first_response_at"}
 
 
 def overall_key(by: Sequence[str]) -> tuple[str, ...]:
@@ -58,14 +58,38 @@ def overall_key(by: Sequence[str]) -> tuple[str, ...]:
 def check_metric_columns(data: Dataset, spec: MetricSpec, options: MetricOptions) -> None:
     """Raise :class:`MissingColumnError` when ``data`` cannot support ``spec``."""
     needed = spec.needs
-    if spec.kind == "durations":
-        needed = _END_COLUMN[options.handling_measure]
     names = data.table(spec.table).collect_schema().names()
     if needed and needed not in names:
         raise MissingColumnError(
             f"{spec.name}: the {spec.table} table has no {needed!r} column, which this metric "
             f"needs. Available columns: {names}"
         )
+
+
+def supported_metrics(data: Dataset, names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Split ``names`` into the metrics ``data`` supports and one message per metric it cannot
+    (its table or column is missing), naming what is missing.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> supported_metrics(rm.load_sample(), ["nps", "first_response_time"])
+    (['nps', 'first_response_time'], [])
+    """
+    kept: list[str] = []
+    skipped: list[str] = []
+    for name in names:
+        spec = get_metric(name)
+        if getattr(data, spec.table, None) is None:
+            skipped.append(f"{name}: no {spec.table} table was given")
+            continue
+        try:
+            check_metric_columns(data, spec, MetricOptions())
+        except MissingColumnError as exc:
+            skipped.append(str(exc))
+            continue
+        kept.append(name)
+    return kept, skipped
 
 
 @dataclass(frozen=True)
@@ -178,13 +202,18 @@ def daily_series(
     by
         Segment columns (crossed).
     options
-        ``handling_measure`` chooses the duration; the rest is read by the statistic.
+        Read by the statistic (a duration's end timestamp is the spec's ``needs``).
     start, end
         The range (midnights); day 0 is ``start``.
     """
     by_list = list(by)
     red = Reductions.of(source)
     data = red.data
+    if not spec.has_daily_series:
+        raise DataValidationError(
+            f"{spec.name} has no daily series ({spec.daily}); compare, the forest plot, the "
+            "heatmap and mix shift show it, the over-time plot and the time-series designs "
+            "cannot")
     check_metric_columns(data, spec, options)
     lo, hi = rollout.span
     lo, hi = start or lo, end or hi
@@ -196,7 +225,7 @@ def daily_series(
         frame = _rate_frame(red, rollout, spec, by_list, lo, hi)
         values = ["events", "exposure"]
     else:
-        frame = handling_counts(red, rollout, by_list, measure=options.handling_measure,
+        frame = handling_counts(red, rollout, by_list, measure=DURATION_ENDS[str(spec.needs)],
                                 grain="day", start=lo, end=hi)
         frame = frame.assign(minutes=frame["minutes"].astype(float))
         values = ["minutes", "tickets"]

@@ -22,8 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rollout_metrics.errors import MissingColumnError
 from rollout_metrics.load.dataset import Dataset
-from rollout_metrics.metrics import MetricOptions, MetricSpec
+from rollout_metrics.metrics import DURATION_ENDS, MetricOptions, MetricSpec
+from rollout_metrics.reduce.cohorts import contact_patterns, repeat_patterns
 from rollout_metrics.reduce.counts import handling_counts
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
@@ -92,6 +94,8 @@ def period_table(source: Dataset | Reductions, rollout: Rollout, spec: MetricSpe
     red = Reductions.of(source)
     if spec.kind == "durations":
         return _durations_table(red, rollout, spec, by_list, options, periods)
+    if spec.kind == "cohort":
+        return _cohort_table(red, rollout, spec, by_list, options, periods)
     series = daily_series(red, rollout, spec, by_list, options)
     ranges = series.days_of(rollout)
     f = series.frame
@@ -111,7 +115,7 @@ def period_table(source: Dataset | Reductions, rollout: Rollout, spec: MetricSpe
 def _durations_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
                      options: MetricOptions, periods: tuple[str, ...]) -> PeriodTable:
     check_metric_columns(red.data, spec, options)
-    counts = handling_counts(red, rollout, by, measure=options.handling_measure)
+    counts = handling_counts(red, rollout, by, measure=DURATION_ENDS[str(spec.needs)])
     is_open = counts["minutes"].isna().to_numpy()
     minutes = counts["minutes"].to_numpy(dtype=float, na_value=np.nan)
     tickets = counts["tickets"].to_numpy(dtype=np.int64)
@@ -131,3 +135,36 @@ def _durations_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: li
                 {"minutes": minutes[done], "tickets": tickets[done]}, options)
             open_[(i, p)] = int(tickets[at[is_open[at]]].sum())
     return PeriodTable(spec, tuple(by), keys, cells, open_, None, periods)
+
+
+def _cohort_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
+                  options: MetricOptions, periods: tuple[str, ...]) -> PeriodTable:
+    if red.data.tickets is None:
+        raise MissingColumnError(f"{spec.name}: needs the tickets table (who contacted "
+                                 "support); it was not given")
+    def reduced(cols: list[str]) -> pd.DataFrame:
+        if spec.table == "customers":  # customers in each period's cohort, contacted or not
+            return contact_patterns(red, rollout, cols)
+        # each customer's eligible tickets and followed ones per period
+        return repeat_patterns(red, rollout, cols, options.repeat_days)
+
+    prefix = ("in", "did") if spec.table == "customers" else ("n", "r")
+    flags = [f"{x}_{p}" for p in periods for x in prefix]
+    counts = reduced(by)
+    # The overall row is reduced on its own: a customer whose tickets fall in two channels is
+    # one cluster overall, not two.
+    keys: list[tuple[Any, ...]] = [overall_key(by)]
+    groups: list[pd.DataFrame] = [reduced([]) if by else counts]
+    if by:
+        for key, rows in counts.groupby(by, sort=True, dropna=False):
+            keys.append(tuple(key) if isinstance(key, tuple) else (key,))
+            groups.append(rows)
+    cells: dict[tuple[int, str], Any] = {}
+    for i, rows in enumerate(groups):
+        summed = rows.groupby(flags, sort=True)["customers"].sum()
+        patterns = tuple((tuple(int(v) for v in (f if isinstance(f, tuple) else (f,))),
+                          int(c)) for f, c in summed.items())
+        for p in periods:
+            cells[(i, p)] = spec.statistic(
+                {"period": p, "periods": periods, "patterns": patterns}, options)
+    return PeriodTable(spec, tuple(by), keys, cells, {}, None, periods)

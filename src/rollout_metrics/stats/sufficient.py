@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "CohortShare",
     "EventExposure",
     "Moments",
     "NpsCounts",
@@ -206,3 +207,63 @@ class EventExposure:
     def rate(self) -> float:
         """events / exposure; NaN when the exposure is 0."""
         return self.events / self.exposure if self.exposure else float("nan")
+
+
+@dataclass(frozen=True, slots=True)
+class CohortShare:
+    """A share of units summed per customer, kept with each customer's pattern over every
+    period so that periods sharing customers can be compared (clustered by customer).
+
+    ``patterns`` holds ``(counts, customers)`` pairs; ``counts`` has two entries per period of
+    ``periods``, in order: the customer's units in the period and how many of them count
+    (contact share: 0/1 in the period's cohort and 0/1 contacted; repeat contacts: eligible
+    tickets and those followed up).  Cells of one table share ``patterns`` and differ in
+    ``period``.
+
+    Examples
+    --------
+    >>> s = CohortShare("before", ("before", "after"),
+    ...                 (((1, 1, 1, 0), 30), ((1, 0, 1, 1), 20), ((1, 0, 0, 0), 50)))
+    >>> s.n, s.successes, s.share
+    (100, 30, 0.3)
+    >>> s.at("after").n, s.at("after").successes
+    (50, 20)
+    """
+
+    period: str
+    periods: tuple[str, ...]
+    patterns: tuple[tuple[tuple[int, ...], int], ...]
+
+    def at(self, period: str) -> CohortShare:
+        """The same customers seen from ``period``."""
+        return CohortShare(period, self.periods, self.patterns)
+
+    def _flags(self, period: str) -> tuple[int, int]:
+        i = self.periods.index(period)
+        return 2 * i, 2 * i + 1
+
+    def __add__(self, other: CohortShare) -> CohortShare:
+        if (self.period, self.periods) != (other.period, other.periods):
+            raise ValueError("CohortShare cells of different periods do not add")
+        merged: dict[tuple[int, ...], int] = dict(self.patterns)
+        for flags, count in other.patterns:
+            merged[flags] = merged.get(flags, 0) + count
+        return CohortShare(self.period, self.periods, tuple(sorted(merged.items())))
+
+    @property
+    def n(self) -> int:
+        """Units in the period (customers of its cohort, eligible tickets)."""
+        i, _ = self._flags(self.period)
+        return sum(c * f[i] for f, c in self.patterns)
+
+    @property
+    def successes(self) -> int:
+        """Units of the period that count (customers who contacted, tickets followed up)."""
+        _, j = self._flags(self.period)
+        return sum(c * f[j] for f, c in self.patterns)
+
+    @property
+    def share(self) -> float:
+        """successes / n; NaN when the cohort is empty."""
+        n = self.n
+        return self.successes / n if n else float("nan")
