@@ -123,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
                         "[guardrails] fail_on (default: none)")
     r.add_argument("--n-resamples", type=_positive, default=None, metavar="N",
                    help="bootstrap resamples (default: the config's n_resamples, else 2000)")
+    r.add_argument("--lang", choices=("en", "ru"), default=None,
+                   help="the report's language (default: the config's lang, else en)")
     r.add_argument("--quiet", action="store_true",
                    help="no progress lines on stderr (default: one line per step)")
     return p
@@ -188,7 +190,8 @@ def _run(args: argparse.Namespace) -> int:
         by, title, options = config.analysis.by, config.title, config.analysis.options()
     if args.n_resamples is not None:
         options["n_resamples"] = args.n_resamples
-    report = build_report(data, rollout, metrics, by=by, title=title, progress=say,
+    lang = args.lang or (config.lang if config else "en")
+    report = build_report(data, rollout, metrics, by=by, title=title, progress=say, lang=lang,
                           guardrails=guards, **options)
     say(f"writing {args.out}")
     try:
