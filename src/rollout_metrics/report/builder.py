@@ -452,7 +452,8 @@ def build_report(
     customer_cols = set(data.segment_columns)
     summary: list[Sentence] = executive_summary(
         table, correction=correction, alpha=alpha, customer_columns=customer_cols,
-        handling_stat=handling_stat, text=t) + trend_sentences
+        handling_stat=handling_stat, text=t,
+        trend={r["metric"]: r["code"] for r in trend_rows}) + trend_sentences
     after = table[table["comparison"] == "after_vs_before"]
     sections = []
     for m in names:

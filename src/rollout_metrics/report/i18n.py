@@ -136,6 +136,10 @@ EN: dict[str, Message] = {
     "s.correcting": {"one": "correcting for {n} comparison ({correction})",
                      "other": "correcting for {n} comparisons ({correction})"},
     "s.not_tested": "not tested (too few observations)",
+    "s.caveat.explained": "But the trend check finds that a trend which started before the "
+                          "change explains it: no clear change.",
+    "s.caveat.opposite": "But once the pre-existing trend is modelled the change points the "
+                         "other way: no clear change.",
     "s.significant": "significant after {how}", "s.not_significant": "not significant after {how}",
     "s.more": {"one": "{n} more segment change is significant; see the per-segment tables.",
                "other": "{n} more segment changes are significant; see the per-segment "
@@ -321,6 +325,10 @@ RU: dict[str, Message] = {
                      "many": "с поправкой на {n} сравнений ({correction})",
                      "other": "с поправкой на {n} сравнения ({correction})"},
     "s.not_tested": "не проверялось (мало наблюдений)",
+    "s.caveat.explained": "Но проверка тренда показывает, что это объясняется трендом, "
+                          "начавшимся до изменения: явного изменения нет.",
+    "s.caveat.opposite": "Но с учётом прежнего тренда изменение направлено в другую сторону: "
+                         "явного изменения нет.",
     "s.significant": "значимо {how}", "s.not_significant": "не значимо {how}",
     "s.more": {"one": "Значимо ещё {n} изменение в сегментах; см. таблицы по сегментам.",
                "few": "Значимы ещё {n} изменения в сегментах; см. таблицы по сегментам.",

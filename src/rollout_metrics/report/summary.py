@@ -107,13 +107,17 @@ def sentence(row: pd.Series, *, n_tests: int, correction: str, alpha: float,
 
 def executive_summary(results: pd.DataFrame, *, correction: str, alpha: float,
                       customer_columns: set[str] | None = None, handling_stat: str = "median",
-                      max_segments: int = 6, text: Text | None = None) -> list[Sentence]:
+                      max_segments: int = 6, text: Text | None = None,
+                      trend: dict[str, str] | None = None) -> list[Sentence]:
     """Sentences for the report's summary section, most important first.
 
     Every metric's overall change after the rollout, then every significant segment
     change after it (largest effect on the most customers first: the absolute standardized
     change times the segment's observations, at most ``max_segments``), then every
-    significant change during the announcement window.
+    significant change during the announcement window.  ``trend`` maps a metric to its
+    trend-check code (:func:`rollout_metrics.report.trend.trend_check`): an overall change
+    the pre-existing trend explains (or reverses) says so in its own sentence, so no
+    sentence contradicts the first screen.
     """
     t = text or text_for("en")
     n_tests = int(results["p_adjusted"].notna().sum())
@@ -121,7 +125,15 @@ def executive_summary(results: pd.DataFrame, *, correction: str, alpha: float,
                           "customer_columns": customer_columns, "handling_stat": handling_stat,
                           "text": t}
     after = results[results["comparison"] == "after_vs_before"]
-    out = [sentence(r, **kw) for _, r in after[after["segment"] == "overall"].iterrows()]
+    out = []
+    for _, r in after[after["segment"] == "overall"].iterrows():
+        s = sentence(r, **kw)
+        code = (trend or {}).get(str(r["metric"]))
+        if code in ("explained", "opposite") and pd.notna(r["significant"]) and bool(
+                r["significant"]):
+            s = Sentence(f"{s.text} {t(f's.caveat.{code}')}", s.metric, s.segment, s.by,
+                         s.comparison)
+        out.append(s)
     sig = results["significant"].fillna(False).astype(bool)
     seg = after[(after["segment"] != "overall") & sig[after.index]]
     seg = seg.loc[importance(seg).sort_values(ascending=False, kind="stable").index]
