@@ -192,3 +192,25 @@ def test_cli_lang(tmp_path: Path) -> None:
     soup = BeautifulSoup(out.read_text(encoding="utf-8"), "html.parser")
     assert soup.select_one("h1").get_text() == "Пример отчёта о внедрении изменений"
     assert soup.select_one("#summary h2").get_text() == "Словами"
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_hostile_segment_names_stay_inert(sample_frames: dict[str, object], lang: str) -> None:
+    import pandas as pd
+
+    names = {"VIP": "<script>alert(1)</script>", "new": "{{7*7}} {n}", "regular": "$x$ 100%"}
+    frames = {k: v.copy() for k, v in sample_frames.items()}  # type: ignore[attr-defined]
+    frames["customers"]["tier"] = frames["customers"]["tier"].replace(names)
+    data = rm.load_dataset(frames)
+    rep = rm.build_report(data, ROLLOUT, by="tier", metrics=["nps", "handling_time"],
+                          lang=lang, n_resamples=100)
+    html = rep.html()
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find_all("script") == [] and "<script>alert" not in html
+    text = soup.get_text(" ")
+    for name in names.values():
+        assert name in text, name
+    tile_segments = " ".join(li.get_text() for li in soup.select(".tile-segments li"))
+    assert "<script>alert(1)</script>" in tile_segments  # NPS of VIP fell: shown as text
+    assert "49" not in " ".join(td.get_text() for td in soup.select("td.segment"))
+    assert isinstance(rep.results, pd.DataFrame)

@@ -206,7 +206,9 @@ EN: dict[str, Message] = {
     # plot captions
     "cap.over-time": "Each metric per week; horizontal lines: the level of each period; "
                      "dotted line: announcement; solid line: change date.",
-    "cap.heatmap": "Segment × metric changes after vs before.",
+    "cap.heatmap": "For whom: the change after vs before in each segment (rows) and metric "
+                   "(columns), in the metric's units; colour: better (purple) or worse "
+                   "(orange) for customers; framed and * : significant.",
     "cap.forest": "{metric}: per-segment changes with confidence intervals.",
     "cap.handling-ecdf": "Handling time distribution per period.",
     "cap.churn-km": "Share of customers still active, per period.",
@@ -406,7 +408,9 @@ RU: dict[str, Message] = {
     "n_days": {"one": "{n} день", "few": "{n} дня", "many": "{n} дней", "other": "{n} дня"},
     "cap.over-time": "Каждая метрика по неделям; горизонтальные линии — уровень каждого "
                      "периода; пунктир — анонс; сплошная линия — дата изменения.",
-    "cap.heatmap": "Изменения по сегментам и метрикам, после против до.",
+    "cap.heatmap": "Для кого: изменение после против до в каждом сегменте (строки) и метрике "
+                   "(столбцы), в единицах метрики; цвет: лучше (фиолетовый) или хуже "
+                   "(оранжевый) для клиентов; рамка и * — значимо.",
     "cap.forest": "{metric}: изменения по сегментам с доверительными интервалами.",
     "cap.handling-ecdf": "Распределение времени обработки по периодам.",
     "cap.churn-km": "Доля клиентов, которые ещё остаются, по периодам.",
