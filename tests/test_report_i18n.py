@@ -163,6 +163,11 @@ def test_russian_plots(sample: rm.Dataset, ru_report: rm.Report) -> None:
     forest = figs[1].axes[0]
     assert forest.get_yticklabels()[0].get_text() == "в целом"
     assert "изменение" in forest.get_xlabel() and "часы" in forest.get_xlabel()
+    for fig in figs:  # matplotlib's number of decimals, so no two ticks read the same
+        for ax in fig.axes:
+            labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+            assert len(set(labels)) == len(labels), labels
+            assert not any("." in label for label in labels), labels
     heat = [t.get_text() for t in figs[2].axes[0].texts]
     assert any("," in t for t in heat) and not any("." in t for t in heat)
 

@@ -33,7 +33,7 @@ from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.infer.survival import kaplan_meier
@@ -266,17 +266,25 @@ def plot_over_time(
     return fig
 
 
-def _number_axis(axis: Any, text: PlotText | None, digits: int | None = None) -> None:
+class _Localized(ScalarFormatter):
+    """Tick labels with matplotlib's choice of decimals, in the language's number format."""
+
+    def __init__(self, text: PlotText) -> None:
+        super().__init__(useOffset=False)
+        self._text = text
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        shown = super().__call__(x, pos)
+        if "e" in shown.lower():
+            return shown
+        digits = len(shown.split(".")[1]) if "." in shown else 0
+        return self._text.num(x, digits)
+
+
+def _number_axis(axis: Any, text: PlotText | None) -> None:
     """Tick labels in the language's number format (the default ones are English)."""
-    if text is None:
-        return
-
-    def shown(x: float, _pos: int | None) -> str:
-        d = digits if digits is not None else (0 if float(x).is_integer() else
-                                               1 if float(x * 10).is_integer() else 2)
-        return text.num(x, d)
-
-    axis.set_major_formatter(FuncFormatter(shown))
+    if text is not None:
+        axis.set_major_formatter(_Localized(text))
 
 
 def _mark_dates(ax: Axes, rollout: Rollout) -> None:
@@ -578,7 +586,7 @@ def plot_churn_survival(data: Dataset | Reductions, rollout: Rollout, *, alpha: 
     ax.set_xlabel(tx("plot.km.xlabel"))
     ax.set_ylabel(tx("plot.km.ylabel"))
     _number_axis(ax.yaxis, text)
-    _number_axis(ax.xaxis, text, 0)
+    _number_axis(ax.xaxis, text)
     ax.legend(loc="lower left", fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
     ax.set_title(tx("plot.km.title", level=tx.level(alpha)), fontsize=9)
