@@ -190,6 +190,17 @@ def _rows(table: pd.DataFrame, t: Text) -> list[dict[str, Any]]:
     return out
 
 
+def _trend_flag(rows: list[dict[str, Any]], trend: dict[str, str],
+                t: Text) -> list[dict[str, Any]]:
+    """Overall rows whose change the trend check does not confirm say so in their status,
+    so the headline table agrees with the tiles."""
+    for r in rows:
+        code = trend.get(str(r["metric"]))
+        if code in ("explained", "opposite"):
+            r["status"] = f"{r['status']}, {t(f'status.trend_{code}')}"
+    return rows
+
+
 def _verdict(row: Any, trend: str | None) -> tuple[str, str | None]:
     """The first screen's verdict of an overall row (``worse``, ``better``, ``none`` or
     ``no_data``) and the note that qualifies it, from the row and the trend check."""
@@ -475,7 +486,8 @@ def build_report(
         "summary": summary,
         "guardrails": _guardrail_context(guard_table, t) if guards else None,
         "excluded": t("s.excluded", n=excluded) if excluded else "",
-        "headline": _rows(after[after["segment"] == "overall"], t),
+        "headline": _trend_flag(_rows(after[after["segment"] == "overall"], t), trend_codes,
+                                t),
         "sections": sections,
         "transition": _rows(table[table["comparison"] == "transition_vs_before"], t),
         "has_transition": rollout.announced is not None,
