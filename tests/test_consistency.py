@@ -8,6 +8,8 @@ must be the headline's ``after - before``.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -140,3 +142,78 @@ def test_significant_rows_agree_with_their_interval(tables: dict[str, pd.DataFra
     assert (excludes[significant] & (rows["ci_high"] > rows["ci_low"])[significant]).all()
     assert (rows.loc[excludes, "p_value"] < 0.05).all()
     assert (rows["p_value"].notna() == rows["ci_low"].notna()).all()
+
+
+# -- the report: tiles, sentences and tables from the same rows, in both languages -------
+@pytest.fixture(scope="module", params=["en", "ru"])
+def rendered(request: pytest.FixtureRequest, sample: rm.Dataset) -> tuple[rm.Report, object]:
+    from bs4 import BeautifulSoup
+
+    rep = rm.build_report(sample, ROLLOUT, by=[["tier"], ["channel"]], lang=request.param,
+                          n_resamples=300)
+    return rep, BeautifulSoup(rep.html(), "html.parser")
+
+
+def _number(text: str) -> str:
+    """The number at the start of a tile's change: ``+1.1 hours`` -> ``1.1``."""
+    return text.split(" ")[0].lstrip("+")
+
+
+def test_tiles_agree_with_the_tables(rendered: tuple[rm.Report, object]) -> None:
+    rep, soup = rendered
+    tiles = soup.select("#verdict article.tile")  # type: ignore[attr-defined]
+    assert [t["data-key"].split("|")[0] for t in tiles] == list(
+        dict.fromkeys(rep.results["metric"]))
+    trend = {tr["data-metric"]: tr["data-verdict"]
+             for tr in soup.select("#trend tr[data-metric]")}  # type: ignore[attr-defined]
+    for tile in tiles:
+        key = tile["data-key"]
+        metric, _, segment, comparison = key.split("|")
+        assert (segment, comparison) == ("overall", "after_vs_before")
+        row = soup.select_one(f'#headline tr[data-key="{key}"]')  # type: ignore[attr-defined]
+        assert row is not None, key
+        cells = {c: row.select_one(f"td.{c}").get_text() for c in ("delta", "ci", "before",
+                                                                   "after")}
+        assert _number(tile.select_one(".tile-delta .delta").get_text()) == cells["delta"]
+        assert cells["ci"] in tile.select_one(".tile-ci").get_text()
+        assert tile.select_one(".tile-from-to").get_text() == (
+            f"{cells['before']} → {cells['after']}")
+        # The verdict: the row's significance, the registry's direction, the trend check.
+        r = rep.results.set_index(["metric", "by", "segment", "comparison"]).loc[
+            tuple(key.split("|"))]
+        if pd.isna(r["significant"]):
+            expected = "no_data"
+        elif trend.get(metric) in ("explained", "opposite") or not r["significant"]:
+            expected = "none"
+        else:
+            good = (r["delta"] > 0) == (get_metric(metric).direction > 0)
+            expected = "better" if good else "worse"
+        assert tile["data-verdict"] == expected, (key, trend.get(metric))
+        assert expected in tile["class"]
+        # Segments that moved: significant rows of the tables, the same change.
+        listed = tile.select(".tile-segments li")
+        for li in listed:
+            seg_row = soup.select_one(  # type: ignore[attr-defined]
+                f'#segments tr[data-key="{li["data-key"]}"]')
+            assert seg_row is not None and "sig" in seg_row["class"]
+            assert _number(li.select_one(".delta").get_text()) == seg_row.select_one(
+                "td.delta").get_text()
+        sig = rep.results[(rep.results["metric"] == metric)
+                          & (rep.results["comparison"] == "after_vs_before")
+                          & (rep.results["segment"] != "overall")
+                          & rep.results["significant"].fillna(False).astype(bool)]
+        more = tile.select_one(".tile-more")
+        hidden = int(re.search(r"\d+", more.get_text()).group()) if more else 0
+        assert len(listed) + hidden == len(sig)
+
+
+def test_summary_sentences_agree_with_the_tables(rendered: tuple[rm.Report, object]) -> None:
+    _, soup = rendered
+    items = soup.select("#summary li[data-key]")  # type: ignore[attr-defined]
+    assert len(items) >= 5
+    for li in items:
+        row = soup.select_one(f'tr[data-key="{li["data-key"]}"]')  # type: ignore[attr-defined]
+        text = li.get_text()
+        for cell in ("before", "after", "ci"):
+            assert row.select_one(f"td.{cell}").get_text() in text, (cell, text)
+        assert row.select_one("td.delta").get_text().lstrip("\u2212") in text

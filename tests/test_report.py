@@ -187,7 +187,7 @@ def test_guardrails_section_near_the_top(sample: rm.Dataset) -> None:
     html = rep.html()
     soup = BeautifulSoup(html, "html.parser")
     ids = [s["id"] for s in soup.select("section")]
-    assert ids[0] == "guardrails" and ids[1] == "summary"
+    assert ids[:3] == ["verdict", "guardrails", "summary"]
     rows = soup.select("#guardrails tbody tr")
     assert [r.select_one("td.outcome").get_text() for r in rows] == ["breached", "not met"]
     assert [r["class"] for r in rows] == [["sig"], ["ns"]]

@@ -11,12 +11,12 @@ ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
 
 
 @pytest.mark.parametrize(("naive_sig", "naive", "lo", "hi", "verdict"), [
-    (True, -3.5, -3.1, 3.4, "not confirmed: the pre-existing trend explains it"),
-    (True, 1.1, -1.4, 2.7, "inconclusive once the trend is modelled (wider interval)"),
+    (True, -3.5, -3.1, 3.4, "explained"),
+    (True, 1.1, -1.4, 2.7, "inconclusive"),
     (True, -6.8, -16.0, -4.5, "confirmed"),
-    (True, -6.8, 1.0, 4.0, "opposite sign once the trend is modelled"),
-    (False, -1.0, -5.0, -2.0, "found only once the trend is modelled"),
-    (False, 0.2, -0.1, 1.1, "no change in either"),
+    (True, -6.8, 1.0, 4.0, "opposite"),
+    (False, -1.0, -5.0, -2.0, "found_only"),
+    (False, 0.2, -0.1, 1.1, "none"),
 ])
 def test_verdicts(naive_sig: bool, naive: float, lo: float, hi: float, verdict: str) -> None:
     assert _verdict(naive_sig, naive, lo, hi) == verdict
@@ -48,4 +48,4 @@ def test_a_singular_series_is_noted_not_fatal(monkeypatch: pytest.MonkeyPatch) -
     rows, sentences, notes = trend.trend_check(data, ROLLOUT, table, ["csat"], 0.05,
                                                lambda _m: None)
     assert rows == [] and sentences == []
-    assert notes == ["csat: no interrupted time series (Singular matrix)"]
+    assert notes == ["CSAT (top-2-box %): no interrupted time series (Singular matrix)"]

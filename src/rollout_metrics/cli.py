@@ -151,6 +151,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--run-date", type=_date, default=None, metavar="DATE",
                    help="monitoring mode: the day of this run, YYYY-MM-DD (default: today "
                         "in the rollout's timezone); data of that day itself is not used")
+    r.add_argument("--lang", choices=("en", "ru"), default=None,
+                   help="the report's language (default: the config's lang, else en)")
     r.add_argument("--quiet", action="store_true",
                    help="no progress lines on stderr (default: one line per step)")
     return p
@@ -221,8 +223,9 @@ def _run(args: argparse.Namespace) -> int:
         by, title, options = config.analysis.by, config.title, config.analysis.options()
     if args.n_resamples is not None:
         options["n_resamples"] = args.n_resamples
+    lang = args.lang or (config.lang if config else "en")
     analysed = rollout if monitor is None else monitor["look"].rollout(rollout)
-    report = build_report(data, analysed, metrics, by=by, title=title, progress=say,
+    report = build_report(data, analysed, metrics, by=by, title=title, progress=say, lang=lang,
                           guardrails=guards, **options)
     if monitor is not None:
         report = _sequential_report(report, guards, monitor, options)
@@ -296,6 +299,7 @@ def _sequential_report(report: Any, guards: list[Guardrail], monitor: dict[str, 
 
     from rollout_metrics.monitor import guardrail_table, sequential_results
     from rollout_metrics.report.builder import _guardrail_context
+    from rollout_metrics.report.i18n import text_for
 
     look = monitor["look"]
     alpha = options.get("alpha", 0.05)
@@ -304,7 +308,7 @@ def _sequential_report(report: Any, guards: list[Guardrail], monitor: dict[str, 
     table = guardrail_table(results, guards, look, alpha)
     context = dict(report.context)
     if guards:
-        context["guardrails"] = _guardrail_context(table)
+        context["guardrails"] = _guardrail_context(table, text_for(context.get("lang", "en")))
     kind = look.spending.replace("obrien_fleming", "O'Brien–Fleming").replace("pocock", "Pocock")
     context["rollout"] = (f"{context.get('rollout', '')}; monitoring look {look.number} of "
                           f"{look.planned} (data before {monitor['cutoff']}), guardrails "

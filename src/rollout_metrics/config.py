@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from rollout_metrics.errors import ConfigError, PeriodError, did_you_mean
+from rollout_metrics.report import LANGS
 
 __all__ = [
     "AnalysisSection",
@@ -381,6 +382,7 @@ class Config:
     """A checked configuration file; ``file`` is where it was read from."""
 
     title: str = field(default="Rollout report", metadata=_key(_text, "the report's heading"))
+    lang: str = field(default="en", metadata=_key(_choice(LANGS), "the report's language"))
     data: DataSection = field(metadata={"section": DataSection})
     rollout: RolloutSection = field(metadata={"section": RolloutSection})
     analysis: AnalysisSection = field(default_factory=AnalysisSection,

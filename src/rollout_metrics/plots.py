@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.infer.survival import kaplan_meier
@@ -44,6 +45,8 @@ from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.trends import metric_over_time, period_values
 
 __all__ = [
+    "PLOT_TEXT",
+    "PlotText",
     "churn_survival",
     "plot_churn_survival",
     "plot_forest",
@@ -63,10 +66,90 @@ PERIOD_STYLE = {
 }
 
 
-def _metric_label(metric: str) -> str:
-    """The registry's label of ``metric`` (its name for an unknown one)."""
-    spec = REGISTRY.get(metric)
-    return plain(spec.label if spec is not None else metric)
+#: The English words of the figures, by message id (the report's catalogue,
+#: :mod:`rollout_metrics.report.i18n`, holds them in every language).
+PLOT_TEXT: dict[str, str] = {
+    "plot.period.before": "before",
+    "plot.period.transition": "transition",
+    "plot.period.after": "after",
+    "plot.over_time.title": "Metrics over time ({freq}{where}; band: {level} CI)",
+    "plot.over_time.weekly": "weekly",
+    "plot.over_time.daily": "daily",
+    "plot.fitted": "fitted",
+    "plot.counterfactual": "counterfactual",
+    "plot.overall": "overall",
+    "plot.forest.xlabel": "delta, after − before ({units})",
+    "plot.forest.title": "{metric}: {comparison}\n(bold/filled: significant after correction)",
+    "plot.heatmap.colorbar": "standardized delta (+ better for customers)",
+    "plot.heatmap.title": "{comparison}: delta in each metric's units "
+                          "(* = significant after correction)",
+    "plot.na": "n/a",
+    "plot.ecdf.label": "{period}: n={n}, median {median} h, p90 {p90} h",
+    "plot.ecdf.xlabel": "{measure} time (hours, log scale)",
+    "plot.ecdf.ylabel": "share of tickets handled",
+    "plot.ecdf.title": "Handling time: ECDF by period (circle: median, diamond: p90)",
+    "plot.km.label": "{period} ({n} churned)",
+    "plot.km.xlabel": "days since the start of the window",
+    "plot.km.ylabel": "share still a customer",
+    "plot.km.title": "Churn: Kaplan-Meier by period ({level} band)",
+}
+
+
+class PlotText(Protocol):
+    """The words and number formats of a figure (the report passes its language's,
+    :class:`rollout_metrics.report.i18n.Text`; without one the figures are in English)."""
+
+    def __call__(self, key: str, /, **values: Any) -> str: ...
+    def num(self, value: Any, digits: int = 1, *, sign: bool = False) -> str: ...
+    def level(self, alpha: float) -> str: ...
+    def date(self, value: dt.date, skeleton: str = "yMMMd") -> str: ...
+    def label(self, name: str) -> str: ...
+    def short_label(self, name: str) -> str: ...
+    def units(self, name: str) -> str: ...
+    def comparison(self, comparison: str) -> str: ...
+    def status(self, status: str) -> str: ...
+
+
+class _English:
+    """The default :class:`PlotText`: English, the registry's labels."""
+
+    def __call__(self, key: str, /, **values: Any) -> str:
+        return PLOT_TEXT[key].format(**values)
+
+    def num(self, value: Any, digits: int = 1, *, sign: bool = False) -> str:
+        return f"{float(value):{'+' if sign else ''},.{digits}f}"
+
+    def level(self, alpha: float) -> str:
+        return f"{1 - alpha:.0%}"
+
+    def date(self, value: dt.date, skeleton: str = "yMMMd") -> str:
+        return value.strftime("%b %d")
+
+    def label(self, name: str) -> str:
+        spec = REGISTRY.get(name)
+        return spec.label if spec is not None else name
+
+    def short_label(self, name: str) -> str:
+        return self.label(name).split(" (")[0]
+
+    def units(self, name: str) -> str:
+        spec = REGISTRY.get(name)
+        return spec.units if spec is not None else ""
+
+    def comparison(self, comparison: str) -> str:
+        return comparison.replace("_", " ")
+
+    def status(self, status: str) -> str:
+        return status
+
+
+def _text(text: PlotText | None) -> PlotText:
+    return _English() if text is None else text
+
+
+def _metric_label(metric: str, text: PlotText | None = None) -> str:
+    """The label of ``metric`` (the registry's; its name for an unknown one)."""
+    return plain(_text(text).label(metric))
 
 
 def _direction(metric: str) -> int:
@@ -91,7 +174,7 @@ def _figure(width: float, height: float) -> Figure:
 def plot_over_time(
     data: Dataset | Reductions, rollout: Rollout, metrics: str | Sequence[str] = "nps", *,
     freq: str = "W", segment: Mapping[str, str] | None = None,
-    series: pd.DataFrame | None = None, alpha: float = 0.05,
+    series: pd.DataFrame | None = None, alpha: float = 0.05, text: PlotText | None = None,
 ) -> Figure:
     """Each metric over time, one panel per metric, with the rollout dates marked.
 
@@ -111,6 +194,8 @@ def plot_over_time(
     series
         Optional model overlay for a single metric, e.g. an interrupted-time-series fit:
         columns ``date``, ``fitted``, ``counterfactual`` in the metric's units.
+    text
+        The words and number formats (default: English, see :class:`PlotText`).
 
     Returns
     -------
@@ -124,6 +209,7 @@ def plot_over_time(
     ['NPS', 'Churn (% per 30 customer-days)']
     """
     names = [metrics] if isinstance(metrics, str) else list(metrics)
+    tx = _text(text)
     if series is not None:
         missing = {"date", "fitted", "counterfactual"} - set(series.columns)
         if missing:
@@ -144,33 +230,61 @@ def plot_over_time(
                 continue
             ax.fill_between(mid[rows], t.loc[rows, "ci_low"], t.loc[rows, "ci_high"],
                             color=style["color"], alpha=0.18, linewidth=0)
+            name = tx(f"plot.period.{period}")
             ax.plot(mid[rows], t.loc[rows, "value"], marker="o", markersize=3,
-                    label=period, **style)
+                    label=name, **style)
             lv = levels[levels["period"] == period].iloc[0]
             ax.hlines(lv["value"], lv["start"], lv["end"], color=style["color"],
                       linewidth=2.5, alpha=0.9)
-            ax.annotate(f"{period} {lv['value']:.1f}", (lv["start"], lv["value"]),
+            ax.annotate(f"{name} {tx.num(lv['value'])}", (lv["start"], lv["value"]),
                         xytext=(2, 4), textcoords="offset points", fontsize=8,
                         color=style["color"])
         _mark_dates(ax, rollout)
         if series is not None:
             s = series.sort_values("date")
             ax.plot(pd.to_datetime(s["date"]), s["fitted"], color=OKABE_ITO["black"],
-                    linewidth=1.2, label="fitted")
+                    linewidth=1.2, label=tx("plot.fitted"))
             ax.plot(pd.to_datetime(s["date"]), s["counterfactual"], color=OKABE_ITO["black"],
-                    linewidth=1.2, linestyle="-.", label="counterfactual")
-        ax.set_ylabel(_metric_label(metric))
+                    linewidth=1.2, linestyle="-.", label=tx("plot.counterfactual"))
+        ax.set_ylabel(_metric_label(metric, text))
+        _number_axis(ax.yaxis, text)
         ax.grid(axis="y", alpha=0.3)
     locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
     axes[-1].xaxis.set_major_locator(locator)
-    axes[-1].xaxis.set_major_formatter(
-        mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    if text is None:
+        axes[-1].xaxis.set_major_formatter(
+            mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    else:  # the month names of the language
+        axes[-1].xaxis.set_major_formatter(FuncFormatter(
+            lambda x, _pos: tx.date(mdates.num2date(x).date(),  # type: ignore[no-untyped-call]
+                                    "MMMd")))
     axes[0].legend(loc="upper left", fontsize=8, ncols=5, frameon=False)
-    what = "weekly" if freq == "W" else "daily"
+    what = tx("plot.over_time.weekly" if freq == "W" else "plot.over_time.daily")
     where = plain(", ".join(f"{k} = {v}" for k, v in (segment or {}).items()))
-    fig.suptitle(f"Metrics over time ({what}{'; ' + where if where else ''}; "
-                 f"band: {1 - alpha:.0%} CI)", fontsize=10)
+    fig.suptitle(tx("plot.over_time.title", freq=what, where="; " + where if where else "",
+                    level=tx.level(alpha)), fontsize=10)
     return fig
+
+
+class _Localized(ScalarFormatter):
+    """Tick labels with matplotlib's choice of decimals, in the language's number format."""
+
+    def __init__(self, text: PlotText) -> None:
+        super().__init__(useOffset=False)
+        self._text = text
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        shown = super().__call__(x, pos)
+        if "e" in shown.lower():
+            return shown
+        digits = len(shown.split(".")[1]) if "." in shown else 0
+        return self._text.num(x, digits)
+
+
+def _number_axis(axis: Any, text: PlotText | None) -> None:
+    """Tick labels in the language's number format (the default ones are English)."""
+    if text is not None:
+        axis.set_major_formatter(_Localized(text))
 
 
 def _mark_dates(ax: Axes, rollout: Rollout) -> None:
@@ -201,14 +315,14 @@ def plain(text: Any) -> str:
     return str(text).replace("$", r"\$")
 
 
-def _row_label(row: pd.Series) -> str:
+def _row_label(row: pd.Series, text: PlotText | None = None) -> str:
     if row["segment"] == "overall":
-        return "overall"
+        return _text(text)("plot.overall")
     return plain(f"{row['by']}: {row['segment']}" if row["by"] else row["segment"])
 
 
-def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_before"
-                ) -> Figure:
+def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_before", *,
+                text: PlotText | None = None) -> Figure:
     """Forest plot of one metric's deltas with confidence intervals, overall row on top.
 
     Significant rows (after the multiple-comparison correction) are drawn with a filled
@@ -231,6 +345,7 @@ def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_
     'overall'
     """
     rows = _rows_for(results, metric, comparison).reset_index(drop=True)
+    tx = _text(text)
     fig = _figure(7, 0.35 * len(rows) + 1.3)
     ax = fig.subplots()
     y = -np.arange(len(rows), dtype=float)
@@ -239,7 +354,7 @@ def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_
         sig = row["significant"]
         if pd.isna(sig):
             ax.plot(row["delta"], yi, marker="x", color="0.4", linestyle="none")
-            ax.annotate(plain(row["status"]), (row["delta"], yi), xytext=(6, -3),
+            ax.annotate(plain(tx.status(row["status"])), (row["delta"], yi), xytext=(6, -3),
                         textcoords="offset points", fontsize=7, color="0.3")
             continue
         colour = OKABE_ITO["vermillion"] if sig else OKABE_ITO["blue"]
@@ -249,17 +364,19 @@ def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_
                 markerfacecolor=colour if sig else "white", markeredgecolor=colour,
                 linestyle="none")
     ax.axvline(0, color=OKABE_ITO["black"], linewidth=0.8)
-    ax.set_yticks(y, [_row_label(r) for _, r in rows.iterrows()])
+    ax.set_yticks(y, [_row_label(r, text) for _, r in rows.iterrows()])
     for tick, (_, row) in zip(ax.get_yticklabels(), rows.iterrows(), strict=True):
         if row["significant"] is True or (not pd.isna(row["significant"])
                                           and bool(row["significant"])):
             tick.set_fontweight("bold")
     if len(rows) > 1:
         ax.axhline(-0.5, color="0.6", linewidth=0.6)
-    ax.set_xlabel(f"delta, after − before ({rows['units'].iloc[0]})")
+    units = tx.units(metric) if text is not None else rows["units"].iloc[0]
+    ax.set_xlabel(tx("plot.forest.xlabel", units=units))
+    _number_axis(ax.xaxis, text)
     # Two lines: long metric labels (complaints) would be clipped on one.
-    ax.set_title(f"{_metric_label(metric)}: {comparison.replace('_', ' ')}\n"
-                 "(bold/filled: significant after correction)", fontsize=9)
+    ax.set_title(tx("plot.forest.title", metric=_metric_label(metric, text),
+                    comparison=tx.comparison(comparison)), fontsize=9)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -281,7 +398,7 @@ def standardized_delta(results: pd.DataFrame, alpha: float = 0.05) -> pd.Series:
 
 
 def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
-                 alpha: float = 0.05) -> Figure:
+                 alpha: float = 0.05, text: PlotText | None = None) -> Figure:
     """Heatmap of segment × metric changes, coloured by direction for customers.
 
     The colour is the standardized delta (:func:`standardized_delta`, clipped to ±4):
@@ -300,18 +417,20 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     rows = results[results["comparison"] == comparison].copy()
     if rows.empty:
         raise DataValidationError(f"no rows for comparison {comparison!r}")
-    rows["label"] = [_row_label(r) for _, r in rows.iterrows()]
+    tx = _text(text)
+    rows["label"] = [_row_label(r, text) for _, r in rows.iterrows()]
     rows = rows.drop_duplicates(["metric", "label"])
     rows["z"] = standardized_delta(rows, alpha).clip(-4, 4)
     metrics = list(dict.fromkeys(rows["metric"]))
-    labels = list(dict.fromkeys(["overall", *rows["label"]]))
+    labels = list(dict.fromkeys([tx("plot.overall"), *rows["label"]]))
     z = rows.pivot(index="label", columns="metric", values="z").reindex(
         index=labels, columns=metrics)
     fig = _figure(1.5 * len(metrics) + 3, 0.38 * len(labels) + 1.6)
     ax = fig.subplots()
     mesh = ax.pcolormesh(np.ma.masked_invalid(z.to_numpy(float)), cmap="PuOr", vmin=-4, vmax=4,
                          edgecolors="white", linewidth=0.5)
-    fig.colorbar(mesh, ax=ax, label="standardized delta (+ better for customers)")
+    bar = fig.colorbar(mesh, ax=ax, label=tx("plot.heatmap.colorbar"))
+    _number_axis(bar.ax.yaxis, text)
     ax.set_xlim(0, len(metrics))
     ax.set_ylim(len(labels), 0)  # first row on top
     ax.set_xticks(np.arange(len(metrics)) + 0.5)
@@ -321,24 +440,23 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     for _, r in rows.iterrows():
         i, j = labels.index(r["label"]), metrics.index(r["metric"])
         sig = r["significant"]
-        text = "n/a" if pd.isna(sig) else f"{r['delta']:+.1f}{'*' if sig else ''}"
+        cell = (tx("plot.na") if pd.isna(sig)
+                else f"{tx.num(r['delta'], sign=True)}{'*' if sig else ''}")
         dark = not pd.isna(r["z"]) and abs(r["z"]) > 2.5
-        ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=8,
+        ax.text(j + 0.5, i + 0.5, cell, ha="center", va="center", fontsize=8,
                 color="white" if dark else "black", fontweight="bold" if sig is True else None)
         if not pd.isna(sig) and bool(sig):
             ax.add_patch(Rectangle((j + 0.04, i + 0.04), 0.92, 0.92, fill=False,
                                    edgecolor="black", linewidth=2))
-    ax.set_xticklabels([_metric_label(m).split(" (")[0] for m in metrics],
-                       rotation=0)
+    ax.set_xticklabels([plain(tx.short_label(m)) for m in metrics], rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title(f"{comparison.replace('_', ' ')}: delta in each metric's units "
-                 "(* = significant after correction)", fontsize=9)
+    ax.set_title(tx("plot.heatmap.title", comparison=tx.comparison(comparison)), fontsize=9)
     return fig
 
 
-def plot_handling_ecdf(data: Dataset | Reductions, rollout: Rollout, *, measure: str = "resolution"
-                       ) -> Figure:
+def plot_handling_ecdf(data: Dataset | Reductions, rollout: Rollout, *,
+                       measure: str = "resolution", text: PlotText | None = None) -> Figure:
     """Handling-time ECDFs per period on a log scale, with the median and p90 marked.
 
     Built from :func:`rollout_metrics.reduce.counts.handling_counts` (tickets per whole minute
@@ -354,6 +472,7 @@ def plot_handling_ecdf(data: Dataset | Reductions, rollout: Rollout, *, measure:
     """
     counts = handling_counts(data, rollout, [], measure=measure)
     counts = counts[counts["minutes"].notna()]
+    tx = _text(text)
     fig = _figure(8, 4)
     ax = fig.subplots()
     for period, style in PERIOD_STYLE.items():
@@ -365,20 +484,25 @@ def plot_handling_ecdf(data: Dataset | Reductions, rollout: Rollout, *, measure:
         cdf = cum / cum[-1]
         marks = {q: hours[np.searchsorted(cdf, q)] for q in (0.5, 0.9)}
         ax.step(hours, cdf, where="post", linewidth=1.6,
-                label=f"{period}: n={int(cum[-1]):,}, median {marks[0.5]:.1f} h, "
-                      f"p90 {marks[0.9]:.1f} h",
+                label=tx("plot.ecdf.label", period=tx(f"plot.period.{period}"),
+                         n=tx.num(cum[-1], 0), median=tx.num(marks[0.5]),
+                         p90=tx.num(marks[0.9])),
                 color=style["color"], linestyle=style["linestyle"])
         for q, marker in ((0.5, "o"), (0.9, "D")):
             ax.plot(marks[q], q, marker=marker, color=style["color"], markersize=7,
                     markerfacecolor="white", linestyle="none")
     ax.set_xscale("log")
-    ax.set_xlabel(f"{measure.replace('_', ' ')} time (hours, log scale)")
-    ax.set_ylabel("share of tickets handled")
+    ax.set_xlabel(tx("plot.ecdf.xlabel", measure=measure.replace("_", " ")))
+    ax.set_ylabel(tx("plot.ecdf.ylabel"))
+    _number_axis(ax.yaxis, text)
+    if text is not None:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: tx.num(x, 0 if x >= 1
+                                                                             else 1)))
     ax.axhline(0.5, color="0.7", linewidth=0.6)
     ax.axhline(0.9, color="0.7", linewidth=0.6)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
-    ax.set_title("Handling time: ECDF by period (circle: median, diamond: p90)", fontsize=9)
+    ax.set_title(tx("plot.ecdf.title"), fontsize=9)
     return fig
 
 
@@ -427,7 +551,8 @@ def churn_survival(data: Dataset | Reductions, rollout: Rollout, *, alpha: float
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
-def plot_churn_survival(data: Dataset | Reductions, rollout: Rollout, *, alpha: float = 0.05) -> Figure:
+def plot_churn_survival(data: Dataset | Reductions, rollout: Rollout, *, alpha: float = 0.05,
+                        text: PlotText | None = None) -> Figure:
     """Kaplan-Meier curves of staying a customer, per period, with ``1 - alpha`` bands.
 
     See :func:`churn_survival` (days since each window start, delayed entry for customers
@@ -441,6 +566,7 @@ def plot_churn_survival(data: Dataset | Reductions, rollout: Rollout, *, alpha: 
     'days since the start of the window'
     """
     km = churn_survival(data, rollout, alpha=alpha)
+    tx = _text(text)
     fig = _figure(8, 4)
     ax = fig.subplots()
     for period, style in PERIOD_STYLE.items():
@@ -454,11 +580,14 @@ def plot_churn_survival(data: Dataset | Reductions, rollout: Rollout, *, alpha: 
         ax.fill_between(days, low, high, step="post", color=style["color"], alpha=0.15,
                         linewidth=0)
         ax.step(days, surv, where="post", linewidth=1.6,
-                label=f"{period} ({int(part['churned'].sum())} churned)",
+                label=tx("plot.km.label", period=tx(f"plot.period.{period}"),
+                         n=tx.num(part["churned"].sum(), 0)),
                 color=style["color"], linestyle=style["linestyle"])
-    ax.set_xlabel("days since the start of the window")
-    ax.set_ylabel("share still a customer")
+    ax.set_xlabel(tx("plot.km.xlabel"))
+    ax.set_ylabel(tx("plot.km.ylabel"))
+    _number_axis(ax.yaxis, text)
+    _number_axis(ax.xaxis, text)
     ax.legend(loc="lower left", fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
-    ax.set_title(f"Churn: Kaplan-Meier by period ({1 - alpha:.0%} band)", fontsize=9)
+    ax.set_title(tx("plot.km.title", level=tx.level(alpha)), fontsize=9)
     return fig

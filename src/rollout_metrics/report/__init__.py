@@ -19,9 +19,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Report", "build_report"]
 
+#: The languages of the report (``lang``); the words are in :mod:`.i18n`.
+LANGS = ("en", "ru")
+
 
 def __getattr__(name: str) -> Any:
-    if name not in __all__:
+    if name not in ("Report", "build_report"):
         raise AttributeError(f"module 'rollout_metrics.report' has no attribute {name!r}")
     value = getattr(importlib.import_module("rollout_metrics.report.builder"), name)
     globals()[name] = value

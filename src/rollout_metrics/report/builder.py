@@ -39,8 +39,15 @@ from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import By, available_segments, groupings
 from rollout_metrics.report.guardrails import COLUMNS as GUARDRAIL_COLUMNS
 from rollout_metrics.report.guardrails import Guardrail, check_guardrails, evaluate_guardrails
-from rollout_metrics.report.summary import CORRECTIONS, Sentence, executive_summary, fmt, fmt_p
-from rollout_metrics.report.trend import trend_check
+from rollout_metrics.report.i18n import LANGS, Text
+from rollout_metrics.report.summary import (
+    CORRECTIONS,
+    Sentence,
+    executive_summary,
+    importance,
+    text_for,
+)
+from rollout_metrics.report.trend import DISAGREE, trend_check
 from rollout_metrics.rollout import Rollout
 
 __all__ = ["Report", "build_report", "write_atomic"]
@@ -129,9 +136,10 @@ class Report:
         # Our own stylesheet, not data: marked safe so autoescape leaves its quotes alone.
         css = markupsafe.Markup(
             (files("rollout_metrics.report") / "style.css").read_text(encoding="utf-8"))
-        context = {"guardrails": None, **self.context}
+        context = {"guardrails": None, "tiles": [], "lang": "en", **self.context}
         return env.get_template("template.html.j2").render(
-            **context, title=self.title, css=css, standalone=standalone)
+            **context, title=self.title, css=css, standalone=standalone,
+            t=text_for(context["lang"]))
 
     def to_html(self, path: str | Path) -> Path:
         """Write the self-contained HTML file and return its path.
@@ -149,29 +157,121 @@ def _load_template(name: str) -> str:
     return (files("rollout_metrics.report") / name).read_text(encoding="utf-8")
 
 
-def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+def _key(r: Any) -> str:
+    """The key that ties a sentence, tile or guardrail to its row of the tables."""
+    return f"{r['metric']}|{r['by']}|{r['segment']}|{r['comparison']}"
+
+
+def _segment(r: Any, t: Text) -> str:
+    return t("overall") if r["segment"] == "overall" else str(r["segment"])
+
+
+def _rows(table: pd.DataFrame, t: Text) -> list[dict[str, Any]]:
     out = []
     for _, r in table.iterrows():
         sig = r["significant"]
         out.append({
-            "key": f"{r['metric']}|{r['by']}|{r['segment']}|{r['comparison']}",
-            "metric": r["metric"], "segment": r["segment"],
+            "key": _key(r), "metric": r["metric"], "label": t.label(str(r["metric"])),
+            "segment": _segment(r, t), "is_overall": r["segment"] == "overall",
             # The overall row belongs to no grouping: no "tier:" in front of it.
             "by": "" if r["segment"] == "overall" else r["by"],
-            "comparison": r["comparison"].replace("_", " "),
-            "n_before": fmt(r["n_before"], 0), "n_after": fmt(r["n_after"], 0),
-            "before": fmt(r["before"]), "after": fmt(r["after"]), "delta": fmt(r["delta"]),
-            "ci": "–" if pd.isna(r["ci_low"]) else f"{fmt(r['ci_low'])} to {fmt(r['ci_high'])}",
-            "p": fmt_p(r["p_value"]), "p_adj": fmt_p(r["p_adjusted"]),
-            "significant": "–" if pd.isna(sig) else ("yes" if sig else "no"),
+            "comparison": t.comparison(str(r["comparison"])),
+            "n_before": t.num(r["n_before"], 0), "n_after": t.num(r["n_after"], 0),
+            "before": t.num(r["before"]), "after": t.num(r["after"]), "delta": t.num(r["delta"]),
+            "delta_rel": t.pct(r["delta_rel"], 1, sign=True),
+            "ci": "–" if pd.isna(r["ci_low"]) else t("ci.range", low=t.num(r["ci_low"]),
+                                                     high=t.num(r["ci_high"])),
+            "p": t.p(r["p_value"]), "p_adj": t.p(r["p_adjusted"]),
+            "significant": "–" if pd.isna(sig) else t("yes" if sig else "no"),
             "sig_class": "na" if pd.isna(sig) else ("sig" if sig else "ns"),
-            "mde": fmt(r["mde"]), "status": r["status"], "units": r["units"],
+            "mde": t.num(r["mde"]), "status": t.status(str(r["status"])),
+            "units": t.units(str(r["metric"])),
+        })
+    return out
+
+
+def _trend_flag(rows: list[dict[str, Any]], trend: dict[str, str],
+                t: Text) -> list[dict[str, Any]]:
+    """Overall rows whose change the trend check does not confirm say so in their status,
+    so the headline table agrees with the tiles."""
+    for r in rows:
+        code = trend.get(str(r["metric"]))
+        if code in ("explained", "opposite"):
+            r["status"] = f"{r['status']}, {t(f'status.trend_{code}')}"
+    return rows
+
+
+def _verdict(row: Any, trend: str | None) -> tuple[str, str | None]:
+    """The first screen's verdict of an overall row (``worse``, ``better``, ``none`` or
+    ``no_data``) and the note that qualifies it, from the row and the trend check."""
+    sig = row["significant"]
+    if pd.isna(sig):
+        return "no_data", None
+    if trend == "explained":
+        return "none", "tile.trend_explains"
+    if trend == "opposite":
+        return "none", "tile.trend_opposite"
+    if bool(sig) and row["delta"] != 0:
+        good = (row["delta"] > 0) == (get_metric(str(row["metric"])).direction > 0)
+        return ("better" if good else "worse"), (
+            "tile.trend_unclear" if trend == "inconclusive" else None)
+    return "none", "tile.trend_found" if trend == "found_only" else None
+
+
+def _direction_class(row: Any) -> str:
+    good = (row["delta"] > 0) == (get_metric(str(row["metric"])).direction > 0)
+    return "better" if good else "worse"
+
+
+def _tiles(table: pd.DataFrame, metrics: list[str], trend: dict[str, str], alpha: float,
+           t: Text, max_segments: int = 3) -> list[dict[str, Any]]:
+    """One verdict tile per metric, from the overall after-vs-before row and the
+    significant segment rows of the same table (most important first, see
+    :func:`rollout_metrics.report.summary.importance`)."""
+    after = table[table["comparison"] == "after_vs_before"]
+    out = []
+    for m in metrics:
+        rows = after[after["metric"] == m]
+        overall = rows[rows["segment"] == "overall"]
+        if overall.empty:
+            continue
+        r = overall.iloc[0]
+        verdict, note = _verdict(r, trend.get(m))
+        delta = float(r["delta"])
+        arrow = ("?" if verdict == "no_data" else "●" if verdict == "none"
+                 else "▲" if delta > 0 else "▼")
+        sig = rows["significant"].fillna(False).astype(bool)
+        moved = rows[(rows["segment"] != "overall") & sig]
+        moved = moved.loc[importance(moved).sort_values(ascending=False, kind="stable").index]
+        segments = [{
+            "key": _key(s), "segment": str(s["segment"]), "by": str(s["by"]),
+            "delta": t.units_after(m, t.num(s["delta"], sign=True)),
+            "rel": t.pct(s["delta_rel"], 1, sign=True) if pd.notna(s["delta_rel"]) else "",
+            "arrow": "▲" if s["delta"] > 0 else "▼", "cls": _direction_class(s),
+        } for _, s in moved.head(max_segments).iterrows()]
+        out.append({
+            "key": _key(r), "metric": m, "label": t.label(m), "units": t.units(m),
+            "verdict": verdict, "word": t(f"verdict.{verdict}"), "arrow": arrow,
+            "delta": t.units_after(m, t.num(delta, sign=True)),
+            "delta_number": t.num(delta),
+            "rel": t.pct(r["delta_rel"], 1, sign=True) if pd.notna(r["delta_rel"]) else "",
+            "ci": "" if pd.isna(r["ci_low"]) else t(
+                "tile.interval", level=t.level(alpha), low=t.num(r["ci_low"]),
+                high=t.num(r["ci_high"])),
+            "from_to": t("tile.from_to", before=t.num(r["before"]), after=t.num(r["after"])),
+            "mde": (t("tile.mde", mde=t.num(r["mde"])) if verdict in ("none", "no_data")
+                    and pd.notna(r["mde"]) else ""),
+            "note": t(note) if note else "",
+            "segments": segments,
+            "more": t("tile.more_segments", n=len(moved) - max_segments)
+                    if len(moved) > max_segments else "",
+            "segmented": bool((rows["segment"] != "overall").any()),
         })
     return out
 
 
 def _mix(red: Reductions, rollout: Rollout, metrics: list[str], groups: list[list[str]],
-         handling_stat: str) -> tuple[list[dict[str, str]], list[str]]:
+         handling_stat: str, t: Text) -> tuple[list[dict[str, str]], list[str]]:
     rows, notes = [], []
     data = red.data
     for group in groups:
@@ -180,43 +280,42 @@ def _mix(red: Reductions, rollout: Rollout, metrics: list[str], groups: list[lis
                                                                       get_metric(m).table)):
                 continue
             try:
-                t = mix_shift(red, rollout, m, group, handling_stat=handling_stat)
+                shift = mix_shift(red, rollout, m, group, handling_stat=handling_stat)
             except RolloutMetricsError as exc:
-                notes.append(f"{m} by {' × '.join(group)}: {exc}")
+                notes.append(f"{t.label(m)} · {' × '.join(group)}: {exc}")
                 continue
-            for r in t.to_dict("records"):
+            for r in shift.to_dict("records"):
                 share = float(r["mix_share"])
                 rows.append({
-                    "metric": str(r["metric"]), "by": str(r["by"]),
-                    "comparison": str(r["comparison"]).replace("_", " "),
-                    "overall": fmt(r["overall_delta"]), "within": fmt(r["within"]),
-                    "mix": fmt(r["mix"]), "units": str(r["units"]),
+                    "metric": str(r["metric"]), "label": t.label(str(r["metric"])),
+                    "by": str(r["by"]), "comparison": t.comparison(str(r["comparison"])),
+                    "overall": t.num(r["overall_delta"]), "within": t.num(r["within"]),
+                    "mix": t.num(r["mix"]), "units": t.units(str(r["metric"])),
                     # A share is only a share when both parts point the same way.
                     "share": ("–" if np.isnan(share) or not 0 <= share <= 1
-                              else fmt(100 * share, 0) + "%"),
+                              else t.pct(share, 0)),
                 })
     return rows, notes
 
 
 def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: list[str],
-             alpha: float, progress: Progress) -> list[dict[str, str]]:
+             alpha: float, progress: Progress, t: Text) -> list[dict[str, str]]:
     daily = [m for m in metrics if get_metric(m).has_daily_series]  # a cohort share has none
     figs: list[tuple[str, str, Callable[[], Figure]]] = [
-        ("over-time", "Each metric per week; horizontal lines: the level of each period; "
-         "dotted line: announcement; solid line: change date.",
-         lambda: plots.plot_over_time(data, rollout, daily, alpha=alpha)),
+        ("over-time", t("cap.over-time"),
+         lambda: plots.plot_over_time(data, rollout, daily, alpha=alpha, text=t)),
     ] if daily else []
-    figs.append(("heatmap", "Segment × metric changes after vs before.",
-                 lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha)))
+    figs.append(("heatmap", t("cap.heatmap"),
+                 lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha, text=t)))
     for m in metrics:
-        figs.append((f"forest-{m}", f"{m}: per-segment deltas with confidence intervals.",
-                     lambda m=m: plots.plot_forest(table, m)))  # type: ignore[misc]
+        figs.append((f"forest-{m}", t("cap.forest", metric=t.label(m)),
+                     lambda m=m: plots.plot_forest(table, m, text=t)))  # type: ignore[misc]
     if "handling_time" in metrics:
-        figs.append(("handling-ecdf", "Handling time distribution per period.",
-                     lambda: plots.plot_handling_ecdf(data, rollout)))
+        figs.append(("handling-ecdf", t("cap.handling-ecdf"),
+                     lambda: plots.plot_handling_ecdf(data, rollout, text=t)))
     if "churn" in metrics:
-        figs.append(("churn-km", "Share of customers still active, per period.",
-                     lambda: plots.plot_churn_survival(data, rollout, alpha=alpha)))
+        figs.append(("churn-km", t("cap.churn-km"),
+                     lambda: plots.plot_churn_survival(data, rollout, alpha=alpha, text=t)))
     out = []
     for fig_id, caption, draw in figs:
         progress(f"plot {fig_id}")
@@ -224,21 +323,23 @@ def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: l
     return out
 
 
-def _guardrail_context(table: pd.DataFrame) -> dict[str, Any]:
+def _guardrail_context(table: pd.DataFrame, t: Text) -> dict[str, Any]:
     rows = []
     for r in table.to_dict("records"):
         outcome = str(r["outcome"])
         rows.append({
-            "guardrail": r["guardrail"], "metric": r["metric"], "by": r["by"],
-            "segment": r["segment"], "comparison": str(r["comparison"]).replace("_", " "),
-            "key": f"{r['metric']}|{r['by']}|{r['segment']}|{r['comparison']}",
+            "guardrail": r["guardrail"], "metric": r["metric"],
+            "label": t.label(str(r["metric"])), "by": "" if r["segment"] == "overall"
+            else r["by"], "segment": _segment(r, t),
+            "comparison": t.comparison(str(r["comparison"])), "key": _key(r),
             # Precise enough to compare with the threshold.
-            "value": (fmt_p(r["value"]) if str(r["field"]).startswith("p_")
-                      else fmt(r["value"], 3 if r["field"] == "delta_rel" else 2)),
-            "p_adj": fmt_p(r["p_adjusted"]),
+            "value": (t.p(r["value"]) if str(r["field"]).startswith("p_")
+                      else t.num(r["value"], 3 if r["field"] == "delta_rel" else 2)),
+            "p_adj": t.p(r["p_adjusted"]),
             "significant": ("–" if r["significant"] is None
-                            else "yes" if r["significant"] else "no"),
-            "status": r["status"], "outcome": outcome,
+                            else t("yes") if r["significant"] else t("no")),
+            "status": t.status(str(r["status"])), "outcome": t(f"outcome.{outcome}"),
+            "outcome_code": outcome,
             "sig_class": ("sig" if r["breached"] else "na" if outcome == "not tested"
                           else "ns"),
         })
@@ -248,19 +349,31 @@ def _guardrail_context(table: pd.DataFrame) -> dict[str, Any]:
     return {"rows": rows, "n": n_guards, "breached": breached, "untested": untested}
 
 
-def _methods(table: pd.DataFrame, metrics: list[str], opts: dict[str, Any]) -> list[dict[str, str]]:
+def _methods(table: pd.DataFrame, metrics: list[str], opts: dict[str, Any],
+             t: Text) -> list[dict[str, str]]:
     out = []
     for m in metrics:
         used = sorted({x for x in table.loc[table["metric"] == m, "method"] if x})
-        spec = get_metric(m)
-        out.append({"metric": m, "test": spec.method, "methods": ", ".join(used) or "–",
-                    "ci": f"{1 - opts['alpha']:.0%} two-sided", "units": spec.units})
+        out.append({"metric": m, "label": t.label(m), "test": t.method(m),
+                    "methods": ", ".join(used) or "–",
+                    "ci": t("ci.two_sided", level=t.level(opts["alpha"])),
+                    "units": t.units(m)})
     return out
+
+
+def _windows(rollout: Rollout, t: Text) -> str:
+    """The calendar windows in words, last days included."""
+    w = rollout.windows()
+    day = dt.timedelta(days=1)
+    shown = {k: t.interval(a.date(), (b - day).date()) for k, (a, b) in w.items()}
+    if "transition" in shown:
+        return t("lede.windows", **shown)
+    return t("lede.windows_no_transition", before=shown["before"], after=shown["after"])
 
 
 def build_report(
     data: Dataset, rollout: Rollout, metrics: str | Sequence[str] | None = None,
-    by: By = None, *, title: str = "Rollout report",
+    by: By = None, *, title: str | None = None, lang: str = "en",
     alpha: float = 0.05, correction: str = "fdr_bh", min_n: int = 30,
     handling_stat: str = "median", n_resamples: int = 2000, seed: int = 0,
     guardrails: Sequence[str | Guardrail] | None = None,
@@ -281,7 +394,11 @@ def build_report(
         Metric names (default: the built-in defaults the data supports) and segments, as in
         :func:`rollout_metrics.compare`.
     title
-        Shown as the heading (escaped).
+        Shown as the heading (escaped); default: "Rollout report" in the report's language
+        (the English default titles are translated, any other title is kept as given).
+    lang
+        The report's language: ``"en"`` or ``"ru"`` (headings, sentences, tables, plots,
+        numbers and dates; data values are kept as the data has them).
     alpha, correction, min_n, handling_stat, n_resamples, seed
         As in :func:`rollout_metrics.compare`.
     guardrails
@@ -316,6 +433,12 @@ def build_report(
     [{'guardrail': 'nps[vip].delta < -5', 'segment': 'VIP'}]
     """
     say = progress or (lambda _msg: None)
+    if lang not in LANGS:
+        raise DataValidationError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    t = text_for(lang)
+    english = text_for("en")
+    defaults = {english(k): t(k) for k in ("title.default", "title.sample")}
+    title = t("title.default") if title is None else defaults.get(title, title)
     names = [metrics] if isinstance(metrics, str) else list(metrics or default_metrics(data))
     groups = groupings(by)
     by_list = list(dict.fromkeys(c for g in groups for c in g))
@@ -333,41 +456,61 @@ def build_report(
     # Before the plots: a guardrail naming a segment that is not there fails fast.
     guard_table = evaluate_guardrails(table, guards) if guards else _no_guardrails()
     say("mix shift")
-    mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat)
-    trend_rows, trend_sentences, trend_notes = trend_check(data, rollout, table, names, alpha,
-                                                           say, reductions=red)
-    figures = _figures(red, rollout, table, names, alpha, say)
+    mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat, t)
+    trend_rows, trend_sentences, trend_notes = trend_check(
+        data, rollout, table, names, alpha, say, reductions=red, text=t,
+        handling_stat=handling_stat)
+    figures = _figures(red, rollout, table, names, alpha, say, t)
     customer_cols = set(data.segment_columns)
     summary: list[Sentence] = executive_summary(
         table, correction=correction, alpha=alpha, customer_columns=customer_cols,
-        handling_stat=handling_stat) + trend_sentences
+        handling_stat=handling_stat, text=t,
+        trend={r["metric"]: r["code"] for r in trend_rows}) + trend_sentences
     after = table[table["comparison"] == "after_vs_before"]
     sections = []
     for m in names:
         part = after[after["metric"] == m]
-        sections.append({"metric": m, "units": get_metric(m).units, "rows": _rows(part)})
-    opts = {"alpha": alpha, "correction": CORRECTIONS[correction], "min_n": min_n,
-            "n_resamples": n_resamples, "seed": seed, "handling_stat": handling_stat}
+        sections.append({"metric": m, "label": t.label(m), "units": t.units(m),
+                         "rows": _rows(part, t)})
+    n_tests = int(table["p_adjusted"].notna().sum())
+    opts = {"alpha": alpha, "correction": t.correction(correction), "min_n": min_n,
+            "n_resamples": n_resamples, "seed": seed,
+            "handling_stat": t(f"stat.{handling_stat}"), "level": t.level(alpha),
+            "alpha_text": t.num(alpha, 2), "n_resamples_text": t.num(n_resamples, 0)}
     excluded = int(data.rows["rows_excluded"].sum())
+    trend_codes = {r["metric"]: r["code"] for r in trend_rows}
     context: dict[str, Any] = {
+        "lang": lang,
+        "windows": _windows(rollout, t),
+        "tiles": _tiles(table, names, trend_codes, alpha, t),
+        "disagree": [r["metric"] for r in trend_rows if r["code"] in DISAGREE],
         "summary": summary,
-        "guardrails": _guardrail_context(guard_table) if guards else None,
-        "excluded": excluded,
-        "headline": _rows(after[after["segment"] == "overall"]),
+        "guardrails": _guardrail_context(guard_table, t) if guards else None,
+        "excluded": t("s.excluded", n=excluded) if excluded else "",
+        "headline": _trend_flag(_rows(after[after["segment"] == "overall"], t), trend_codes,
+                                t),
         "sections": sections,
-        "transition": _rows(table[table["comparison"] == "transition_vs_before"]),
+        "transition": _rows(table[table["comparison"] == "transition_vs_before"], t),
         "has_transition": rollout.announced is not None,
         "figures": figures,
         "mix": mix_rows, "mix_notes": mix_notes,
         "trend": trend_rows, "trend_notes": trend_notes,
-        "rows_table": data.rows.to_dict("records"),
-        "quality": [{k: str(v) for k, v in r.items()} for r in data.quality.to_dict("records")],
-        "methods": _methods(table, names, opts), "opts": opts,
-        "n_tests": int(table["p_adjusted"].notna().sum()),
+        "rows_table": [{"table": r["table"], "rows_read": t.num(r["rows_read"], 0),
+                        "rows_excluded": t.num(r["rows_excluded"], 0),
+                        "rows_used": t.num(r["rows_used"], 0)}
+                       for r in data.rows.to_dict("records")],
+        "quality": [{**{k: str(v) for k, v in r.items()}, "rows": t.num(r["rows"], 0)}
+                    for r in data.quality.to_dict("records")],
+        "methods": _methods(table, names, opts, t), "opts": opts,
+        "n_tests": n_tests,
+        "comparisons": t("comparisons", n=n_tests),
+        "units_note": "; ".join(t("p.units_item", metric=s["label"], units=s["units"])
+                                for s in sections),
+        "tested_rows": t("tested_rows", n=n_tests),
         "by": by_list,
         "version": _version(),
         "fingerprint": data.fingerprint(),
-        "rollout": rollout.describe(),
+        "rollout": rollout.describe() if lang == "en" else _windows(rollout, t),
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "time_line": TIME_LINE,
     }

@@ -16,13 +16,18 @@ import pandas as pd
 from rollout_metrics.designs.on_metrics import its_metric
 from rollout_metrics.errors import RolloutMetricsError
 from rollout_metrics.load.dataset import Dataset
-from rollout_metrics.metrics import MetricOptions, get_metric
 from rollout_metrics.reduce.reduction import Reductions
-from rollout_metrics.report.summary import Sentence, fmt
+from rollout_metrics.report.i18n import Text
+from rollout_metrics.report.summary import Sentence, text_for
 from rollout_metrics.rollout import Rollout
 
-__all__ = ["trend_check"]
+__all__ = ["DISAGREE", "trend_check"]
 
+
+
+#: Verdict codes (message ``trend.<code>``) that the first screen and the summary must
+#: not contradict: the naive change is not what the series model finds.
+DISAGREE = ("explained", "opposite", "found_only")
 
 
 def _verdict(naive_sig: bool, naive: float, lo: float, hi: float) -> str:
@@ -30,22 +35,25 @@ def _verdict(naive_sig: bool, naive: float, lo: float, hi: float) -> str:
     if naive_sig and not its_sig:
         if lo <= naive <= hi:
             # The series model is merely less precise: no evidence against the naive change.
-            return "inconclusive once the trend is modelled (wider interval)"
-        return "not confirmed: the pre-existing trend explains it"
+            return "inconclusive"
+        return "explained"
     if naive_sig and its_sig and (naive > 0) == (lo > 0):
         return "confirmed"
     if naive_sig and its_sig:
-        return "opposite sign once the trend is modelled"
+        return "opposite"
     if its_sig:
-        return "found only once the trend is modelled"
-    return "no change in either"
+        return "found_only"
+    return "none"
 
 
 def trend_check(
     data: Dataset, rollout: Rollout, table: pd.DataFrame, metrics: list[str], alpha: float,
     say: Callable[[str], None], reductions: Reductions | None = None,
+    text: Text | None = None, handling_stat: str = "median",
 ) -> tuple[list[dict[str, str]], list[Sentence], list[str]]:
     """Rows for the trend section, summary sentences for disagreements, and notes.
+
+    Each row's ``code`` is the verdict's code (:data:`DISAGREE`), ``verdict`` its words.
 
     Examples
     --------
@@ -57,6 +65,7 @@ def trend_check(
     >>> rows[0]["verdict"]
     'not confirmed: the pre-existing trend explains it'
     """
+    t = text or text_for("en")
     rows: list[dict[str, str]] = []
     sentences: list[Sentence] = []
     notes: list[str] = []
@@ -71,25 +80,29 @@ def trend_check(
         except (RolloutMetricsError, np.linalg.LinAlgError) as exc:
             # One series that cannot be modelled (e.g. a singular design) is noted in its
             # place; the rest of the report is still written.
-            notes.append(f"{metric}: no interrupted time series ({exc})")
+            notes.append(t("trend.no_its", metric=t.label(metric), error=exc))
             continue
         avg = its[(its["term"] == "average_effect") & (its["segment"] == "overall")]
         if avg.empty:
             continue
         n, a = naive.iloc[0], avg.iloc[0]
         naive_sig = bool(n["significant"]) if pd.notna(n["significant"]) else False
-        verdict = _verdict(naive_sig, float(n["delta"]), float(a["ci_low"]), float(a["ci_high"]))
+        code = _verdict(naive_sig, float(n["delta"]), float(a["ci_low"]), float(a["ci_high"]))
+        method = str(a["method"])
         row: dict[str, Any] = {
-            "metric": metric, "units": str(n["units"]),
-            "naive": fmt(n["delta"]), "naive_ci": f"{fmt(n['ci_low'])} to {fmt(n['ci_high'])}",
-            "its": fmt(a["delta"]), "its_ci": f"{fmt(a['ci_low'])} to {fmt(a['ci_high'])}",
-            "method": str(a["method"]), "verdict": verdict,
+            "metric": metric, "label": t.label(metric), "units": t.units(metric),
+            "naive": t.num(n["delta"]),
+            "naive_ci": t("ci.range", low=t.num(n["ci_low"]), high=t.num(n["ci_high"])),
+            "its": t.num(a["delta"]),
+            "its_ci": t("ci.range", low=t.num(a["ci_low"]), high=t.num(a["ci_high"])),
+            "method": t.model(method), "method_id": method,
+            "verdict": t(f"trend.{code}"), "code": code,
         }
         rows.append(row)
-        if verdict.startswith(("not confirmed", "opposite", "found only")):
+        if code in DISAGREE:
             # Disagreements a reader must not miss; "inconclusive" stays in the table.
             sentences.append(Sentence(
-                f"{get_metric(metric).subject(MetricOptions())}: the naive after-vs-before change of {row['naive']} "
-                f"({row['units']}) is {verdict}; the interrupted time series estimates "
-                f"{row['its']} (95% CI {row['its_ci']})."))
+                t("s.trend", subject=t.subject(metric, handling_stat), naive=row["naive"],
+                  units=row["units"], verdict=row["verdict"], its=row["its"],
+                  level=t.level(alpha), ci=row["its_ci"])))
     return rows, sentences, notes

@@ -1,0 +1,636 @@
+"""The report's words in each language, and numbers, dates and plurals by Babel.
+
+One catalogue, keyed by message id: :data:`MESSAGES` maps a language to its messages.  A
+message is a :meth:`str.format` template, or, when it counts something, a mapping from a
+CLDR plural category (``one``, ``few``, ``many``, ``other``) to a template; Babel picks
+the category from the number as it is displayed, so Russian reads «1 сегмент, 2 сегмента,
+5 сегментов, 21 сегмент» and «20,7 пункта».  The English words of the figures are
+:data:`rollout_metrics.plots.PLOT_TEXT` (the figures work without the report); they are
+part of the English catalogue here and every language gives the same keys.
+
+Metric texts (label, sentence subject, units, unit of a change, method) are looked up by
+the registry name in :data:`METRIC_TEXT`; a metric registered without them falls back to
+the registry's English texts, so a new metric shows up in every language at once.
+
+Data values (segment names, column names, the title given by the user) are never
+translated.
+
+Examples
+--------
+>>> ru = Text("ru")
+>>> ru.num(-12345.678), ru.num(0.04, 2), ru.p(0.0004)
+('−12\\xa0345,7', '0,04', '<0,001')
+>>> [ru("n_segments", n=n) for n in (1, 2, 5, 21)]
+['1 сегмент', '2 сегмента', '5 сегментов', '21 сегмент']
+>>> ru.units_after("nps", "20,7")
+'20,7 пункта'
+>>> Text("en")("n_segments", n=1), Text("en").num(1234.56)
+('1 segment', '1,234.6')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import babel
+import pandas as pd
+from babel import dates as bdates
+from babel import numbers as bnumbers
+
+from rollout_metrics.metrics import REGISTRY, MetricOptions
+from rollout_metrics.plots import PLOT_TEXT
+from rollout_metrics.report import LANGS
+
+__all__ = ["LANGS", "MESSAGES", "METRIC_TEXT", "MINUS", "Text", "check_lang"]
+
+MINUS = "\u2212"
+Message = str | Mapping[str, str]
+
+EN: dict[str, Message] = {
+    **PLOT_TEXT,
+    # titles given by default (translated; a title the user gives is kept as given)
+    "title.default": "Rollout report",
+    "title.sample": "Sample rollout report",
+    # first screen
+    "lede.windows": "Before: {before} · announcement window: {transition} · after: {after}",
+    "lede.windows_no_transition": "Before: {before} · after: {after}",
+    "lede.segments": "· segments: {by}",
+    "verdict.heading": "At a glance: did the change move each metric?",
+    "verdict.worse": "Worse",
+    "verdict.better": "Better",
+    "verdict.none": "No clear change",
+    "verdict.no_data": "Not enough data to tell",
+    "tile.change": "change",
+    "tile.interval": "{level} CI {low} to {high}",
+    "tile.from_to": "{before} → {after}",
+    "tile.mde": "A change smaller than ±{mde} would likely go unnoticed (MDE).",
+    "tile.trend_explains": "The naive change is explained by a trend that started before "
+                           "the change (see the trend check).",
+    "tile.trend_unclear": "Inconclusive once the pre-existing trend is modelled.",
+    "tile.trend_opposite": "Opposite sign once the pre-existing trend is modelled.",
+    "tile.trend_found": "A change shows only once the pre-existing trend is modelled "
+                        "(see the trend check).",
+    "tile.segments_moved": "Segments that moved:",
+    "tile.no_segment_moved": "No segment moved significantly.",
+    "tile.more_segments": {"one": "and {n} more segment", "other": "and {n} more segments"},
+    "tile.legend": "▲▼ direction of the change; colour and word: better or worse for "
+                   "customers. Significance is after correcting for {comparisons} "
+                   "({correction}).",
+    # sections
+    "h.guardrails": "Guardrails",
+    "h.summary": "In words",
+    "h.headline": "Each metric overall, after vs before",
+    "h.segments": "Per segment, after vs before",
+    "h.plots": "Plots",
+    "h.transition": "Announcement window: transition vs before",
+    "h.trend": "Trend check: naive before/after vs interrupted time series",
+    "h.mix": "Mix shift",
+    "h.quality": "Data quality",
+    "h.quality_reasons": "Excluded rows by reason",
+    "h.methods": "Methods and assumptions",
+    # table headers
+    "col.metric": "metric", "col.segment": "segment", "col.n_before": "n before",
+    "col.n_after": "n after", "col.before": "before", "col.after": "after",
+    "col.transition": "transition", "col.delta": "delta", "col.delta_rel": "relative",
+    "col.ci": "{level} CI", "col.p": "p", "col.p_adj": "p adjusted",
+    "col.significant": "significant", "col.mde": "MDE", "col.status": "status",
+    "col.guardrail": "guardrail", "col.comparison": "comparison", "col.value": "value",
+    "col.outcome": "outcome", "col.naive": "naive delta", "col.its": "ITS average effect",
+    "col.model": "model", "col.reading": "reading", "col.units": "units", "col.by": "by",
+    "col.overall_delta": "overall delta", "col.within": "within segments",
+    "col.mix": "from mix", "col.mix_share": "mix share", "col.table": "table",
+    "col.rows_read": "rows read", "col.rows_excluded": "rows excluded",
+    "col.rows_used": "rows used", "col.rule": "rule", "col.column": "column",
+    "col.rows": "rows", "col.examples": "examples", "col.test": "test and interval",
+    "col.method_ids": "method ids",
+    # cell values
+    "yes": "yes", "no": "no", "overall": "overall",
+    "comparison.after_vs_before": "after vs before",
+    "comparison.transition_vs_before": "transition vs before",
+    "status.ok": "ok", "status.insufficient_data": "too few observations",
+    "status.degenerate": "no variation", "status.censoring": "many open tickets",
+    "status.overdispersed": "overdispersed", "status.partial_window": "partial window",
+    "status.not_segmented": "not segmented", "status.not_treated": "not treated",
+    "status.trend_explained": "explained by a pre-existing trend (see the trend check)",
+    "status.trend_opposite": "reversed once the trend is modelled (see the trend check)",
+    "outcome.breached": "breached", "outcome.met, not significant": "met, not significant",
+    "outcome.not met": "not met", "outcome.not tested": "not tested",
+    "ci.range": "{low} to {high}", "ci.two_sided": "{level} two-sided",
+    # guardrails
+    "guard.checked": {"one": "{n} guardrail checked:", "other": "{n} guardrails checked:"},
+    "guard.breached": "{n} breached", "guard.none_breached": "none breached",
+    "guard.untested": {"one": "{n} row not tested", "other": "{n} rows not tested"},
+    "guard.rule": "A row breaches a guardrail when it meets the condition and is "
+                  "significant.",
+    # sentences
+    "s.sentence": "{subject} {verb} {delta}{units}{ci} {who} {when}, from {before} to "
+                  "{after}; {verdict}.",
+    "s.rose": "rose", "s.fell": "fell", "s.flat": "did not change:",
+    "s.ci": " ({level} CI {low} to {high})",
+    "s.overall": "overall", "s.customers": "among {segment} customers ({by})",
+    "s.group": "for {by} {segment}",
+    "s.after": "after the change", "s.transition": "during the announcement window",
+    "s.correcting": {"one": "correcting for {n} comparison ({correction})",
+                     "other": "correcting for {n} comparisons ({correction})"},
+    "s.not_tested": "not tested (too few observations)",
+    "s.caveat.explained": "But the trend check finds that a trend which started before the "
+                          "change explains it: no clear change.",
+    "s.caveat.opposite": "But once the pre-existing trend is modelled the change points the "
+                         "other way: no clear change.",
+    "s.significant": "significant after {how}", "s.not_significant": "not significant after {how}",
+    "s.more": {"one": "{n} more segment change is significant; see the per-segment tables.",
+               "other": "{n} more segment changes are significant; see the per-segment "
+                        "tables."},
+    "s.no_segment": {"one": "No segment changed significantly after the change, after "
+                            "correcting for {n} comparison.",
+                     "other": "No segment changed significantly after the change, after "
+                              "correcting for {n} comparisons."},
+    "s.transition_more": {"one": "{n} segment change during the announcement window is "
+                                 "significant; see the announcement-window table.",
+                          "other": "{n} segment changes during the announcement window are "
+                                   "significant; see the announcement-window table."},
+    "s.excluded": {"one": "{n} input row was excluded by data-quality rules; see",
+                   "other": "{n} input rows were excluded by data-quality rules; see"},
+    "s.trend": "{subject}: the naive after-vs-before change of {naive} ({units}) is "
+               "{verdict}; the interrupted time series estimates {its} ({level} CI {ci}).",
+    # trend verdicts
+    "trend.inconclusive": "inconclusive once the trend is modelled (wider interval)",
+    "trend.explained": "not confirmed: the pre-existing trend explains it",
+    "trend.confirmed": "confirmed",
+    "trend.opposite": "opposite sign once the trend is modelled",
+    "trend.found_only": "found only once the trend is modelled",
+    "trend.none": "no change in either",
+    "trend.no_its": "{metric}: no interrupted time series ({error})",
+    "model.its_ols": "segmented regression (least squares)",
+    "model.its_ols_hac": "segmented regression (least squares, Newey–West errors)",
+    "model.its_gls_ar": "segmented regression with AR({p}) errors (generalised least squares)",
+    "model.its_poisson": "Poisson segmented regression",
+    "model.its_quasipoisson": "quasi-Poisson segmented regression",
+    # section texts
+    "p.headline_note": "Units: {units}. Significance is after correcting for {comparisons} "
+                       "({correction}); MDE is the minimum detectable effect at 80% power.",
+    "p.units_item": "{metric} in {units}",
+    "p.transition": "Customers can react between the announcement and the change date. "
+                    "These rows compare that window with the before period.",
+    "p.no_transition": "No announcement date was given, so there is no announcement window.",
+    "p.trend": "A naive before/after difference is biased when the metric was already "
+               "moving. The interrupted time series models the level and trend before the "
+               "announcement (and the announcement window separately) and estimates the "
+               "average effect over the after window.",
+    "p.mix": "Whether a change in who answered, churned or raised tickets explains the "
+             "overall change: overall delta = within-segment change + change from the "
+             "segment mix. The mix share is shown when both parts point the same way.",
+    "p.no_segments": "No segments were requested.",
+    "p.no_excluded": "No row was excluded.",
+    "m.periods": "Periods are half-open whole days in the rollout's timezone; the change "
+                 "date belongs to the after period.",
+    "m.family": "Multiple comparisons: {comparisons} form one family, corrected with "
+                "{correction} at α = {alpha}.",
+    "m.min_n": "Rows with fewer than {min_n} observations in either period are not tested "
+               "(status: {status}) and stay out of the family.",
+    "m.segments": "Each segment column is compared on its own (segments are not crossed); "
+                  "handling time uses the {stat}; bootstrap: {n_resamples} resamples, "
+                  "seed {seed}.",
+    "m.assume": "Before/after comparisons assume nothing else changed at the same time; "
+                "see the trend check and the plots for trends that started before the "
+                "change.",
+    "stat.median": "median", "stat.p90": "90th percentile", "stat.mean": "mean",
+    "correction.fdr_bh": "Benjamini–Hochberg", "correction.holm": "Holm",
+    "correction.by": "Benjamini–Yekutieli", "correction.none": "no correction",
+    "n_segments": {"one": "{n} segment", "other": "{n} segments"},
+    "n_rows": {"one": "{n} row", "other": "{n} rows"},
+    "n_days": {"one": "{n} day", "other": "{n} days"},
+    # plot captions
+    "cap.over-time": "Each metric per week; horizontal lines: the level of each period; "
+                     "dotted line: announcement; solid line: change date.",
+    "cap.heatmap": "For whom: the change after vs before in each segment (rows) and metric "
+                   "(columns), in the metric's units; colour: better (purple) or worse "
+                   "(orange) for customers; framed and * : significant.",
+    "cap.forest": "{metric}: per-segment changes with confidence intervals.",
+    "cap.handling-ecdf": "Handling time distribution per period.",
+    "cap.churn-km": "Share of customers still active, per period.",
+    # footer
+    "f.data": "data",
+    "f.rollout": "Rollout: {rollout}",
+    "f.generated": "Generated {time}",
+    "link.quality": "Data quality",
+}
+
+RU: dict[str, Message] = {
+    # figures
+    "plot.period.before": "до",
+    "plot.period.transition": "переход",
+    "plot.period.after": "после",
+    "plot.over_time.title": "Метрики во времени ({freq}{where}; полоса: {level} ДИ)",
+    "plot.over_time.weekly": "по неделям",
+    "plot.over_time.daily": "по дням",
+    "plot.fitted": "модель",
+    "plot.counterfactual": "без изменения",
+    "plot.overall": "в целом",
+    "plot.forest.xlabel": "изменение, после − до ({units})",
+    "plot.forest.title": "{metric}: {comparison}\n(жирным/закрашено: значимо с поправкой)",
+    "plot.heatmap.colorbar": "стандартизованное изменение (+ лучше для клиентов)",
+    "plot.heatmap.title": "{comparison}: изменение в единицах метрики\n"
+                          "(* значимо с поправкой)",
+    "plot.na": "н/д",
+    "plot.ecdf.label": "{period}: n = {n}, медиана {median} ч, p90 {p90} ч",
+    "plot.ecdf.xlabel": "время решения, часы (логарифмическая шкала)",
+    "plot.ecdf.ylabel": "доля обработанных обращений",
+    "plot.ecdf.title": "Время обработки: эмпирическая функция распределения по периодам\n"
+                       "(кружок: медиана, ромб: 90-й процентиль)",
+    "plot.km.label": "{period} ({n} ушли)",
+    "plot.km.xlabel": "дни от начала окна",
+    "plot.km.ylabel": "доля оставшихся клиентов",
+    "plot.km.title": "Отток: кривые Каплана — Мейера по периодам (полоса {level})",
+    "title.default": "Отчёт о внедрении изменений",
+    "title.sample": "Пример отчёта о внедрении изменений",
+    "lede.windows": "До: {before} · окно анонса: {transition} · после: {after}",
+    "lede.windows_no_transition": "До: {before} · после: {after}",
+    "lede.segments": "· сегменты: {by}",
+    "verdict.heading": "Коротко: изменилась ли каждая метрика?",
+    "verdict.worse": "Хуже",
+    "verdict.better": "Лучше",
+    "verdict.none": "Явного изменения нет",
+    "verdict.no_data": "Данных недостаточно",
+    "tile.change": "изменение",
+    "tile.interval": "{level} ДИ от {low} до {high}",
+    "tile.from_to": "{before} → {after}",
+    "tile.mde": "Изменение меньше ±{mde}, скорее всего, осталось бы незамеченным "
+                "(минимальный обнаружимый эффект).",
+    "tile.trend_explains": "Простое изменение объясняется трендом, начавшимся до изменения "
+                           "(см. проверку тренда).",
+    "tile.trend_unclear": "С учётом прежнего тренда вывод неоднозначен.",
+    "tile.trend_opposite": "С учётом прежнего тренда знак изменения обратный.",
+    "tile.trend_found": "Изменение видно только с учётом прежнего тренда "
+                        "(см. проверку тренда).",
+    "tile.segments_moved": "Сегменты, где есть изменение:",
+    "tile.no_segment_moved": "Ни в одном сегменте значимого изменения нет.",
+    "tile.more_segments": {"one": "и ещё {n} сегмент", "few": "и ещё {n} сегмента",
+                           "many": "и ещё {n} сегментов", "other": "и ещё {n} сегмента"},
+    "tile.legend": "▲▼ направление изменения; цвет и слово: лучше или хуже для клиентов. "
+                   "Значимость — с поправкой на {comparisons} ({correction}).",
+    "h.guardrails": "Контрольные условия",
+    "h.summary": "Словами",
+    "h.headline": "Каждая метрика в целом: после против до",
+    "h.segments": "По сегментам: после против до",
+    "h.plots": "Графики",
+    "h.transition": "Окно анонса: переход против до",
+    "h.trend": "Проверка тренда: простое сравнение до/после и прерванный временной ряд",
+    "h.mix": "Сдвиг структуры",
+    "h.quality": "Качество данных",
+    "h.quality_reasons": "Исключённые строки по причинам",
+    "h.methods": "Методы и допущения",
+    "col.metric": "метрика", "col.segment": "сегмент", "col.n_before": "n до",
+    "col.n_after": "n после", "col.before": "до", "col.after": "после",
+    "col.transition": "переход", "col.delta": "изменение", "col.delta_rel": "относительное",
+    "col.ci": "{level} ДИ", "col.p": "p", "col.p_adj": "p с поправкой",
+    "col.significant": "значимо", "col.mde": "МОЭ", "col.status": "статус",
+    "col.guardrail": "условие", "col.comparison": "сравнение", "col.value": "значение",
+    "col.outcome": "итог", "col.naive": "простое изменение",
+    "col.its": "средний эффект (временной ряд)",
+    "col.model": "модель", "col.reading": "вывод", "col.units": "единицы",
+    "col.by": "разрез",
+    "col.overall_delta": "общее изменение", "col.within": "внутри сегментов",
+    "col.mix": "из-за структуры", "col.mix_share": "доля структуры", "col.table": "таблица",
+    "col.rows_read": "прочитано строк", "col.rows_excluded": "исключено строк",
+    "col.rows_used": "использовано строк", "col.rule": "правило", "col.column": "столбец",
+    "col.rows": "строк", "col.examples": "примеры", "col.test": "тест и интервал",
+    "col.method_ids": "идентификаторы методов",
+    "yes": "да", "no": "нет", "overall": "в целом",
+    "comparison.after_vs_before": "после против до",
+    "comparison.transition_vs_before": "переход против до",
+    "status.ok": "в порядке", "status.insufficient_data": "мало наблюдений",
+    "status.degenerate": "нет разброса", "status.censoring": "много открытых обращений",
+    "status.overdispersed": "сверхдисперсия", "status.partial_window": "неполное окно",
+    "status.not_segmented": "без разбивки", "status.not_treated": "без воздействия",
+    "status.trend_explained": "объясняется прежним трендом (см. проверку тренда)",
+    "status.trend_opposite": "с учётом тренда знак обратный (см. проверку тренда)",
+    "outcome.breached": "нарушено", "outcome.met, not significant": "выполнено, не значимо",
+    "outcome.not met": "не выполнено", "outcome.not tested": "не проверено",
+    "ci.range": "от {low} до {high}", "ci.two_sided": "{level}, двусторонний",
+    "guard.checked": {"one": "Проверено {n} условие:", "few": "Проверено {n} условия:",
+                      "many": "Проверено {n} условий:", "other": "Проверено {n} условия:"},
+    "guard.breached": "нарушено: {n}", "guard.none_breached": "ни одно не нарушено",
+    "guard.untested": {"one": "{n} строка не проверена", "few": "{n} строки не проверены",
+                       "many": "{n} строк не проверено", "other": "{n} строки не проверено"},
+    "guard.rule": "Строка нарушает условие, если выполняет его и изменение значимо.",
+    "s.sentence": "{subject}: {verb} на {delta}{units}{ci} {who} {when}, с {before} до "
+                  "{after}; {verdict}.",
+    "s.rose": "рост", "s.fell": "снижение", "s.flat": "изменение",
+    "s.ci": " ({level} ДИ от {low} до {high})",
+    "s.overall": "в целом", "s.customers": "у клиентов сегмента «{segment}» ({by})",
+    "s.group": "в сегменте «{segment}» ({by})",
+    "s.after": "после изменения", "s.transition": "в окне анонса",
+    "s.correcting": {"one": "с поправкой на {n} сравнение ({correction})",
+                     "few": "с поправкой на {n} сравнения ({correction})",
+                     "many": "с поправкой на {n} сравнений ({correction})",
+                     "other": "с поправкой на {n} сравнения ({correction})"},
+    "s.not_tested": "не проверялось (мало наблюдений)",
+    "s.caveat.explained": "Но проверка тренда показывает, что это объясняется трендом, "
+                          "начавшимся до изменения: явного изменения нет.",
+    "s.caveat.opposite": "Но с учётом прежнего тренда изменение направлено в другую сторону: "
+                         "явного изменения нет.",
+    "s.significant": "значимо {how}", "s.not_significant": "не значимо {how}",
+    "s.more": {"one": "Значимо ещё {n} изменение в сегментах; см. таблицы по сегментам.",
+               "few": "Значимы ещё {n} изменения в сегментах; см. таблицы по сегментам.",
+               "many": "Значимы ещё {n} изменений в сегментах; см. таблицы по сегментам.",
+               "other": "Значимы ещё {n} изменения в сегментах; см. таблицы по сегментам."},
+    "s.no_segment": {"one": "Ни в одном сегменте нет значимого изменения после изменения "
+                            "условий (поправка на {n} сравнение).",
+                     "few": "Ни в одном сегменте нет значимого изменения после изменения "
+                            "условий (поправка на {n} сравнения).",
+                     "many": "Ни в одном сегменте нет значимого изменения после изменения "
+                             "условий (поправка на {n} сравнений).",
+                     "other": "Ни в одном сегменте нет значимого изменения после изменения "
+                              "условий (поправка на {n} сравнения)."},
+    "s.transition_more": {"one": "В окне анонса значимо {n} изменение в сегментах; см. "
+                                 "таблицу окна анонса.",
+                          "few": "В окне анонса значимы {n} изменения в сегментах; см. "
+                                 "таблицу окна анонса.",
+                          "many": "В окне анонса значимы {n} изменений в сегментах; см. "
+                                  "таблицу окна анонса.",
+                          "other": "В окне анонса значимы {n} изменения в сегментах; см. "
+                                   "таблицу окна анонса."},
+    "s.excluded": {"one": "{n} входная строка исключена правилами качества данных; см.",
+                   "few": "{n} входные строки исключены правилами качества данных; см.",
+                   "many": "{n} входных строк исключено правилами качества данных; см.",
+                   "other": "{n} входной строки исключено правилами качества данных; см."},
+    "s.trend": "{subject}: простое изменение до/после, {naive} ({units}), — {verdict}; "
+               "прерванный временной ряд оценивает эффект в {its} ({level} ДИ {ci}).",
+    "trend.inconclusive": "неоднозначно с учётом тренда (интервал шире)",
+    "trend.explained": "не подтверждается: его объясняет прежний тренд",
+    "trend.confirmed": "подтверждается",
+    "trend.opposite": "с учётом тренда знак обратный",
+    "trend.found_only": "видно только с учётом тренда",
+    "trend.none": "изменения нет ни там, ни там",
+    "trend.no_its": "{metric}: прерванный временной ряд не построен ({error})",
+    "model.its_ols": "сегментированная регрессия (МНК)",
+    "model.its_ols_hac": "сегментированная регрессия (МНК, ошибки Ньюи — Уэста)",
+    "model.its_gls_ar": "сегментированная регрессия с ошибками АР({p}) (обобщённый МНК)",
+    "model.its_poisson": "пуассоновская сегментированная регрессия",
+    "model.its_quasipoisson": "квазипуассоновская сегментированная регрессия",
+    "p.headline_note": "Единицы: {units}. Значимость — с поправкой на {comparisons} "
+                       "({correction}); МОЭ — минимальный обнаружимый эффект при мощности "
+                       "80%.",
+    "p.units_item": "{metric} — {units}",
+    "p.transition": "Клиенты могут реагировать уже между анонсом и датой изменения. Эти "
+                    "строки сравнивают это окно с периодом до.",
+    "p.no_transition": "Дата анонса не указана, поэтому окна анонса нет.",
+    "p.trend": "Простая разность до/после смещена, если метрика уже менялась. Прерванный "
+               "временной ряд моделирует уровень и тренд до анонса (и отдельно окно анонса) "
+               "и оценивает средний эффект в периоде после.",
+    "p.mix": "Объясняет ли общее изменение сдвиг в том, кто отвечал на опросы, уходил или "
+             "обращался: общее изменение = изменение внутри сегментов + изменение из-за "
+             "структуры сегментов. Доля структуры показана, когда обе части направлены "
+             "одинаково.",
+    "p.no_segments": "Сегменты не заданы.",
+    "p.no_excluded": "Ни одна строка не исключена.",
+    "m.periods": "Периоды — полуоткрытые интервалы целых дней в часовом поясе изменения; "
+                 "дата изменения относится к периоду после.",
+    "m.family": "Множественные сравнения: {comparisons} образуют одно семейство, поправка — "
+                "{correction} при α = {alpha}.",
+    "m.min_n": "Строки, где в одном из периодов меньше {min_n} наблюдений, не проверяются "
+               "(статус: {status}) и не входят в семейство.",
+    "m.segments": "Каждый столбец сегментов сравнивается отдельно (сегменты не "
+                  "пересекаются); для времени обработки берётся {stat}; бутстреп: "
+                  "{n_resamples} повторов, зерно {seed}.",
+    "m.assume": "Сравнение до/после предполагает, что одновременно ничего другого не "
+                "менялось; тренды, начавшиеся до изменения, видны в проверке тренда и на "
+                "графиках.",
+    "stat.median": "медиана", "stat.p90": "90-й процентиль", "stat.mean": "среднее",
+    "correction.fdr_bh": "Бенджамини — Хохберг", "correction.holm": "Холм",
+    "correction.by": "Бенджамини — Иекутиели", "correction.none": "без поправки",
+    "n_segments": {"one": "{n} сегмент", "few": "{n} сегмента", "many": "{n} сегментов",
+                   "other": "{n} сегмента"},
+    "n_rows": {"one": "{n} строка", "few": "{n} строки", "many": "{n} строк",
+               "other": "{n} строки"},
+    "n_days": {"one": "{n} день", "few": "{n} дня", "many": "{n} дней", "other": "{n} дня"},
+    "cap.over-time": "Каждая метрика по неделям; горизонтальные линии — уровень каждого "
+                     "периода; пунктир — анонс; сплошная линия — дата изменения.",
+    "cap.heatmap": "Для кого: изменение после против до в каждом сегменте (строки) и метрике "
+                   "(столбцы), в единицах метрики; цвет: лучше (фиолетовый) или хуже "
+                   "(оранжевый) для клиентов; рамка и * — значимо.",
+    "cap.forest": "{metric}: изменения по сегментам с доверительными интервалами.",
+    "cap.handling-ecdf": "Распределение времени обработки по периодам.",
+    "cap.churn-km": "Доля клиентов, которые ещё остаются, по периодам.",
+    "f.data": "данные",
+    "f.rollout": "Изменение: {rollout}",
+    "f.generated": "Создан {time}",
+    "link.quality": "Качество данных",
+}
+
+#: English texts of the figures and of comparisons counted in the headline note.
+EN["comparisons"] = {"one": "{n} comparison", "other": "{n} comparisons"}
+RU["comparisons"] = {"one": "{n} сравнение", "few": "{n} сравнения", "many": "{n} сравнений",
+                     "other": "{n} сравнения"}
+EN["tested_rows"] = {"one": "{n} tested row", "other": "{n} tested rows"}
+RU["tested_rows"] = {"one": "{n} проверенная строка", "few": "{n} проверенные строки",
+                     "many": "{n} проверенных строк", "other": "{n} проверенной строки"}
+
+MESSAGES: dict[str, dict[str, Message]] = {"en": EN, "ru": RU}
+assert tuple(MESSAGES) == LANGS
+
+_POINTS = {"one": "пункт", "few": "пункта", "many": "пунктов", "other": "пункта"}
+_PP = {"one": "процентный пункт", "few": "процентных пункта", "many": "процентных пунктов",
+       "other": "процентного пункта"}
+_HOURS = {"one": "час", "few": "часа", "many": "часов", "other": "часа"}
+_SCORE = {"one": "балл", "few": "балла", "many": "баллов", "other": "балла"}
+
+#: Texts of the built-in metrics by registry name; other languages and metrics fall back
+#: to the registry's English (label, phrase, units, delta_units, method).
+METRIC_TEXT: dict[str, dict[str, dict[str, Any]]] = {
+    "ru": {
+        "nps": {"label": "NPS", "subject": "NPS", "units": "пункты NPS",
+                "delta_units": _POINTS,
+                "method": "Скорректированная разность Вальда для двух мультиномиальных NPS "
+                          "(Рокс, 2016); z-критерий по той же статистике"},
+        "csat": {"label": "CSAT (доля оценок 4–5, %)", "subject": "CSAT (доля оценок 4–5)",
+                 "units": "% оценок 4–5", "delta_units": _PP,
+                 "method": "Z-критерий для двух долей с объединённой оценкой; гибридный "
+                           "интервал Ньюкомба"},
+        "csat_mean": {"label": "CSAT (средняя оценка)", "subject": "Средняя оценка CSAT",
+                      "units": "средняя оценка", "delta_units": _SCORE,
+                      "method": "t-критерий Уэлча по распределению оценок"},
+        "churn": {"label": "Отток (% за 30 клиенто-дней)",
+                  "subject": "Отток (% за 30 клиенто-дней)",
+                  "units": "% за 30 клиенто-дней", "delta_units": _PP,
+                  "method": "Точный условный критерий отношения пуассоновских "
+                            "интенсивностей; интервал для отношения по критерию множителей "
+                            "Лагранжа"},
+        "complaints": {"label": "Жалобы (на 1000 клиентов за 30 дней)",
+                       "subject": "Частота жалоб (на 1000 клиентов за 30 дней)",
+                       "units": "на 1000 клиентов за 30 дней", "delta_units": "",
+                       "method": "Точный пуассоновский критерий или, при сверхдисперсии "
+                                 "дневного ряда, квазипуассоновская модель с днями недели; "
+                                 "наблюдаемые частоты, интервал их разности — из интервала "
+                                 "отношения"},
+        "handling_time": {"label": "Время обработки (часы)",
+                          "subject": {"median": "Медианное время обработки",
+                                      "p90": "90-й процентиль времени обработки",
+                                      "mean": "Среднее время обработки"},
+                          "units": "часы", "delta_units": _HOURS,
+                          "method": "Разность медиан (или 90-х процентилей): сглаженный "
+                                    "бутстреп поминутных счётчиков, интервал и p-значение из "
+                                    "того же бутстрепа (критерий Манна — Уитни оставлен как "
+                                    "проверка сдвига распределения)"},
+    },
+}
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` when the report speaks it; :class:`ValueError` naming the languages."""
+    if lang not in MESSAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    return lang
+
+
+def _decimal(text: str) -> Decimal:
+    """The displayed number as a decimal (plural rules read its visible digits)."""
+    raw = text.replace(MINUS, "-").replace("\xa0", "").replace("\u202f", "")
+    raw = raw.replace(",", "") if "." in raw else raw.replace(",", ".")
+    try:
+        return abs(Decimal(raw))
+    except InvalidOperation:
+        return Decimal(0)
+
+
+class Text:
+    """The words and number formats of one language: ``text(key, **values)``."""
+
+    def __init__(self, lang: str = "en") -> None:
+        self.lang = check_lang(lang)
+        self.locale = babel.Locale.parse(lang)
+        self._messages = MESSAGES[lang]
+
+    def __call__(self, key: str, /, **values: Any) -> str:
+        msg = self._messages.get(key)
+        if msg is None:
+            msg = EN[key]
+        if not isinstance(msg, str):
+            n = values.get("n", 0)
+            shown = self.num(n, 0) if isinstance(n, int | float) else str(n)
+            msg = self._form(msg, shown)
+            values = {**values, "n": shown}
+        return msg.format(**values)
+
+    def _form(self, forms: Mapping[str, str], shown: str) -> str:
+        category = self.locale.plural_form(_decimal(shown))
+        return forms.get(category) or forms["other"]
+
+    # ---------------------------------------------------------------- numbers and dates
+    def num(self, value: Any, digits: int = 1, *, sign: bool = False) -> str:
+        """A number: the locale's separators, ``digits`` decimals, a true minus sign,
+        ``–`` for a missing value; ``sign`` shows ``+`` on positive numbers."""
+        if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+            return "–"
+        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+        text = bnumbers.format_decimal(float(value), format=pattern, locale=self.locale,
+                                       decimal_quantization=True)
+        if text.lstrip("-").strip("0.,\xa0\u202f ") == "":
+            text = text.lstrip("-")  # no "−0.0"
+        elif sign and not text.startswith("-"):
+            text = "+" + text
+        return text.replace("-", MINUS)
+
+    def pct(self, share: Any, digits: int = 0, *, sign: bool = False) -> str:
+        """A share as a percentage (``0.047`` → ``4.7%``, ``4,7 %`` in Russian)."""
+        if share is None or pd.isna(share):
+            return "–"
+        pattern = self.locale.percent_formats[None].pattern.replace(
+            "#,##0", "#,##0" + ("." + "0" * digits if digits > 0 else ""), 1)
+        text = bnumbers.format_percent(float(share), format=pattern, locale=self.locale,
+                                       decimal_quantization=True)
+        if text.lstrip("-").strip("0.,\xa0\u202f %") == "":
+            text = text.lstrip("-")
+        elif sign and not text.startswith("-"):
+            text = "+" + text
+        return text.replace("-", MINUS)
+
+    def p(self, value: Any) -> str:
+        """A p-value: three decimals, ``<0.001`` below that."""
+        if value is None or pd.isna(value):
+            return "–"
+        return "<" + self.num(0.001, 3) if float(value) < 0.001 else self.num(value, 3)
+
+    def level(self, alpha: float) -> str:
+        """The confidence level of ``alpha``: ``95%``."""
+        return self.pct(1 - alpha, 0)
+
+    def date(self, value: dt.date, skeleton: str = "yMMMd") -> str:
+        return bdates.format_skeleton(skeleton, value, locale=self.locale)
+
+    def interval(self, start: dt.date, end: dt.date) -> str:
+        """Two dates, both included: ``16 Jun – 10 Aug 2025``."""
+        return bdates.format_interval(start, end, "yMMMd", locale=self.locale)
+
+    # ---------------------------------------------------------------- metrics
+    def _metric(self, name: str, field: str) -> Any:
+        return METRIC_TEXT.get(self.lang, {}).get(name, {}).get(field)
+
+    def label(self, name: str) -> str:
+        """The metric's label (registry name, then the registry's English label)."""
+        own = self._metric(name, "label")
+        spec = REGISTRY.get(name)
+        return str(own) if own else (spec.label if spec else name)
+
+    def short_label(self, name: str) -> str:
+        """The label without its parenthesised units: ``Churn``."""
+        return self.label(name).split(" (")[0]
+
+    def subject(self, name: str, handling_stat: str = "median") -> str:
+        own = self._metric(name, "subject")
+        if isinstance(own, Mapping):
+            own = own.get(handling_stat)
+        if own:
+            return str(own)
+        spec = REGISTRY.get(name)
+        return spec.subject(MetricOptions(handling_stat=handling_stat)) if spec else name
+
+    def units(self, name: str) -> str:
+        own = self._metric(name, "units")
+        spec = REGISTRY.get(name)
+        return str(own) if own else (spec.units if spec else "")
+
+    def method(self, name: str) -> str:
+        own = self._metric(name, "method")
+        spec = REGISTRY.get(name)
+        return str(own) if own else (spec.method if spec else "")
+
+    def units_after(self, name: str, shown: str) -> str:
+        """``shown`` followed by the unit of a change in the right plural form."""
+        own = self._metric(name, "delta_units")
+        if own is None:
+            spec = REGISTRY.get(name)
+            unit = spec.delta_units if spec else ""
+        elif isinstance(own, Mapping):
+            unit = self._form(own, shown)
+        else:
+            unit = str(own)
+        return f"{shown} {unit}" if unit else shown
+
+    # ---------------------------------------------------------------- cell values
+    def status(self, status: str) -> str:
+        """A comma-separated status, each flag in words."""
+        return ", ".join(self._messages.get(f"status.{s}", EN.get(f"status.{s}", s))  # type: ignore[misc]
+                         for s in str(status).split(","))
+
+    def model(self, method: str) -> str:
+        """A time-series model id in words (``its_gls_ar2``: regression with AR(2) errors);
+        an unknown id as it is."""
+        if f"model.{method}" in EN:
+            return self(f"model.{method}")
+        ar = re.fullmatch(r"its_gls_ar(\d+)", method)
+        return self("model.its_gls_ar", p=ar.group(1)) if ar else method
+
+    def comparison(self, comparison: str) -> str:
+        key = f"comparison.{comparison}"
+        return self(key) if key in EN else comparison.replace("_", " ")
+
+    def correction(self, correction: str) -> str:
+        key = f"correction.{correction}"
+        return self(key) if key in EN else correction

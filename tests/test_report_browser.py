@@ -1,0 +1,118 @@
+"""The report as a browser draws it: headless Chromium computes the styles.
+
+A copy of the sample report gets a small script (the report itself has none) that reads
+the computed styles and the layout and writes them as JSON into the page; Chromium's
+``--dump-dom`` returns the page after the script ran.  Checked in English and Russian at
+1400 and 800 px: the sans-serif font stack, the significance marker, the tile colours by
+verdict (worse: vermillion, better: blue, never colour alone: an arrow and a word), and no
+horizontal overflow (``scrollWidth <= innerWidth``, no element past the right edge outside
+a scrolling table).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import rollout_metrics as rm
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("chromium") is None,
+                       reason="chromium is not installed (the CI installs it; "
+                              "apt-get install chromium)"),
+]
+
+ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
+PROBE = """
+(function () {
+  var cs = function (el, p, pseudo) {
+    return el ? getComputedStyle(el, pseudo || null).getPropertyValue(p) : null; };
+  var out = {
+    innerWidth: window.innerWidth,
+    scrollWidth: document.documentElement.scrollWidth,
+    font: cs(document.querySelector('.rm-report'), 'font-family'),
+    marker: cs(document.querySelector('tr.sig td.significant'), 'content', '::before'),
+    markerColor: cs(document.querySelector('tr.sig td.significant'), 'color', '::before'),
+    tiles: Array.prototype.map.call(document.querySelectorAll('.tile'), function (t) {
+      var v = t.querySelector('.tile-verdict');
+      return {verdict: t.dataset.verdict, border: cs(t, 'border-left-color'),
+              background: cs(t, 'background-color'), color: cs(v, 'color'),
+              text: v.textContent.trim(), overflow: t.scrollWidth > t.clientWidth};
+    }),
+    wide: Array.prototype.filter.call(document.querySelectorAll('.rm-report *'),
+      function (e) { return e.getBoundingClientRect().right > window.innerWidth + 0.5
+                            && !e.closest('.scroll'); })
+      .map(function (e) { return e.tagName + '.' + e.className; }).slice(0, 10)
+  };
+  var pre = document.createElement('pre');
+  pre.id = 'rm-probe';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+"""
+VERMILLION, BLUE = "rgb(213, 94, 0)", "rgb(0, 114, 178)"
+
+
+@pytest.fixture(scope="module", params=["en", "ru"])
+def page(request: pytest.FixtureRequest, sample: rm.Dataset,
+         tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rep = rm.build_report(sample, ROLLOUT, by=[["tier"], ["channel"]], lang=request.param,
+                          n_resamples=200)
+    # The sample has no metric that improved: one tile is shown as "better" so that its
+    # colour is checked too (the verdicts themselves: tests/test_consistency.py).
+    tiles = [dict(t) for t in rep.context["tiles"]]
+    tiles[-1].update(verdict="better", word="better", arrow="▼")
+    rep = rm.Report(rep.title, rep.results, {**rep.context, "tiles": tiles}, rep.guardrails)
+    html = rep.html().replace("</body>", f"<script>{PROBE}</script></body>")
+    path = tmp_path_factory.mktemp("browser") / f"report-{request.param}.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def _probe(path: Path, width: int, tmp_path: Path) -> dict[str, object]:
+    done = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--no-first-run", "--disable-component-update",
+         "--disable-sync", "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}",
+         f"--window-size={width},1000", "--dump-dom", path.resolve().as_uri()],
+        check=True, capture_output=True, timeout=120, text=True,
+    )
+    found = re.search(r'<pre id="rm-probe">(.*?)</pre>', done.stdout, flags=re.S)
+    assert found, "the probe did not run"
+    result: dict[str, object] = json.loads(found.group(1).replace("&quot;", '"')
+                                           .replace("&amp;", "&").replace("&lt;", "<")
+                                           .replace("&gt;", ">"))
+    return result
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_computed_styles(page: Path, width: int, tmp_path: Path) -> None:
+    got = _probe(page, width, tmp_path)
+    assert got["innerWidth"] == width
+    # No horizontal scrolling of the page: wide tables scroll inside their own box.
+    assert got["scrollWidth"] <= width, got["wide"]
+    assert got["wide"] == []
+    assert str(got["font"]).startswith("system-ui") and "sans-serif" in str(got["font"])
+    assert got["marker"] == '"■  "' or "■" in str(got["marker"])
+    assert got["markerColor"] == VERMILLION
+    tiles = got["tiles"]
+    assert isinstance(tiles, list) and len(tiles) == 5
+    for tile in tiles:
+        assert not tile["overflow"], tile
+        assert len(tile["text"]) > 2  # an arrow and a word, never colour alone
+        if tile["verdict"] == "worse":
+            assert tile["border"] == VERMILLION and tile["color"] != "rgb(68, 68, 68)"
+        elif tile["verdict"] == "better":
+            assert tile["border"] == BLUE
+        else:
+            assert tile["border"] not in (VERMILLION, BLUE)
+    assert {t["verdict"] for t in tiles} >= {"worse", "better", "none"}
+    worse = next(t for t in tiles if t["verdict"] == "worse")
+    better = next(t for t in tiles if t["verdict"] == "better")
+    assert worse["background"] != better["background"] and worse["color"] != better["color"]
