@@ -299,7 +299,7 @@ def _sequential_report(report: Any, guards: list[Guardrail], monitor: dict[str, 
 
     from rollout_metrics.monitor import guardrail_table, sequential_results
     from rollout_metrics.report.builder import _guardrail_context
-    from rollout_metrics.report.i18n import text_for
+    from rollout_metrics.report.summary import text_for
 
     look = monitor["look"]
     alpha = options.get("alpha", 0.05)
