@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import rollout_metrics as rm
+from rollout_metrics.metrics import DEFAULT_METRICS
 
 pytestmark = [
     pytest.mark.slow,
@@ -102,7 +103,8 @@ def test_computed_styles(page: Path, width: int, tmp_path: Path) -> None:
     assert got["marker"] == '"■  "' or "■" in str(got["marker"])
     assert got["markerColor"] == VERMILLION
     tiles = got["tiles"]
-    assert isinstance(tiles, list) and len(tiles) == 5
+    # one tile per default metric
+    assert isinstance(tiles, list) and len(tiles) == len(DEFAULT_METRICS)
     for tile in tiles:
         assert not tile["overflow"], tile
         assert len(tile["text"]) > 2  # an arrow and a word, never colour alone
