@@ -120,6 +120,7 @@ EN: dict[str, Message] = {
     "status.trend_opposite": "reversed once the trend is modelled (see the trend check)",
     "outcome.breached": "breached", "outcome.met, not significant": "met, not significant",
     "outcome.not met": "not met", "outcome.not tested": "not tested",
+    "outcome.met, not beyond the margin": "met, not beyond the margin",
     "ci.range": "{low} to {high}", "ci.two_sided": "{level} two-sided",
     # guardrails
     "guard.checked": {"one": "{n} guardrail checked:", "other": "{n} guardrails checked:"},
@@ -312,6 +313,7 @@ RU: dict[str, Message] = {
     "status.trend_opposite": "с учётом тренда знак обратный (см. проверку тренда)",
     "outcome.breached": "нарушено", "outcome.met, not significant": "выполнено, не значимо",
     "outcome.not met": "не выполнено", "outcome.not tested": "не проверено",
+    "outcome.met, not beyond the margin": "выполнено, но не за пределом запаса",
     "ci.range": "от {low} до {high}", "ci.two_sided": "{level}, двусторонний",
     "guard.checked": {"one": "Проверено {n} условие:", "few": "Проверено {n} условия:",
                       "many": "Проверено {n} условий:", "other": "Проверено {n} условия:"},
