@@ -94,5 +94,5 @@ def test_in_the_report_without_an_over_time_panel(sample: rm.Dataset) -> None:
                           guardrails=["contact_share.delta > 5"])
     html = rep.html()
     assert "% of active customers" in html and "clustered by customer" in html
-    assert "contact_share: no interrupted time series" in html
+    assert "Customers who contacted support (%): no interrupted time series" in html
     assert rep.breaches.empty

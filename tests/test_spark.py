@@ -83,7 +83,7 @@ def test_text_timestamps_and_scores_are_parsed(spark: Any) -> None:
     customers = spark.createDataFrame(
         [(1, "2024-01-01"), (2, "2024-02-01")], "customer_id INT, signup_date STRING")
     surveys = spark.createDataFrame(
-        [(1, "2025-01-10 10:00:00", "9"), (2, "not a date", "7"), (1, "2025-01-11", "n/a")],
+        [(1, "2025-01-10 10:00:00", "9"), (2, "not a date", "7"), (1, "2025-01-11", "high")],
         "customer_id INT, responded_at STRING, nps_score STRING")
     data = rm.load_dataset({"customers": customers, "surveys": surveys})
     rules = dict(zip(data.quality["rule"], data.quality["rows"], strict=True))
