@@ -29,7 +29,7 @@ STEPS: list[tuple[str, ...]] = [
     ("designs",),
     ("plots",),
     ("report",),
-    ("config", "monitor", "cli", "__init__", "__main__"),
+    ("config", "monitor", "starter", "cli", "__init__", "__main__"),
 ]
 ENGINES = ("duckdb", "polars", "pyarrow", "pyspark")
 RANK = {name: i for i, names in enumerate(STEPS) for name in names}

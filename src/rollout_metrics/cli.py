@@ -155,6 +155,20 @@ def _parser() -> argparse.ArgumentParser:
                    help="the report's language (default: the config's lang, else en)")
     r.add_argument("--quiet", action="store_true",
                    help="no progress lines on stderr (default: one line per step)")
+    i = sub.add_parser(
+        "init", help="guess a starter rollout.toml from a folder of exports",
+        description="Look at the CSV, Parquet and Excel files of FOLDER, guess which table "
+                    "each holds and which column is which (Russian and English headers, "
+                    "the values), and write a commented starter configuration; lines to "
+                    "check are marked CHECK.")
+    i.add_argument("folder", type=Path, metavar="FOLDER", help="the folder of export files")
+    i.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="the configuration to write (default: FOLDER/rollout.toml)")
+    i.add_argument("--change-date", type=_date, default=None, metavar="DATE",
+                   help="the first day of the new terms, YYYY-MM-DD (default: none; the "
+                        "file then asks for it)")
+    i.add_argument("--force", action="store_true",
+                   help="replace an existing configuration file (default: keep it, exit 2)")
     return p
 
 
@@ -183,7 +197,31 @@ def _check_out(out: Path) -> None:
                           f"{exc.strerror or exc}") from None
 
 
+def _init(args: argparse.Namespace) -> int:
+    from rollout_metrics.starter import write_starter
+
+    out = args.out or args.folder / "rollout.toml"
+    starter = write_starter(args.folder, out, change_date=args.change_date,
+                            overwrite=args.force)
+    for table in ("customers", "surveys", "tickets"):
+        if (g := starter.tables.get(table)) is None:
+            continue
+        print(f"{table}: {g.peek.label} ({len(g.mapping)} columns mapped, "
+              f"{len(g.segments)} segment columns)", file=sys.stderr)
+    for g in starter.rest:
+        print(f"not used: {g.peek.label}", file=sys.stderr)
+    for u in starter.unreadable:
+        print(f"not read: {u}", file=sys.stderr)
+    todo = out.read_text(encoding="utf-8").count("CHECK:")
+    print(f"wrote {out}: {todo} line(s) marked CHECK to look at"
+          f"{'' if args.change_date else ' (set change_date)'}; then run "
+          f"rollout-metrics report --config {out}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "init":
+        return _init(args)
     say = _progress(args.quiet)
     cli_guards = [parse_guardrail(c) for c in args.fail_on]
     if args.sample:
