@@ -258,6 +258,9 @@ def _run(args: argparse.Namespace) -> int:
         data = load_dataset(config.data.source(), columns=config.data.columns,
                             timezone=rollout.timezone, strict=config.data.strict,
                             read=config.data.read_options())
+        extra = "; ".join(f"{t}: {', '.join(c)}" for t, c in data.extra_columns.items() if c)
+        if extra:
+            say(f"columns that are not ours, usable as segments (by=): {extra}")
         by, title, options = config.analysis.by, config.title, config.analysis.options()
     if args.n_resamples is not None:
         options["n_resamples"] = args.n_resamples

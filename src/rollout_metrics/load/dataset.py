@@ -34,6 +34,7 @@ from rollout_metrics._engine.io import (
 )
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.load.dates import detect_formats
+from rollout_metrics.load.mapping import per_table
 from rollout_metrics.load.options import ReadOptions, options_for
 from rollout_metrics.load.schema import TABLES
 from rollout_metrics.load.validate import QUALITY_COLUMNS, validate_table
@@ -108,6 +109,19 @@ class Dataset:
         names = self.customers.collect_schema().names()
         return [c for c in names if c not in canonical] + ["tenure_band"]
 
+    @property
+    def extra_columns(self) -> dict[str, list[str]]:
+        """Per table, the columns that are not ours (neither mapped nor a known name): usable
+        as segments (``by=``) and otherwise not read.  A date column listed here was not
+        mapped (``columns=``)."""
+        out = {}
+        for name in TABLE_NAMES:
+            frame = getattr(self, name)
+            if frame is not None:
+                ours = set(TABLES[name].names)
+                out[name] = [c for c in frame.collect_schema().names() if c not in ours]
+        return out
+
     def time_range(self, name: str) -> tuple[dt.datetime, dt.datetime]:
         """Earliest and latest event timestamp of table ``name``."""
         if name in self.time_ranges:
@@ -133,16 +147,11 @@ class Dataset:
         )
 
 
-def _rename(frame: nw.LazyFrame[Any], table: str, columns: Mapping[str, Any] | None
-            ) -> nw.LazyFrame[Any]:
-    if not columns:
-        return frame
-    mapping = columns.get(table, {}) if any(k in TABLE_NAMES for k in columns) else columns
-    if not isinstance(mapping, Mapping):
-        raise DataValidationError(f"columns[{table!r}] must map your column names to ours")
-    names = frame.collect_schema().names()
-    present = {k: v for k, v in mapping.items() if k in names}
-    return frame.rename(present) if present else frame
+def _rename(frames: Mapping[str, nw.LazyFrame[Any]], columns: Mapping[str, Any] | None
+            ) -> dict[str, nw.LazyFrame[Any]]:
+    headers = {t: f.collect_schema().names() for t, f in frames.items()}
+    mapping = per_table(columns, headers)
+    return {t: f.rename(mapping[t]) if mapping[t] else f for t, f in frames.items()}
 
 
 def load_dataset(
@@ -214,7 +223,7 @@ def load_dataset(
             raw[t] = read_table(s, table=t, files=FileOptions(o.encoding, o.delimiter, o.sheet))
             # CSV is parsed into a copy at read; Parquet stays a scan of the file.
             files[t] = tuple(f for f in source_files(s, t) if f[0].endswith(".parquet"))
-    frames = {t: _rename(f, t, columns) for t, f in one_connection(raw).items()}
+    frames = _rename(one_connection(raw), columns)
     # Tables without a date_format share one detected order (one export, one format).
     formats = detect_formats({t: f for t, f in frames.items() if not options[t].date_format})
 
