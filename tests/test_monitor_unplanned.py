@@ -43,8 +43,12 @@ def test_a_history_off_the_schedule_makes_the_look_unplanned(tmp_path: Path) -> 
     four = Schedule.equal(4, 56)
     assert off_plan(four, h.read(), 56) == [(1, 7), (2, 14), (3, 21)]
     look = run_look(four, R, DAY + dt.timedelta(days=30), h)
-    assert (look.number, look.days) == (2, 28)
+    # look 2 of the new plan is day 28, but the history's look 2 is day 14: a new number
+    assert (look.number, look.days) == (4, 28)
     assert look.method == "confidence_sequence" and "look 1 on day 7" in look.reason
+    assert look.shares == (7 / 56, 14 / 56, 21 / 56, 28 / 56)
+    h.record({"look": 4, "share": 28 / 56})
+    assert run_look(four, R, DAY + dt.timedelta(days=31), h).number == 4  # a re-run
     # more looks recorded than planned
     assert off_plan(Schedule.equal(2, 56), [{"look": 3, "share": 1.0}], 56) == [(3, 56)]
     # weekly looks, then daily: more looks than planned, and look 1 of the daily schedule

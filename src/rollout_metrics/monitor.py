@@ -233,6 +233,10 @@ def off_plan(schedule: Schedule, records: Sequence[dict[str, Any]], post_days: i
     return out
 
 
+def _same(record: dict[str, Any], number: int, share: float) -> bool:
+    return int(record["look"]) == number and abs(float(record["share"]) - share) < 1e-9
+
+
 def run_look(schedule: Schedule | None, rollout: Rollout, run_date: dt.date,
              history: History) -> Look:
     """The look a run on ``run_date`` makes, given the looks already in ``history``.
@@ -276,14 +280,27 @@ def run_look(schedule: Schedule | None, rollout: Rollout, run_date: dt.date,
     else:
         number, days = schedule.look_on(rollout, run_date)
         share = days / rollout.post_days
-        odd = off_plan(schedule, [r for r in records if int(r["look"]) != number],
+        # a re-run of this look (same number, same day) is not another look
+        odd = off_plan(schedule, [r for r in records if not _same(r, number, share)],
                        rollout.post_days)
         method = "confidence_sequence" if odd else "group_sequential"
+        # this look's own earlier run under an off-plan number is not news
+        odd = [x for x in odd if abs(x[1] - days) > 1e-6] or odd
         said = ", ".join(f"look {n} on day {d:g}" for n, d in odd)
         reason = f"the run history holds {said}, not planned" if odd else ""
         spending, planned = schedule.spending, len(schedule.days)
         before = [(int(r["look"]), float(r["share"])) for r in records
                   if int(r["look"]) < number]
+        if odd and number:
+            # Off the plan, look numbers of two schedules may clash: a look on a day already
+            # recorded keeps that line's number, a new day takes the next free number.
+            again = [int(r["look"]) for r in records if abs(float(r["share"]) - share) < 1e-9]
+            clash = any(int(r["look"]) == number for r in records)
+            if again:
+                number = again[0]
+            elif clash:
+                number = max(int(r["look"]) for r in records) + 1
+            before = [(int(r["look"]), float(r["share"])) for r in records]
     earlier = sorted({s for _, s in before if s < share}) if number else []
     return Look(number, days, rollout.post_days, rollout.pre_days, (*earlier, share),
                 spending, planned, method, reason, start + dt.timedelta(days=days),

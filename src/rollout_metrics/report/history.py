@@ -102,7 +102,10 @@ def plot_history(frame: pd.DataFrame, metric: str, series: list[tuple[str, str]]
     >>> [tick.get_text() for tick in fig.axes[0].get_xticklabels()]
     ['1\\nSep 8', '2\\nSep 15']
     """
-    looks = sorted(int(x) for x in frame["look"].unique())
+    # Looks in the order of their data (after a schedule change numbers need not be).
+    cut = frame.drop_duplicates("look").set_index("look")["cutoff"]
+    looks = sorted((int(k) for k in cut.index), key=lambda k: (str(cut[k]), k))
+    place = {k: i + 1 for i, k in enumerate(looks)}
     fig = Figure(figsize=(7.5, 2.9), dpi=100, layout="constrained")
     ax = fig.subplots()
     ax.axhline(0.0, color="0.55", lw=0.8)
@@ -113,7 +116,8 @@ def plot_history(frame: pd.DataFrame, metric: str, series: list[tuple[str, str]]
     width = 0.5 / max(1, len(series))
     for j, (segment, by) in enumerate(series):
         rows = frame[(frame["segment"] == segment) & (frame["by"] == by)]
-        x0 = rows["look"].to_numpy(float) + (j - (len(series) - 1) / 2) * width
+        rows = rows.iloc[np.argsort(rows["look"].map(place).to_numpy(), kind="stable")]
+        x0 = rows["look"].map(place).to_numpy(float) + (j - (len(series) - 1) / 2) * width
         color = f"C{j % 10}"
         for method, part in rows.assign(x=x0).groupby("seq_method", sort=False):
             d = part["delta"].to_numpy(float)
@@ -123,10 +127,9 @@ def plot_history(frame: pd.DataFrame, metric: str, series: list[tuple[str, str]]
                         color=color, ms=5, capsize=2, lw=1.2)
         ax.plot(x0, rows["delta"], color=color, lw=0.8, alpha=0.6,
                 label=_who(segment, by, t))
-    cut = frame.drop_duplicates("look").set_index("look")["cutoff"]
-    ax.set_xticks(looks, [t("plot.history.look", n=k, date=_date(cut.get(k), t))
-                          for k in looks])
-    ax.set_xlim(min(looks) - 0.6, max(looks) + 0.6)
+    ax.set_xticks(list(place.values()),
+                  [t("plot.history.look", n=k, date=_date(cut.get(k), t)) for k in looks])
+    ax.set_xlim(0.4, len(looks) + 0.6)
     ax.set_xlabel(t("plot.history.xlabel"), fontsize=8)
     ax.set_ylabel(t("plot.history.ylabel", units=t.units(metric)), fontsize=8)
     ax.set_title(t("plot.history.title", metric=t.label(metric), level=level), fontsize=9)
@@ -190,8 +193,14 @@ def monitoring_context(results: pd.DataFrame, guardrails: pd.DataFrame, t: Text
                                              & (guardrails["comparison"] == "after_vs_before"),
                                              "threshold"].unique()]
         fig = plot_history(part, metric, series, thresholds, t, level)
-        looks = sorted(int(x) for x in part["look"].unique())
-        listed = part[part["look"].isin(looks[-TABLE_LOOKS:])]
+        # overall first, then the segments; each by the looks' data, the latest looks only
+        ordered = part.assign(_rank=[series.index((str(s), str(b))) for s, b in
+                                     zip(part["segment"], part["by"], strict=True)],
+                              _cut=part["cutoff"].astype(str)).sort_values(
+            ["_rank", "_cut", "look"], kind="stable")
+        looks = list(dict.fromkeys(int(k) for k in ordered.sort_values(
+            ["_cut", "look"], kind="stable")["look"]))
+        listed = ordered[ordered["look"].isin(looks[-TABLE_LOOKS:])]
         rows = [{
             "look": int(r["look"]), "cutoff": _date(r["cutoff"], t),
             "information": t.num(r["information"], 2),
@@ -199,9 +208,7 @@ def monitoring_context(results: pd.DataFrame, guardrails: pd.DataFrame, t: Text
             "delta": t.num(r["delta"]),
             "ci": t("ci.range", low=t.num(r["seq_ci_low"]), high=t.num(r["seq_ci_high"])),
             "method": t(f"method.{r['seq_method']}"),
-        } for _, r in listed.sort_values(["segment", "look"], key=lambda c: c.map(
-            lambda v: "" if v == "overall" else v) if c.name == "segment" else c,
-            kind="stable").iterrows()]
+        } for _, r in listed.iterrows()]
         more = (t("history.table_last", last=TABLE_LOOKS, n=len(looks))
                 if len(looks) > TABLE_LOOKS else "")
         metrics.append({"metric": metric, "label": t.label(metric), "png": _png(fig),
