@@ -19,14 +19,14 @@ and Ville's inequality, ``P(M ≥ 1/α at any look) ≤ α``, gives the two-side
     r(s, τ², α) = √( s²(s² + τ²)/τ² · (ln((s² + τ²)/s²) + 2 ln(1/α)) )
 
 (Robbins 1970; Howard, Ramdas, McAuliffe & Sekhon 2021, "Time-uniform, nonparametric,
-nonasymptotic confidence sequences", *Annals of Statistics* 49(2), eq. (14); in the
-asymptotic form of Waudby-Smith, Arbour, Sinha, Kennedy & Ramdas 2023, "Time-uniform central
+nonasymptotic confidence sequences", *Annals of Statistics* 49(2), the normal-mixture
+boundary; in the asymptotic form of Waudby-Smith, Arbour, Sinha, Kennedy & Ramdas 2023, "Time-uniform central
 limit theory and asymptotic confidence sequences", eq. (9), the interval GrowthBook's
 ``gbstats`` reports as ``sequential_interval_halfwidth``).  The always-valid p-value is
 ``min(1, 1/M)``: it is at most ``α`` exactly when ``δ ± r`` excludes 0.
 
-**Choice of τ.**  For a given ``V`` the radius is (to within 0.01%) smallest when ``τ²/V = −2 ln α +
-ln(1 − 2 ln α)`` (Howard et al. 2021, §3.5; GrowthBook's ``sequential_rho``): 7.94 at
+**Choice of τ.**  For a given ``V`` the radius is (to within 0.01%) smallest when
+``τ²/V = −2 ln α + ln(1 − 2 ln α)`` (Waudby-Smith et al. 2023; GrowthBook's ``sequential_rho``): 7.94 at
 α = 0.05.  The rule here puts that point at the end of the planned after window: ``τ² =
 V_end·(−2 ln α + ln(1 − 2 ln α))`` with ``V_end = s²·t`` (``t`` the look's information
 fraction, so ``V_end`` is the variance the full window will have).  There the interval is
