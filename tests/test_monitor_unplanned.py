@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,21 @@ def test_a_history_off_the_schedule_makes_the_look_unplanned(tmp_path: Path) -> 
     # is day 1, not day 7
     assert run_look(Schedule.daily(56), R, DAY + dt.timedelta(days=25), h).method == (
         "confidence_sequence")
+
+
+def test_history_file_keeps_the_usual_mode(tmp_path: Path) -> None:
+    h = _history(tmp_path, (1, 7))
+    assert h.path.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    h.path.chmod(0o640)
+    h.record({"look": 2, "share": 0.25})
+    assert h.path.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.jsonl"]
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def test_no_schedule_every_run_is_an_unplanned_look(tmp_path: Path) -> None:
