@@ -19,6 +19,13 @@ monitoring run.  Printed:
   power by the last look and the mean look of the first detection.
 
     .venv/bin/python benchmarks/sequential.py [n_sims] [seed]     # 20,000 rollouts, seed 2026 (27 min)
+
+``--unplanned``: the always-valid confidence sequence that decides looks nobody planned
+(:mod:`rollout_metrics.infer.always_valid`), instead of the tables above: A/A false alarms,
+joint coverage and one-sided false breaches over 8 and 56 looks, and its width against the
+O'Brien–Fleming-type repeated interval and the fixed-horizon one at each of 8 weekly looks.
+
+    .venv/bin/python benchmarks/sequential.py --unplanned [n_sims] [seed]
 """
 
 from __future__ import annotations
@@ -65,24 +72,27 @@ def simulate(n: int, looks: int, seed: int, effect: float = 0.0
 
 
 def run_looks(delta: np.ndarray, p: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-              spending: str, ratio: float = 1.0) -> dict[str, np.ndarray]:
+              spending: str, ratio: float = 1.0, method: str = "group_sequential"
+              ) -> dict[str, np.ndarray]:
     n, looks = delta.shape
     shares = np.arange(1, looks + 1) / looks
     sig = np.zeros((n, looks), bool)
     cover = np.zeros((n, looks), bool)
     upper = np.zeros((n, looks))
+    width = np.zeros((n, looks))
     truth = np.zeros(n)
     for k in range(looks):
         rows = pd.DataFrame({"comparison": "after_vs_before", "delta": delta[:, k],
                              "p_value": p[:, k], "ci_low": lo[:, k], "ci_high": hi[:, k]})
         t = sequential_table(rows, shares[: k + 1], alpha=ALPHA, spending=spending,
-                             correction="none", ratio=ratio)
+                             correction="none", ratio=ratio, method=method)
         sig[:, k] = t["seq_significant"].to_numpy(bool)
         cover[:, k] = (t["seq_ci_low"] <= truth) & (truth <= t["seq_ci_high"])
+        width[:, k] = t["seq_ci_high"] - t["seq_ci_low"]
         upper[:, k] = margin_limit(delta[:, k], t["seq_se"], True,
                                    information_fraction(shares[: k + 1], ratio), ALPHA,
-                                   spending)
-    return {"sig": sig, "cover": cover, "upper": upper}
+                                   spending, method=method)
+    return {"sig": sig, "cover": cover, "upper": upper, "width": width}
 
 
 def rate(x: np.ndarray) -> str:
@@ -94,7 +104,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("n_sims", nargs="?", type=int, default=20_000)
     ap.add_argument("seed", nargs="?", type=int, default=2026)
+    ap.add_argument("--unplanned", action="store_true",
+                    help="the always-valid confidence sequence of unplanned looks")
     args = ap.parse_args()
+    if args.unplanned:
+        unplanned(args.n_sims, args.seed)
+        return
     start = time.perf_counter()
     print(f"A/A: {args.n_sims:,} rollouts, share {SHARE}, {PER_DAY} responses/day, "
           f"{DAYS}-day before and after windows, alpha {ALPHA} (rate ± Monte Carlo SE)\n")
@@ -143,6 +158,37 @@ def main() -> None:
     d = design(information_fraction(np.arange(1, 9) / 8), ALPHA)
     print(f"\nWeekly O'Brien–Fleming-type boundaries (r = 1): "
           f"{', '.join(f'{c:.3f}' for c in d.bounds)}")
+    print(f"({time.perf_counter() - start:.0f} s)")
+
+
+def unplanned(n_sims: int, seed: int) -> None:
+    """A/A calibration and width of the confidence sequence (``--unplanned``)."""
+    start = time.perf_counter()
+    print(f"A/A, always-valid confidence sequence: {n_sims:,} rollouts, share {SHARE}, "
+          f"{PER_DAY} responses/day, {DAYS}-day windows, alpha {ALPHA} (rate ± Monte Carlo "
+          "SE)\n")
+    print("| looks | any false alarm (two-sided) | interval covers 0 at every look | "
+          "false breach `delta < 0` (one-sided) |")
+    print("|---|---|---|---|")
+    widths = {}
+    for looks in (8, 56):
+        delta, p, lo, hi = simulate(n_sims, looks, seed + looks)
+        out = run_looks(delta, p, lo, hi, "obrien_fleming", method="confidence_sequence")
+        print(f"| {looks} | {rate(out['sig'].any(axis=1))} | {rate(out['cover'].all(axis=1))}"
+              f" | {rate((out['upper'] < 0).any(axis=1))} |")
+        if looks == 8:
+            gs = run_looks(delta, p, lo, hi, "obrien_fleming")
+            widths = {"cs": out["width"], "gs": gs["width"], "fixed": hi - lo}
+    print("\nWidth at each of 8 weekly looks (median over rollouts), ratio to the fixed-horizon "
+          "95% interval of the same look\n")
+    print("| look | information | confidence sequence | O'Brien–Fleming-type RCI | "
+          "CS / RCI |")
+    print("|---|---|---|---|---|")
+    info = information_fraction(np.arange(1, 9) / 8)
+    for k in range(8):
+        cs = float(np.median(widths["cs"][:, k] / widths["fixed"][:, k]))
+        gs = float(np.median(widths["gs"][:, k] / widths["fixed"][:, k]))
+        print(f"| {k + 1} | {info[k]:.3f} | {cs:.2f} | {gs:.2f} | {cs / gs:.2f} |")
     print(f"({time.perf_counter() - start:.0f} s)")
 
 

@@ -339,7 +339,7 @@ def _sequential_report(report: Any, guards: list[Guardrail], monitor: dict[str, 
     import dataclasses
 
     from rollout_metrics.monitor import guardrail_table, sequential_results
-    from rollout_metrics.report.builder import _guardrail_context
+    from rollout_metrics.report.builder import guardrail_context as _guardrail_context
     from rollout_metrics.report.summary import text_for
 
     look = monitor["look"]

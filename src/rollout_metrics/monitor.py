@@ -17,6 +17,17 @@ again and again.  Monitoring mode makes that a group-sequential design
   estimate, the sequential limit and the decision, and the rows' repeated intervals).  A
   re-run of a look replaces its line, so re-running the same day is idempotent; a missed
   look is simply absent: alpha spending needs only the looks that happened.
+* **Unplanned looks** (:func:`run_look`): alpha spending holds its error rate only over looks
+  at planned times.  A run between two planned looks, or after the window, is a planned look
+  again (same cutoff, its history line replaced), not a new one.  A look is **unplanned**
+  when the run history holds a look that this schedule did not plan (the schedule or the
+  after window was changed after looks were taken, e.g. weekly looks recorded and then
+  ``looks = 4``, which also means more looks than planned), or when there is no schedule at
+  all (``run_look(None, ...)``: every run looks at the data up to its run date).  Such a look,
+  and every later one while the history holds the off-plan look, is decided on the
+  always-valid confidence sequence (:mod:`rollout_metrics.infer.always_valid`), valid
+  whatever the number and timing of the looks; ``Look.method`` says which and
+  ``Look.reason`` why.
 * **A machine-readable summary** (:func:`summary`) beside the report for other tools.
 
 Examples
@@ -53,7 +64,8 @@ from rollout_metrics.infer.sequential import (
 from rollout_metrics.report.guardrails import Guardrail, evaluate_guardrails
 from rollout_metrics.rollout import Rollout
 
-__all__ = ["History", "Look", "Schedule", "history_view", "run_look", "summary"]
+__all__ = ["LOOK_ATTR", "History", "Look", "Schedule", "history_view", "look_record",
+           "off_plan", "run_look", "summary"]
 
 
 @dataclass(frozen=True)
@@ -112,7 +124,12 @@ class Schedule:
 @dataclass(frozen=True)
 class Look:
     """One look of a monitored rollout: its number, the after-window days it analyses, and
-    the shares of the after window observed at every look so far (this one last)."""
+    the shares of the after window observed at every look so far (this one last).
+
+    ``method``: ``group_sequential`` (a planned look) or ``confidence_sequence`` (an
+    unplanned one, ``reason`` says why); ``cutoff``: the first day not analysed;
+    ``history``: the run-history file (the report's history view reads it); ``off_plan``:
+    the recorded looks the schedule did not plan, ``(number, day)``."""
 
     number: int
     days: int
@@ -121,6 +138,11 @@ class Look:
     shares: tuple[float, ...]
     spending: str
     planned: int
+    method: str = "group_sequential"
+    reason: str = ""
+    cutoff: dt.date | None = None
+    history: str | None = None
+    off_plan: tuple[tuple[int, float], ...] = ()
 
     @property
     def ratio(self) -> float:
@@ -174,12 +196,21 @@ class History:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
         try:
+            # mkstemp makes the file private; keep the history's mode, or the usual one
+            os.fchmod(fd, self.path.stat().st_mode & 0o777 if self.path.exists()
+                      else 0o666 & ~_umask())
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text)
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _plain(value: Any) -> Any:
@@ -198,41 +229,131 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(x) else x
 
 
-def run_look(schedule: Schedule, rollout: Rollout, run_date: dt.date, history: History
-             ) -> Look:
+def off_plan(schedule: Schedule, records: Sequence[dict[str, Any]], post_days: int
+             ) -> list[tuple[int, float]]:
+    """The recorded looks this schedule did not plan, as ``(look number, after-window
+    day)``: a look whose number is beyond the schedule's, or whose day is not the planned
+    day of its number."""
+    out = []
+    for r in records:
+        number, day = int(r["look"]), round(float(r["share"]) * post_days, 6)
+        if not 1 <= number <= len(schedule.days) or abs(day - schedule.days[number - 1]) > 1e-6:
+            out.append((number, day))
+    return out
+
+
+def _same(record: dict[str, Any], number: int, share: float) -> bool:
+    return int(record["look"]) == number and abs(float(record["share"]) - share) < 1e-9
+
+
+def run_look(schedule: Schedule | None, rollout: Rollout, run_date: dt.date,
+             history: History) -> Look:
     """The look a run on ``run_date`` makes, given the looks already in ``history``.
 
+    A planned look is decided group-sequentially; an unplanned one (a history look the
+    schedule did not plan, or ``schedule=None``: every run a look at the data before
+    ``run_date``) on the always-valid confidence sequence (see the module docstring).
     Raises :class:`ConfigError` for a staggered rollout (one change date is needed).  Look
-    number 0 means no look is due yet (see :meth:`Schedule.look_on`)."""
+    number 0 means no look is due yet (see :meth:`Schedule.look_on`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> h = History(Path(tempfile.mkdtemp()) / "h.jsonl")
+    >>> r = Rollout("2025-09-01")
+    >>> look = run_look(Schedule.weekly(56), r, dt.date(2025, 9, 17), h)
+    >>> look.number, look.days, look.method
+    (2, 14, 'group_sequential')
+    >>> h.record({"look": 1, "share": 10 / 56})  # a look on day 10: not on the weekly plan
+    >>> look = run_look(Schedule.weekly(56), r, dt.date(2025, 9, 17), h)
+    >>> look.method, look.reason
+    ('confidence_sequence', 'the run history holds look 1 on day 10, not planned')
+    >>> look = run_look(None, r, dt.date(2025, 9, 17), h)  # no schedule
+    >>> look.number, look.days, look.method
+    (2, 16, 'confidence_sequence')
+    """
     if rollout.segment_dates:
         raise ConfigError("monitoring needs one change date; the rollout is staggered")
-    number, days = schedule.look_on(rollout, run_date)
-    share = days / rollout.post_days
-    earlier = [s for s in history.shares_before(number) if s < share] if number else []
+    start = rollout.windows()["after"][0].date()
+    records = history.read()
+    odd: list[tuple[int, float]] = []
+    if schedule is None:
+        days = min(max((run_date - start).days, 0), rollout.post_days)
+        seen = sorted({int(r["look"]): float(r["share"]) for r in records}.items())
+        share = days / rollout.post_days
+        before = [(n, s) for n, s in seen if s < share]
+        same = [n for n, s in seen if s == share]
+        number = 0 if days == 0 else same[0] if same else len(before) + 1
+        reason = "no schedule: looks are not planned"
+        method, spending, planned = "confidence_sequence", "obrien_fleming", 0
+    else:
+        number, days = schedule.look_on(rollout, run_date)
+        share = days / rollout.post_days
+        # a re-run of this look (same number, same day) is not another look
+        odd = off_plan(schedule, [r for r in records if not _same(r, number, share)],
+                       rollout.post_days)
+        method = "confidence_sequence" if odd else "group_sequential"
+        # this look's own earlier run under an off-plan number is not news
+        odd = [x for x in odd if abs(x[1] - days) > 1e-6] or odd
+        said = ", ".join(f"look {n} on day {d:g}" for n, d in odd)
+        reason = f"the run history holds {said}, not planned" if odd else ""
+        spending, planned = schedule.spending, len(schedule.days)
+        before = [(int(r["look"]), float(r["share"])) for r in records
+                  if int(r["look"]) < number]
+        if odd and number:
+            # Off the plan, look numbers of two schedules may clash: a look on a day already
+            # recorded keeps that line's number, a new day takes the next free number.
+            again = [int(r["look"]) for r in records if abs(float(r["share"]) - share) < 1e-9]
+            clash = any(int(r["look"]) == number for r in records)
+            if again:
+                number = again[0]
+            elif clash:
+                number = max(int(r["look"]) for r in records) + 1
+            before = [(int(r["look"]), float(r["share"])) for r in records]
+    earlier = sorted({s for _, s in before if s < share}) if number else []
     return Look(number, days, rollout.post_days, rollout.pre_days, (*earlier, share),
-                schedule.spending, len(schedule.days))
+                spending, planned, method, reason, start + dt.timedelta(days=days),
+                str(history.path), tuple(odd))
 
 
 def sequential_results(results: pd.DataFrame, look: Look, *, alpha: float,
                        correction: str) -> pd.DataFrame:
     """compare's rows of ``look`` with their sequential columns."""
-    return sequential_table(results, look.shares, alpha=alpha, spending=look.spending,
-                            correction=correction, ratio=look.ratio)
+    frame = sequential_table(results, look.shares, alpha=alpha, spending=look.spending,
+                             correction=correction, ratio=look.ratio, method=look.method)
+    # The report's history view and its note on which interval decides read this.
+    frame.attrs[LOOK_ATTR] = {**look_record(look), "alpha": alpha}
+    return frame
+
+
+#: Key of :attr:`pandas.DataFrame.attrs` under which :func:`sequential_results` leaves the
+#: look (:func:`look_record`) for the report.
+LOOK_ATTR = "rollout_metrics.look"
+
+
+def look_record(look: Look) -> dict[str, Any]:
+    """The look in plain values (the summary's ``look`` and the report's hand-off)."""
+    return {"number": look.number, "planned": look.planned, "days": look.days,
+            "share": look.shares[-1], "information": look.times[-1],
+            "spending": look.spending, "method": look.method, "reason": look.reason,
+            "cutoff": None if look.cutoff is None else look.cutoff.isoformat(),
+            "earlier_shares": list(look.shares[:-1]),
+            "off_plan": [list(x) for x in look.off_plan], "history": look.history}
 
 
 def guardrail_table(results: pd.DataFrame, guards: Sequence[Guardrail], look: Look,
                     alpha: float) -> pd.DataFrame:
     """The guardrails decided at the sequential level of ``look``."""
     return evaluate_guardrails(results, guards, times=look.times, alpha=alpha,
-                               spending=look.spending)
+                               spending=look.spending, method=look.method)
 
 
 ROW_FIELDS = ("metric", "by", "segment", "comparison", "n_before", "n_after", "before",
               "after", "delta", "ci_low", "ci_high", "p_value", "p_adjusted", "significant",
-              "information", "seq_ci_low", "seq_ci_high", "seq_p_value", "seq_p_adjusted",
-              "seq_significant", "status")
+              "information", "seq_method", "seq_ci_low", "seq_ci_high", "seq_p_value",
+              "seq_p_adjusted", "seq_significant", "status")
 GUARD_FIELDS = ("guardrail", "metric", "comparison", "segment", "field", "op", "threshold",
-                "value", "limit", "rule", "significant", "outcome", "breached")
+                "value", "limit", "rule", "method", "significant", "outcome", "breached")
 
 
 def _records(table: pd.DataFrame, keep: Sequence[str]) -> list[dict[str, Any]]:
@@ -261,25 +382,27 @@ def history_entry(look: Look, run_time: dt.datetime, run_date: dt.date, cutoff: 
         "look": look.number, "planned_looks": look.planned, "run_time": run_time.isoformat(),
         "run_date": run_date.isoformat(), "cutoff": cutoff.isoformat(),
         "share": look.shares[-1], "information": look.times[-1], "spending": look.spending,
-        "fingerprint": fingerprint, "version": version,
+        "method": look.method, "fingerprint": fingerprint, "version": version,
         "guardrails": _records(guards, GUARD_FIELDS),
         "rows": _records(results, ("metric", "by", "segment", "comparison", "delta",
-                                   "seq_ci_low", "seq_ci_high", "seq_p_adjusted",
-                                   "seq_significant")),
+                                   "seq_method", "seq_ci_low", "seq_ci_high",
+                                   "seq_p_adjusted", "seq_significant")),
     }
 
 
 def history_view(path: str | Path) -> pd.DataFrame:
     """The sequential interval per look, for a history plot or table: one row per (look,
-    metric, segment, comparison) with ``delta``, ``seq_ci_low``, ``seq_ci_high``,
-    ``seq_significant``, the look's ``cutoff`` and ``information``."""
+    metric, segment, comparison) with ``delta``, ``seq_method``, ``seq_ci_low``,
+    ``seq_ci_high``, ``seq_significant``, the look's ``cutoff`` and ``information``
+    (``seq_method`` of a look recorded before it was kept: ``group_sequential``)."""
     rows = []
     for rec in History(path).read():
         for r in rec.get("rows", []):
             rows.append({"look": rec["look"], "cutoff": rec["cutoff"],
-                         "information": rec["information"], **r})
+                         "information": rec["information"],
+                         "seq_method": rec.get("method", "group_sequential"), **r})
     cols = ["look", "cutoff", "information", "metric", "by", "segment", "comparison", "delta",
-            "seq_ci_low", "seq_ci_high", "seq_p_adjusted", "seq_significant"]
+            "seq_method", "seq_ci_low", "seq_ci_high", "seq_p_adjusted", "seq_significant"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -298,10 +421,8 @@ def summary(*, rollout: str, results: pd.DataFrame, guards: pd.DataFrame, exit_c
         "decision": decision, "exit_code": exit_code,
         "decided_by": "sequential" if look is not None else "fixed_horizon",
         "look": None if look is None else {
-            "number": look.number, "planned": look.planned, "days": look.days,
-            "share": look.shares[-1], "information": look.times[-1],
-            "spending": look.spending, "cutoff": None if cutoff is None else cutoff.isoformat(),
-            "earlier_shares": list(look.shares[:-1])},
+            **{k: v for k, v in look_record(look).items() if k != "history"},
+            "cutoff": None if cutoff is None else cutoff.isoformat()},
         "guardrails": _records(guards, GUARD_FIELDS),
         "breaches": len(breached),
         "rows": _records(results, ROW_FIELDS),

@@ -33,6 +33,12 @@ not ``t``: a first weekly look of an 8-week after window beside an 8-week before
 2/9 of the final information, not 1/8.  Using ``t`` would mis-state the correlation between
 looks (conservative: about 4% false alarms instead of 5% in ``benchmarks/sequential.py``).
 
+**Unplanned looks.**  Alpha spending needs the looks' timing fixed in advance.  When a look is
+not one the schedule planned, ``sequential_table(..., method="confidence_sequence")`` uses
+the always-valid normal-mixture confidence sequence of
+:mod:`rollout_metrics.infer.always_valid` instead (valid whenever and however often one
+looks; wider).
+
 Examples
 --------
 >>> d = design([0.25, 0.5, 0.75, 1.0], alpha=0.05, spending="obrien_fleming")
@@ -56,9 +62,11 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import interpolate, optimize, special, stats
 
 from rollout_metrics.errors import DataValidationError
+from rollout_metrics.infer.always_valid import cs_pvalue, cs_radius, mixture_variance
 
 __all__ = [
     "GROWING",
+    "METHODS",
     "SEQUENTIAL_COLUMNS",
     "SPENDING",
     "Design",
@@ -311,8 +319,12 @@ def repeated_pvalue(z: ArrayLike, times: Sequence[float] | ArrayLike,
 
 
 #: Columns :func:`sequential_table` adds to compare's rows.
-SEQUENTIAL_COLUMNS = ["information", "seq_z", "seq_se", "seq_bound", "seq_ci_low",
-                      "seq_ci_high", "seq_p_value", "seq_p_adjusted", "seq_significant"]
+SEQUENTIAL_COLUMNS = ["information", "seq_method", "seq_z", "seq_se", "seq_bound",
+                      "seq_ci_low", "seq_ci_high", "seq_p_value", "seq_p_adjusted",
+                      "seq_significant"]
+#: ``seq_method`` of a row: alpha spending over planned looks, the always-valid confidence
+#: sequence (unplanned looks), or the fixed-horizon test (a window that does not grow).
+METHODS = ("group_sequential", "confidence_sequence", "fixed_horizon")
 #: The comparison whose after window grows from look to look.
 GROWING = "after_vs_before"
 
@@ -347,7 +359,7 @@ def equivalent_se(delta: ArrayLike, z: ArrayLike, ci_low: ArrayLike, ci_high: Ar
 
 def sequential_table(results: pd.DataFrame, elapsed: Sequence[float], *, alpha: float = 0.05,
                      spending: str = "obrien_fleming", correction: str = "fdr_bh",
-                     ratio: float = 1.0) -> pd.DataFrame:
+                     ratio: float = 1.0, method: str = "group_sequential") -> pd.DataFrame:
     """compare's rows with the group-sequential inference of the last of ``elapsed`` looks.
 
     ``elapsed``: the share of the after window observed at each look taken so far, the
@@ -363,6 +375,12 @@ def sequential_table(results: pd.DataFrame, elapsed: Sequence[float], *, alpha: 
       rows by ``correction``, as compare adjusts its fixed-horizon p-values;
       ``seq_significant``: ``seq_p_adjusted < alpha`` (so never beside an interval that
       contains 0).
+
+    * ``seq_method``: ``group_sequential``, or ``confidence_sequence`` with
+      ``method="confidence_sequence"`` (looks that were not planned: the interval is
+      ``delta ± r`` with the always-valid radius ``r`` of
+      :func:`rollout_metrics.infer.always_valid.cs_radius`, ``seq_bound = r/se``, and the
+      p-value the always-valid one), ``fixed_horizon`` for rows that do not grow.
 
     Rows of another comparison (``transition_vs_before``: windows complete before the change)
     do not grow between looks: their sequential columns repeat the fixed-horizon ones.
@@ -383,11 +401,22 @@ def sequential_table(results: pd.DataFrame, elapsed: Sequence[float], *, alpha: 
     delta = frame["delta"].to_numpy(float)
     z = equivalent_z(delta, p)
     se = equivalent_se(delta, z, frame["ci_low"], frame["ci_high"], alpha)
-    c = design(times, alpha, spending).bounds[-1]
-    seq_p = np.where(grow, repeated_pvalue(z, times, spending, alpha=alpha), p)
+    if method == "confidence_sequence":
+        tau2 = mixture_variance(se, times[-1], alpha)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = cs_radius(se, tau2, alpha) / se
+        grown_p = np.minimum(cs_pvalue(delta, se, tau2), 1.0)
+    elif method == "group_sequential":
+        c = np.full(len(frame), design(times, alpha, spending).bounds[-1])
+        grown_p = repeated_pvalue(z, times, spending, alpha=alpha)
+    else:
+        raise DataValidationError(f"unknown method {method!r}; choose group_sequential or "
+                                  "confidence_sequence")
+    seq_p = np.where(grow, grown_p, p)
     low = np.where(grow, delta - c * se, frame["ci_low"].to_numpy(float))
     high = np.where(grow, delta + c * se, frame["ci_high"].to_numpy(float))
     frame["information"] = np.where(grow, times[-1], 1.0)
+    frame["seq_method"] = np.where(grow, method, "fixed_horizon")
     frame["seq_z"] = z
     frame["seq_se"] = se
     frame["seq_bound"] = np.where(grow, c, stats.norm.isf(alpha / 2.0))
@@ -405,12 +434,22 @@ def sequential_table(results: pd.DataFrame, elapsed: Sequence[float], *, alpha: 
 
 
 def margin_limit(delta: ArrayLike, se: ArrayLike, upper: bool, times: Sequence[float],
-                 alpha: float, spending: str = "obrien_fleming") -> NDArray[np.float64]:
+                 alpha: float, spending: str = "obrien_fleming", *,
+                 method: str = "group_sequential", tau2: ArrayLike | None = None
+                 ) -> NDArray[np.float64]:
     """The one-sided repeated confidence limit at the last look: ``delta + c·se`` (an upper
     limit, for ``delta < margin``) or ``delta − c·se`` (lower, for ``delta > margin``), with
     ``c`` the one-sided boundary spending ``alpha``.  The data show the change is beyond the
     margin at the sequential level when this limit is beyond it; over all looks that happens
-    with probability at most ``alpha`` when the true change sits at the margin."""
-    c = design(times, alpha, spending, sides=1).bounds[-1]
+    with probability at most ``alpha`` when the true change sits at the margin.
+
+    ``method="confidence_sequence"`` (unplanned looks): ``delta ± r``, ``r`` the two-sided
+    always-valid radius at ``alpha`` with mixing variance ``tau2`` (default: the rule of
+    :func:`rollout_metrics.infer.always_valid.mixture_variance` at level ``alpha``)."""
     d, s = np.asarray(delta, dtype=float), np.asarray(se, dtype=float)
+    if method == "confidence_sequence":
+        mix = mixture_variance(s, times[-1], alpha) if tau2 is None else tau2
+        r = cs_radius(s, mix, alpha)
+        return np.asarray(d + r if upper else d - r, dtype=float)
+    c = design(times, alpha, spending, sides=1).bounds[-1]
     return np.asarray(d + c * s if upper else d - c * s, dtype=float)

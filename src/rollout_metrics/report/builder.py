@@ -50,7 +50,7 @@ from rollout_metrics.report.summary import (
 from rollout_metrics.report.trend import DISAGREE, trend_check
 from rollout_metrics.rollout import Rollout
 
-__all__ = ["Report", "build_report", "write_atomic"]
+__all__ = ["Report", "build_report", "guardrail_context", "write_atomic"]
 
 Progress = Callable[[str], None]
 TIME_LINE = "generated-at"
@@ -137,6 +137,11 @@ class Report:
         css = markupsafe.Markup(
             (files("rollout_metrics.report") / "style.css").read_text(encoding="utf-8"))
         context = {"guardrails": None, "tiles": [], "lang": "en", **self.context}
+        if "monitoring" not in context:  # the history view of a monitoring run
+            from rollout_metrics.report.history import monitoring_context
+
+            context["monitoring"] = monitoring_context(self.results, self.guardrails,
+                                                       text_for(context["lang"]))
         return env.get_template("template.html.j2").render(
             **context, title=self.title, css=css, standalone=standalone,
             t=text_for(context["lang"]))
@@ -323,7 +328,19 @@ def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: l
     return out
 
 
-def _guardrail_context(table: pd.DataFrame, t: Text) -> dict[str, Any]:
+def guardrail_context(table: pd.DataFrame, t: Text) -> dict[str, Any]:
+    """The report's guardrails section from a table of
+    :func:`~rollout_metrics.report.guardrails.evaluate_guardrails`, in the language of ``t``.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> rep = rm.build_report(rm.load_sample(), rm.Rollout("2025-09-01"), metrics=["nps"],
+    ...                       by="tier", guardrails=["nps[VIP].delta < -5"])
+    >>> ctx = guardrail_context(rep.guardrails, text_for("ru"))
+    >>> ctx["n"], ctx["breached"], ctx["rows"][0]["outcome"]
+    (1, 1, 'нарушено')
+    """
     rows = []
     for r in table.to_dict("records"):
         outcome = str(r["outcome"])
@@ -485,7 +502,7 @@ def build_report(
         "tiles": _tiles(table, names, trend_codes, alpha, t),
         "disagree": [r["metric"] for r in trend_rows if r["code"] in DISAGREE],
         "summary": summary,
-        "guardrails": _guardrail_context(guard_table, t) if guards else None,
+        "guardrails": guardrail_context(guard_table, t) if guards else None,
         "excluded": t("s.excluded", n=excluded) if excluded else "",
         "headline": _trend_flag(_rows(after[after["segment"] == "overall"], t), trend_codes,
                                 t),

@@ -25,7 +25,11 @@ threshold, not when the point estimate is.  Each guardrail holds ``alpha`` over 
 its rows share it (``alpha / m`` for a guardrail that checks ``m`` rows, e.g. ``nps[*]``).  A
 point estimate beyond the threshold whose limit is not is a near miss, outcome ``met, not
 beyond the margin``.  Other fields (``p_value``, ``before``, ...) and ``==``/``!=`` breach
-when met by a row significant at the sequential level (``seq_significant``).
+when met by a row significant at the sequential level (``seq_significant``).  At a look the
+schedule did not plan (``method="confidence_sequence"``, see :mod:`rollout_metrics.monitor`)
+the limit is that of the always-valid confidence sequence (column ``method``:
+``confidence_sequence``, else ``group_sequential``, or ``fixed_horizon`` outside monitoring
+mode and for a window that does not grow).
 
 Examples
 --------
@@ -71,7 +75,7 @@ COMPARISONS = ("after_vs_before", "transition_vs_before")
 #: Columns of :func:`evaluate_guardrails`' table.
 COLUMNS = ["guardrail", "metric", "comparison", "by", "segment", "field", "op", "threshold",
            "value", "significant", "p_adjusted", "status", "met", "breached", "outcome",
-           "limit", "rule"]
+           "limit", "rule", "method"]
 #: Fields and operators decided on the sequential one-sided limit in monitoring mode.
 MARGIN_FIELDS = ("delta", "delta_rel")
 MARGIN_OPS = ("<", "<=", ">", ">=")
@@ -230,16 +234,22 @@ def _select(results: pd.DataFrame, g: Guardrail) -> pd.DataFrame:
 
 
 def _limit(g: Guardrail, r: Mapping[Any, Any], times: Sequence[float], alpha: float,
-           spending: str) -> float:
-    """The one-sided sequential limit of row ``r`` on the scale of ``g.field``."""
+           spending: str, method: str, design_alpha: float) -> float:
+    """The one-sided sequential limit of row ``r`` on the scale of ``g.field``; with the
+    confidence sequence, its mixing variance is the row's (set at ``design_alpha``)."""
     import math
 
+    from rollout_metrics.infer.always_valid import mixture_variance
     from rollout_metrics.infer.sequential import GROWING, margin_limit
 
     upper = g.op in ("<", "<=")
     # A window complete before the change does not grow: one look.
-    look = times if r["comparison"] == GROWING else [1.0]
-    limit = float(margin_limit(r["delta"], r["seq_se"], upper, look, alpha, spending))
+    grows = r["comparison"] == GROWING
+    look = times if grows else [1.0]
+    how = method if grows else "group_sequential"
+    tau2 = mixture_variance(r["seq_se"], look[-1], design_alpha)
+    limit = float(margin_limit(r["delta"], r["seq_se"], upper, look, alpha, spending,
+                               method=how, tau2=tau2))
     if g.field == "delta_rel":
         before = float(r["before"])
         limit = limit / before if before > 0 else math.nan
@@ -248,7 +258,8 @@ def _limit(g: Guardrail, r: Mapping[Any, Any], times: Sequence[float], alpha: fl
 
 def evaluate_guardrails(results: pd.DataFrame, guards: Iterable[str | Guardrail], *,
                         times: Sequence[float] | None = None, alpha: float = 0.05,
-                        spending: str = "obrien_fleming") -> pd.DataFrame:
+                        spending: str = "obrien_fleming", method: str = "group_sequential"
+                        ) -> pd.DataFrame:
     """Every row each guardrail checks, with its outcome (columns :data:`COLUMNS`).
 
     ``met``: the row's value meets the condition; ``breached``: met by a significant row;
@@ -262,7 +273,9 @@ def evaluate_guardrails(results: pd.DataFrame, guards: Iterable[str | Guardrail]
     ``limit`` is the one-sided sequential limit of a margin guardrail (rule ``margin``;
     ``breached`` when it is beyond the threshold, ``met, not beyond the margin`` when only
     the estimate is); other guardrails use ``seq_significant`` (rule ``sequential``).
-    Without ``times``: rule ``fixed``, ``limit`` empty.
+    ``method="confidence_sequence"`` (an unplanned look): the limit and ``seq_significant`` of
+    the always-valid confidence sequence (column ``method``).  Without ``times``: rule
+    ``fixed``, method ``fixed_horizon``, ``limit`` empty.
     """
     import math
 
@@ -291,7 +304,7 @@ def evaluate_guardrails(results: pd.DataFrame, guards: Iterable[str | Guardrail]
             limit = math.nan
             if margin and tested:
                 assert times is not None
-                limit = _limit(g, r, times, alpha / m, spending)
+                limit = _limit(g, r, times, alpha / m, spending, method, alpha)
                 breached = bool(not math.isnan(limit) and OPS[g.op](limit, g.value))
                 near = "met, not beyond the margin"
             else:
@@ -307,7 +320,9 @@ def evaluate_guardrails(results: pd.DataFrame, guards: Iterable[str | Guardrail]
                         "p_adjusted": r[p_col], "status": r["status"], "met": met,
                         "breached": breached, "outcome": outcome, "limit": limit,
                         "rule": ("margin" if margin else "sequential" if monitoring
-                                 else "fixed")})
+                                 else "fixed"),
+                        "method": (method if monitoring and r["comparison"] == "after_vs_before"
+                                   else "fixed_horizon")})
     if problems:
         raise ConfigError("; ".join(problems))
     table = pd.DataFrame(out, columns=COLUMNS)

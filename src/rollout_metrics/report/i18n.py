@@ -434,6 +434,99 @@ EN["tested_rows"] = {"one": "{n} tested row", "other": "{n} tested rows"}
 RU["tested_rows"] = {"one": "{n} проверенная строка", "few": "{n} проверенные строки",
                      "many": "{n} проверенных строк", "other": "{n} проверенной строки"}
 
+# monitoring mode: which interval decides, the history view (report/history.py)
+EN.update({
+    "h.history": "How the picture formed, look by look",
+    "history.intro": "From the run history: at each look, the estimate of the change after vs "
+                     "before and its sequential interval, for every metric overall and for "
+                     "the segments that breached or nearly breached a guardrail.",
+    "history.decides.gs": "Monitoring look {look} of {planned} (data before {cutoff}): the "
+                          "guardrails and the history view are decided on the group-sequential "
+                          "interval ({spending}-type alpha spending), which keeps {level} "
+                          "confidence over all planned looks. The results tables below show "
+                          "fixed-horizon {level} intervals, which do not allow for repeated "
+                          "looks.",
+    "history.decides.cs": "Monitoring look {look} (data before {cutoff}) was not planned "
+                          "({reason}): the guardrails and the history view are decided on the "
+                          "always-valid confidence sequence, which keeps {level} confidence "
+                          "over any number of looks taken at any time, and is wider. The "
+                          "results tables below show fixed-horizon {level} intervals, which "
+                          "do not allow for repeated looks.",
+    "history.reason.off_plan": "the run history holds looks the schedule did not plan: "
+                               "{looks}",
+    "history.reason.item": "look {n} on day {day}",
+    "history.reason.no_schedule": "no schedule of looks",
+    "history.guard_note": "Monitoring mode: a guardrail on a change breaches when its one-sided "
+                          "limit ({method}) is beyond the threshold; an estimate beyond it "
+                          "alone is a near miss.",
+    "method.group_sequential": "group-sequential",
+    "method.confidence_sequence": "always-valid confidence sequence",
+    "method.fixed_horizon": "fixed-horizon",
+    "spending.obrien_fleming": "O'Brien–Fleming", "spending.pocock": "Pocock",
+    "col.look": "look", "col.cutoff": "data before", "col.information": "information",
+    "col.estimate": "estimate", "col.seq_ci": "sequential {level} interval",
+    "col.interval": "interval",
+    "plot.history.title": "{metric}: estimate and sequential {level} interval per look",
+    "plot.history.xlabel": "look (data before)",
+    "plot.history.ylabel": "after − before ({units})",
+    "plot.history.guardrail": "guardrail {value}",
+    "plot.history.look": "{n}\n{date}",
+    "history.table_last": {"one": "The table lists the last {last} of {n} look; the plot "
+                                   "shows them all.",
+                           "other": "The table lists the last {last} of {n} looks; the plot "
+                                    "shows them all."},
+    "cap.history": "{metric}: the estimate at each look with its sequential interval; circles: "
+                   "group-sequential, squares: always-valid confidence sequence; dashed: a "
+                   "guardrail's threshold.",
+})
+RU.update({
+    "h.history": "Как складывалась картина: просмотр за просмотром",
+    "history.intro": "По истории запусков: на каждом просмотре оценка изменения «после против "
+                     "до» и её последовательный интервал — для каждой метрики в целом и для "
+                     "сегментов, которые нарушили условие или были близки к этому.",
+    "history.decides.gs": "Мониторинг, просмотр {look} из {planned} (данные до {cutoff}): "
+                          "условия и история решаются по групповому последовательному "
+                          "интервалу (расходование ошибки типа {spending}), который сохраняет "
+                          "уровень доверия {level} на всех запланированных просмотрах. Таблицы "
+                          "результатов ниже показывают интервалы {level} для одного "
+                          "просмотра, без учёта повторных просмотров.",
+    "history.decides.cs": "Просмотр {look} (данные до {cutoff}) не был запланирован "
+                          "({reason}): условия и история решаются по всегда верной "
+                          "доверительной последовательности, которая сохраняет уровень "
+                          "доверия {level} при любом числе просмотров в любые дни, но шире. "
+                          "Таблицы результатов ниже показывают интервалы {level} для одного "
+                          "просмотра, без учёта повторных просмотров.",
+    "history.reason.off_plan": "в истории есть просмотры вне расписания: {looks}",
+    "history.reason.item": "просмотр {n} на {day}-й день",
+    "history.reason.no_schedule": "расписания просмотров нет",
+    "history.guard_note": "В режиме мониторинга условие на изменение нарушено, когда его "
+                          "односторонняя граница ({method}) за порогом; если за порогом только "
+                          "оценка — это почти нарушение.",
+    "method.group_sequential": "групповой последовательный метод",
+    "method.confidence_sequence": "всегда верная доверительная последовательность",
+    "method.fixed_horizon": "для одного просмотра",
+    "spending.obrien_fleming": "О’Брайена — Флеминга", "spending.pocock": "Пококка",
+    "col.look": "просмотр", "col.cutoff": "данные до", "col.information": "информация",
+    "col.estimate": "оценка", "col.seq_ci": "последовательный интервал {level}",
+    "col.interval": "интервал",
+    "plot.history.title": "{metric}: оценка и последовательный интервал {level} по просмотрам",
+    "plot.history.xlabel": "просмотр (данные до)",
+    "plot.history.ylabel": "после − до ({units})",
+    "plot.history.guardrail": "условие {value}",
+    "plot.history.look": "{n}\n{date}",
+    "history.table_last": {"one": "В таблице последние {last} из {n} просмотра; на графике "
+                                   "все.",
+                           "few": "В таблице последние {last} из {n} просмотров; на графике "
+                                  "все.",
+                           "many": "В таблице последние {last} из {n} просмотров; на графике "
+                                   "все.",
+                           "other": "В таблице последние {last} из {n} просмотра; на графике "
+                                    "все."},
+    "cap.history": "{metric}: оценка на каждом просмотре с последовательным интервалом; "
+                   "кружки — групповой последовательный метод, квадраты — всегда верная "
+                   "доверительная последовательность; пунктир — порог условия.",
+})
+
 MESSAGES: dict[str, dict[str, Message]] = {"en": EN, "ru": RU}
 assert tuple(MESSAGES) == LANGS
 
