@@ -28,8 +28,8 @@ STEPS: list[tuple[str, ...]] = [
     ("comparison", "point_metrics"),
     ("designs",),
     ("plots",),
-    ("report",),
-    ("config", "monitor", "starter", "cli", "__init__", "__main__"),
+    ("report", "monitor"),
+    ("config", "starter", "cli", "__init__", "__main__"),
 ]
 ENGINES = ("duckdb", "polars", "pyarrow", "pyspark")
 RANK = {name: i for i, names in enumerate(STEPS) for name in names}

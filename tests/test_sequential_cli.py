@@ -79,7 +79,7 @@ def test_looks_history_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[st
     view = history_view(tmp_path / "rollout.history.jsonl")
     assert sorted(set(view["look"])) == [1, 8]
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "monitoring look 8 of 8" in html
+    assert "Monitoring look 8 of 8" in html
 
 
 def test_fixed_horizon_json(tmp_path: Path) -> None:

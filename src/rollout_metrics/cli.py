@@ -339,7 +339,7 @@ def _sequential_report(report: Any, guards: list[Guardrail], monitor: dict[str, 
     import dataclasses
 
     from rollout_metrics.monitor import guardrail_table, sequential_results
-    from rollout_metrics.report.builder import guardrail_context as _guardrail_context
+    from rollout_metrics.report.builder import guardrail_context
     from rollout_metrics.report.summary import text_for
 
     look = monitor["look"]
@@ -349,11 +349,9 @@ def _sequential_report(report: Any, guards: list[Guardrail], monitor: dict[str, 
     table = guardrail_table(results, guards, look, alpha)
     context = dict(report.context)
     if guards:
-        context["guardrails"] = _guardrail_context(table, text_for(context.get("lang", "en")))
-    kind = look.spending.replace("obrien_fleming", "O'Brien–Fleming").replace("pocock", "Pocock")
-    context["rollout"] = (f"{context.get('rollout', '')}; monitoring look {look.number} of "
-                          f"{look.planned} (data before {monitor['cutoff']}), guardrails "
-                          f"decided on {kind}-type sequential limits")
+        context["guardrails"] = guardrail_context(table, text_for(context.get("lang", "en")))
+    # The look and the interval that decides are stated by the history section, in the
+    # report's language.
     return dataclasses.replace(report, results=results, context=context, guardrails=table)
 
 
