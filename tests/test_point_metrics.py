@@ -39,3 +39,19 @@ def test_point_metrics_take_the_column_mapping(sample_frames: dict[str, pd.DataF
                            columns={"left_on": "churn_date"})
     plain = rm.churn_rate(sample_frames["customers"], "2025-09-01", "2025-10-01")
     assert mapped == pytest.approx(plain, rel=1e-12)
+
+
+def test_handling_time_takes_the_columns_mapping() -> None:
+    t = pd.DataFrame({"номер": [1, 2, 3], "клиент": [1, 1, 2],
+                      "создано": ["2025-01-01 00:00:00"] * 3,
+                      "первый ответ": ["2025-01-01 00:30:00"] * 3,
+                      "решено": ["2025-01-01 01:00:00", "2025-01-01 03:00:00", None]})
+    mapping = {"номер": "ticket_id", "клиент": "customer_id", "создано": "created_at",
+               "первый ответ": "first_response_at", "решено": "resolved_at"}
+    assert rm.handling_time(t, columns=mapping) == 2.0
+    assert rm.handling_time(t, measure="first_response", columns={"tickets": mapping}) == 0.5
+    with pytest.raises(rm.DataValidationError, match="tickets has no column 'решен' "
+                       r"\(did you mean 'решено'\?\)"):
+        rm.handling_time(t, columns={"tickets": {**mapping, "решен": "resolved_at"}})
+    with pytest.raises(rm.DataValidationError, match="measure must be"):
+        rm.handling_time(t, measure="waiting", columns=mapping)

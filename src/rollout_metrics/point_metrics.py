@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from rollout_metrics.errors import DataValidationError, InsufficientDataError
 from rollout_metrics.load.dataset import Dataset, load_dataset
+from rollout_metrics.load.mapping import per_table
 from rollout_metrics.metrics import MetricOptions, get_metric
 from rollout_metrics.reduce.counts import active_customers, handling_counts, ticket_counts
 from rollout_metrics.rollout import _as_date, _midnight
@@ -121,11 +122,15 @@ def complaint_rate(tickets: Any, customers: Any, start: Any, end: Any, *,
     return _rate(data, "complaints", t["complaints"].sum(), float(act["active"].sum()))
 
 
-def handling_time(tickets: Any, stat: str = "median", measure: str = "resolution") -> float:
+def handling_time(tickets: Any, stat: str = "median", measure: str = "resolution", *,
+                  columns: Mapping[str, Any] | None = None) -> float:
     """Resolution (or first-response) time in hours: ``"median"``, ``"p90"`` or ``"mean"``.
 
-    Open tickets have no resolution time and are left out of this one number; use
-    :func:`~rollout_metrics.compare` to see them counted as censored.
+    ``tickets`` is a tickets table, or a dict of tables as in
+    :func:`~rollout_metrics.load_dataset`; ``columns`` maps your column names to ours as
+    there (a mistake in it is an error).  Open tickets have no resolution time and are left
+    out of this one number; use :func:`~rollout_metrics.compare` to see them counted as
+    censored.
 
     Examples
     --------
@@ -136,11 +141,24 @@ def handling_time(tickets: Any, stat: str = "median", measure: str = "resolution
     >>> c = pd.DataFrame({"customer_id": [1], "signup_date": ["2024-01-01"]})
     >>> handling_time({"tickets": t, "customers": c})
     2.0
+    >>> mine = t.rename(columns={"customer_id": "client", "resolved_at": "closed"})
+    >>> handling_time(mine, columns={"client": "customer_id", "closed": "resolved_at"})
+    2.0
     """
     if stat not in ("median", "p90", "mean"):
         raise DataValidationError(f"stat must be 'median', 'p90' or 'mean', got {stat!r}")
-    data = load_dataset(tickets if isinstance(tickets, dict) else {
-        "tickets": tickets, "customers": _customers_of(tickets)})
+    if measure not in ("resolution", "first_response"):
+        raise DataValidationError(
+            f"measure must be 'resolution' or 'first_response', got {measure!r}")
+    if isinstance(tickets, dict):
+        data = load_dataset(tickets, columns=columns)
+    else:
+        import narwhals as nw
+
+        mine = per_table(columns, {"tickets": nw.from_native(tickets).columns})["tickets"]
+        key = next((k for k, v in mine.items() if v == "customer_id"), "customer_id")
+        data = load_dataset({"tickets": tickets, "customers": _customers_of(tickets, key)},
+                            columns={"tickets": mine})
     counts = handling_counts(data, None, [], measure=measure)
     done = counts[counts["minutes"].notna()]
     vc = ValueCounts.from_pairs(done["minutes"].astype(float), done["tickets"])
@@ -150,12 +168,17 @@ def handling_time(tickets: Any, stat: str = "median", measure: str = "resolution
     return minutes / 60.0
 
 
-def _customers_of(tickets: Any) -> Any:
-    """A minimal customers table for tickets given alone (every customer known)."""
+def _customers_of(tickets: Any, key: str = "customer_id") -> Any:
+    """A minimal customers table for tickets given alone (every customer known); ``key`` is
+    the tickets' customer column."""
     import narwhals as nw
 
     frame = nw.from_native(tickets)
-    ids = frame.select("customer_id").unique()
+    if key not in frame.columns:
+        raise DataValidationError(
+            f"tickets have no column {key!r} (the customer id); columns: {frame.columns}; "
+            "map yours with columns={'your_column': 'customer_id'}")
+    ids = frame.select(nw.col(key).alias("customer_id")).unique()
     if isinstance(ids, nw.LazyFrame):
         ids = ids.collect()
     return ids.with_columns(nw.lit("1970-01-01").alias("signup_date")).to_native()
