@@ -261,6 +261,8 @@ def _run(args: argparse.Namespace) -> int:
         extra = "; ".join(f"{t}: {', '.join(c)}" for t, c in data.extra_columns.items() if c)
         if extra:
             say(f"columns that are not ours, usable as segments (by=): {extra}")
+        if not config.analysis.metrics:
+            metrics = _supported(data, metrics, guards)
         by, title, options = config.analysis.by, config.title, config.analysis.options()
     if args.n_resamples is not None:
         options["n_resamples"] = args.n_resamples
@@ -299,6 +301,25 @@ def _run(args: argparse.Namespace) -> int:
     if args.json is not None:
         _write_json(args, report, data, monitor, code, rollout)
     return code
+
+
+def _supported(data: Any, metrics: list[str], guards: list[Guardrail]) -> list[str]:
+    """The default metrics the data can feed; each one left out is named on stderr, and a
+    guardrail on one is an error."""
+    from rollout_metrics.stats.daily import supported_metrics
+
+    kept, skipped = supported_metrics(data, metrics)
+    for message in skipped:
+        print(f"rollout-metrics: note: left out: {message}", file=sys.stderr)
+    left = {m.split(":")[0] for m in skipped}
+    bad = sorted({g.metric for g in guards} & left)
+    if bad:
+        raise ConfigError(f"guardrails on {', '.join(bad)}, which the data cannot feed: "
+                          + "; ".join(m for m in skipped if m.split(":")[0] in bad))
+    if not kept:
+        raise ConfigError("none of the default metrics can run on this data: "
+                          + "; ".join(skipped))
+    return kept
 
 
 def _monitor(args: argparse.Namespace, config: Any, rollout: Any,

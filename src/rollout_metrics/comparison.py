@@ -431,9 +431,12 @@ def _check_segments(data: Dataset, names: list[str], groups: list[list[str]]) ->
             tables = {get_metric(m).table for m in names}
             if not any(col in available_segments(data, t) for t in tables):
                 known = sorted({c for t in tables for c in available_segments(data, t)})
+                why = (" (no customers table was given: customer segments need it)"
+                       if data.customers is None else "")
                 raise MissingColumnError(
                     f"segment column {col!r} does not exist in the {'/'.join(sorted(tables))} "
-                    f"table(s) of the selected metrics {names}. Available segments: {known}"
+                    f"table(s) of the selected metrics {names}{why}. Available segments: "
+                    f"{known}"
                 )
 
 

@@ -457,9 +457,9 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _check_data(values: dict[str, Any], folder: Path, problems: list[str]) -> None:
     given = [k for k in ("path", *TABLES) if k in values]
-    if "path" not in values and "customers" not in values:
-        problems.append("[data] needs path (a folder with the three tables) or customers "
-                        "(a file)")
+    if len(given) == 0:
+        problems.append("[data] needs path (a folder with the tables) or a file per table "
+                        "(customers, surveys, tickets)")
     elif "path" in values and len(given) > 1:
         problems.append(f"[data] path and {', '.join(given[1:])} are both given; use path "
                         "(a folder) or one file per table, not both")

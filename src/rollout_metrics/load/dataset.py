@@ -171,8 +171,10 @@ def load_dataset(
         ``.parquet`` or ``.xlsx``, or a sub-folder / ``name-*.parquet`` glob of part files);
         an Excel workbook (or a folder holding only one) with sheets named after the
         tables; or a dict mapping each table name to a path, a glob or a dataframe
-        (pandas, Polars, PyArrow, DuckDB, PySpark).  ``customers`` is required; the others
-        are optional.
+        (pandas, Polars, PyArrow, DuckDB, PySpark).  Each table is optional: without
+        ``customers`` the metrics per active customer (churn, complaint and contact rates,
+        contact share) and customer segments are not available, and ids in the other tables
+        are not checked against customers.
     columns
         Your column names -> canonical names, per table
         (``{"tickets": {"opened": "created_at"}}``) or one mapping for all tables.
@@ -211,8 +213,10 @@ def load_dataset(
         raise DataValidationError(
             f"source must be a folder or a dict of tables, got {type(source).__name__}"
         )
-    if "customers" not in sources:
-        raise DataValidationError("a customers table is required (segments and exposure)")
+    if not sources:
+        raise DataValidationError(
+            f"no table was given; tables: {', '.join(TABLE_NAMES)} (each one optional; the "
+            "metrics per active customer and customer segments need customers)")
 
     options = {t: options_for(read, t) for t in TABLE_NAMES}
     raw: dict[str, nw.LazyFrame[Any]] = {}
@@ -227,11 +231,14 @@ def load_dataset(
     # Tables without a date_format share one detected order (one export, one format).
     formats = detect_formats({t: f for t, f in frames.items() if not options[t].date_format})
 
-    with engine_errors("customers", sources["customers"]):
-        validated = {"customers": validate_table(
-            frames["customers"], TABLES["customers"], timezone=timezone, strict=strict,
-            read=options["customers"], formats=formats)}
-    known = validated["customers"].frame
+    validated = {}
+    if "customers" in frames:
+        with engine_errors("customers", sources["customers"]):
+            validated["customers"] = validate_table(
+                frames["customers"], TABLES["customers"], timezone=timezone, strict=strict,
+                read=options["customers"], formats=formats)
+    # Without customers, ids cannot be checked against them (nor can any be unknown).
+    known = validated["customers"].frame if "customers" in validated else None
     try:
         for t in ("surveys", "tickets"):
             if t in frames:
@@ -252,7 +259,7 @@ def load_dataset(
         columns=["table", "rows_read", "rows_excluded", "rows_used"],
     )
     dataset = Dataset(
-        customers=validated["customers"].frame,
+        customers=validated["customers"].frame if "customers" in validated else None,
         surveys=validated["surveys"].frame if "surveys" in validated else None,
         tickets=validated["tickets"].frame if "tickets" in validated else None,
         quality=quality,

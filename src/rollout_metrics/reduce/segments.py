@@ -254,21 +254,24 @@ def attach_segments(
     data = red.data
     frame = data.table(table)
     own = set(frame.collect_schema().names()) if table != "customers" else set()
-    customers = data.table("customers")
-    customer_cols = set(customers.collect_schema().names())
+    customer_cols = (set(data.customers.collect_schema().names())
+                     if data.customers is not None else set())
     need_from_customers: list[str] = []
     if "tenure_band" in by and rollout is None:
         raise MissingColumnError(f"{metric}: tenure_band needs a rollout (its change date)")
     for col in by:
         if col in own:
             continue
-        if col == "tenure_band" or col in customer_cols:
+        if (col == "tenure_band" and data.customers is not None) or col in customer_cols:
             need_from_customers.append(col)
             continue
+        why = " (no customers table was given: customer segments need it)" if (
+            data.customers is None) else ""
         raise MissingColumnError(
-            f"{metric}: segment column {col!r} does not exist. Available segments: "
+            f"{metric}: segment column {col!r} does not exist{why}. Available segments: "
             f"{available_segments(data, table)}"
         )
+    customers = data.table("customers") if need_from_customers or table == "customers" else None
     def as_text(f: nw.LazyFrame[Any], cols: list[str]) -> nw.LazyFrame[Any]:
         # tenure_band is our own label (never empty, never a reserved spelling).
         schema = f.collect_schema()
@@ -276,13 +279,14 @@ def attach_segments(
         return f.with_columns(*labelled) if labelled else f
 
     if table == "customers":
-        frame = customers
+        frame = data.table("customers")
         if "tenure_band" in by:
             frame = frame.with_columns(tenure_band(rollout.change_date))  # type: ignore[union-attr]
         return Segmented(as_text(frame, by), list(by), list(by))
     if not need_from_customers:
         return Segmented(as_text(frame, by), list(by), list(by))
     cols = [c for c in need_from_customers if c != "tenure_band"]
+    assert customers is not None
     extra = customers.select("customer_id", *cols,
                              *(["signup_date"] if "tenure_band" in by else []))
     if "tenure_band" in by:

@@ -76,13 +76,14 @@ def _segments(chosen: dict[str, FileGuess]) -> list[list[str]]:
 
 def _metrics(chosen: dict[str, FileGuess]) -> list[str]:
     from rollout_metrics.metrics import DEFAULT_METRICS, REGISTRY
+    from rollout_metrics.stats.daily import per_customer
 
-    if "customers" not in chosen:
-        return []
     out = []
     for name in DEFAULT_METRICS:
         spec = REGISTRY[name]
         g = chosen.get(spec.table)
+        if "customers" not in chosen and per_customer(spec):
+            continue
         if g is not None and (spec.needs is None or spec.needs in g.mapping.values()):
             out.append(name)
     return out
@@ -107,7 +108,8 @@ def starter_text(chosen: dict[str, FileGuess], rest: Sequence[FileGuess], *, fol
     for table in ("customers", "surveys", "tickets"):
         g = chosen.get(table)
         if g is None:
-            note = (" (required: add the customers file)" if table == "customers"
+            note = (" (none found: the metrics per active customer and customer segments "
+                    "are left out)" if table == "customers"
                     else f" (none found: the metrics of {table} are left out)")
             out.append(f"# {table} = \"...\"{note}")
             continue
@@ -140,5 +142,5 @@ def starter_text(chosen: dict[str, FileGuess], rest: Sequence[FileGuess], *, fol
                "# by = [[\"tier\"]]   # CHECK: no segment column with 2-30 values found")
     metrics = _metrics(chosen)
     out.append(f"metrics = [{', '.join(quote(m) for m in metrics)}]" if metrics else
-               "# metrics: CHECK: none can run without a customers table")
+               "# metrics: CHECK: none of the default metrics has the columns it needs")
     return "\n".join(out) + "\n"

@@ -55,8 +55,18 @@ def overall_key(by: Sequence[str]) -> tuple[str, ...]:
     return (OVERALL,) * max(1, len(by))
 
 
+def per_customer(spec: MetricSpec) -> bool:
+    """Whether ``spec`` needs the customers table: its own table, or active customers as the
+    denominator (a ``rate``)."""
+    return spec.table == "customers" or spec.kind == "rate"
+
+
 def check_metric_columns(data: Dataset, spec: MetricSpec, options: MetricOptions) -> None:
     """Raise :class:`MissingColumnError` when ``data`` cannot support ``spec``."""
+    if data.customers is None and per_customer(spec):
+        raise MissingColumnError(
+            f"{spec.name}: no customers table was given, and {spec.label} is counted per "
+            "active customer: the denominator needs the customers table")
     needed = spec.needs
     names = data.table(spec.table).collect_schema().names()
     if needed and needed not in names:
@@ -82,6 +92,10 @@ def supported_metrics(data: Dataset, names: Sequence[str]) -> tuple[list[str], l
         spec = get_metric(name)
         if getattr(data, spec.table, None) is None:
             skipped.append(f"{name}: no {spec.table} table was given")
+            continue
+        if data.customers is None and per_customer(spec):
+            skipped.append(f"{name}: no customers table was given; it is counted per active "
+                           "customer")
             continue
         try:
             check_metric_columns(data, spec, MetricOptions())
