@@ -23,7 +23,7 @@ STEPS: list[tuple[str, ...]] = [
     ("_engine",),
     ("load",),
     ("reduce",),
-    ("stats", "metrics"),
+    ("stats", "metrics", "custom"),
     ("infer",),
     ("comparison", "point_metrics"),
     ("designs",),

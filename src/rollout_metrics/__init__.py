@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         compare_handling_time,
         compare_nps,
     )
+    from rollout_metrics.custom import define_metric
     from rollout_metrics.designs.did import DidResult, did
     from rollout_metrics.designs.its import ItsResult, its
     from rollout_metrics.designs.mixshift import mix_shift
@@ -70,6 +71,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("MetricItsResult", "did_metric", "its_metric"),
                     "rollout_metrics.designs.on_metrics"),
     "sensitivity": "rollout_metrics.designs.sensitivity",
+    "define_metric": "rollout_metrics.custom",
     "adjust_pvalues": "rollout_metrics.infer.multiple",
     "DiffResult": "rollout_metrics.infer.results",
     **dict.fromkeys(("Dataset", "load_dataset", "load_sample"), "rollout_metrics.load.dataset"),
@@ -114,6 +116,7 @@ __all__ = [
     "compare_nps",
     "complaint_rate",
     "csat",
+    "define_metric",
     "did",
     "did_metric",
     "get_metric",

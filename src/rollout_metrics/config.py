@@ -53,7 +53,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from rollout_metrics.errors import ConfigError, PeriodError, did_you_mean
+from rollout_metrics.errors import ConfigError, DataValidationError, PeriodError, did_you_mean
 from rollout_metrics.report import LANGS
 
 __all__ = [
@@ -391,6 +391,9 @@ class Config:
                                           metadata={"section": GuardrailsSection})
     #: ``None`` without a ``[monitor]`` table: one fixed-horizon run.
     monitor: MonitorSection | None = field(default=None, metadata={"section": MonitorSection})
+    #: ``[metrics.<name>]``: user-defined metrics (:func:`rollout_metrics.define_metric`
+    #: arguments), registered when the file is read.
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     file: Path = Path("rollout.toml")
 
     def to_rollout(self) -> Any:
@@ -497,13 +500,64 @@ def _check_guardrails(values: dict[str, Any], problems: list[str]) -> None:
         problems.append(f"[guardrails] fail_on: {exc}")
 
 
+_CUSTOM_KEYS = {
+    "table": "surveys or tickets", "kind": "proportion, mean or rate",
+    "column": "the column it reads", "values": "the values that count (default: true)",
+    "where": "only rows whose columns hold these values, e.g. { channel = [\"chat\"] }",
+    "direction": "higher_is_better or higher_is_worse", "label": "its name in the report",
+    "units": "its units in the report"}
+_DIRECTIONS = {"higher_is_better": 1, "higher_is_worse": -1}
+
+
+def _custom_metrics(raw: Any, problems: list[str]) -> dict[str, dict[str, Any]]:
+    """Check and register the ``[metrics.<name>]`` tables; their arguments by name."""
+    from rollout_metrics.custom import define_metric
+
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        problems.append("[metrics] holds one table per metric, e.g. [metrics.refunds] with "
+                        "table, kind, column and direction")
+        return {}
+    out = {}
+    for name, spec in raw.items():
+        where = f"[metrics.{name}] "
+        bad = [k for k in spec if k not in _CUSTOM_KEYS]
+        for k in bad:
+            problems.append(f"{where}unknown key {k!r}{did_you_mean(k, _CUSTOM_KEYS)}; known "
+                            f"keys: {', '.join(_CUSTOM_KEYS)}")
+        missing = [k for k in ("table", "kind", "column", "direction") if k not in spec]
+        for k in missing:
+            problems.append(f"{where}{k} is required ({_CUSTOM_KEYS[k]})")
+        if bad or missing:
+            continue
+        kw = dict(spec)
+        if kw["direction"] not in _DIRECTIONS:
+            problems.append(f"{where}direction must be higher_is_better or higher_is_worse, "
+                            f"got {_show(kw['direction'])}")
+            continue
+        kw["direction"] = _DIRECTIONS[kw["direction"]]
+        if isinstance(kw.get("values"), str | int | float | bool):
+            kw["values"] = [kw["values"]]
+        try:
+            define_metric(name, replace=True, **kw)
+        except (DataValidationError, TypeError) as exc:
+            problems.append(f"{where}{exc}")
+            continue
+        out[name] = kw
+    return out
+
+
 def load_config(path: str | Path) -> Config:
     """Read ``path`` (TOML, UTF-8) and check it against the schema; one error lists every
     problem (see the module docstring)."""
     path = Path(path)
     problems: list[str] = []
     raw = _read(path)
+    # User-defined metrics first: [analysis] metrics and guardrails may name them.
+    custom = _custom_metrics(raw.pop("metrics", None), problems)
     values = _check(Config, raw, "", problems)
+    values["metrics"] = custom
     if "monitor" not in raw:
         values.pop("monitor", None)
     elif {"looks", "schedule"} <= set(values["monitor"]):

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from rollout_metrics.errors import DataValidationError
+from rollout_metrics.reduce.rows import RowCount
 from rollout_metrics.stats.sufficient import (
     CohortShare,
     EventExposure,
@@ -136,6 +137,10 @@ class MetricSpec:
     delta_units
         The unit of a change in sentences ("points", "percentage points", "hours"); empty
         when ``units`` reads well after the number.
+    row_counts
+        Per-row columns the counts reduction of ``table`` adds and sums per day for this
+        metric (user-defined metrics, :func:`rollout_metrics.define_metric`); ``columns``
+        names them.
     """
 
     name: str
@@ -155,6 +160,7 @@ class MetricSpec:
     daily: str
     relative: bool = True
     delta_units: str = ""
+    row_counts: tuple[RowCount, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

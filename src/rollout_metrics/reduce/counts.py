@@ -31,6 +31,7 @@ from rollout_metrics._engine.cast import with_seconds_between
 from rollout_metrics.errors import DataValidationError, MissingColumnError, PeriodError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.reduce.reduction import ReductionKey, Reductions
+from rollout_metrics.reduce.rows import RowCount, row_expression
 from rollout_metrics.reduce.segments import attach_segments
 from rollout_metrics.rollout import Rollout
 
@@ -60,20 +61,24 @@ def _kept(red: Reductions, key: ReductionKey, compute: Any) -> pd.DataFrame:
     return result.copy()
 
 
-def _key(name: str, rollout: Rollout | None, by: list[str], lo: dt.datetime, hi: dt.datetime
-         ) -> ReductionKey:
+def _key(name: str, rollout: Rollout | None, by: list[str], lo: dt.datetime, hi: dt.datetime,
+         extra: tuple[RowCount, ...] = ()) -> ReductionKey:
     # tenure_band depends on the change date; everything else only on the range.
     change = rollout.change_date if rollout is not None and "tenure_band" in by else None
-    return ReductionKey(name, tuple(by), (lo, hi), "day", (change,))
+    return ReductionKey(name, tuple(by), (lo, hi), "day", (change, *extra))
 
 
-def _collect(frame: nw.LazyFrame[Any], counts: list[str]) -> pd.DataFrame:
-    """Collect the small result; counts and day numbers as int64 whatever the engine gave."""
+def _collect(frame: nw.LazyFrame[Any], counts: list[str], sums: tuple[str, ...] = ()
+             ) -> pd.DataFrame:
+    """Collect the small result; counts and day numbers as int64 whatever the engine gave,
+    ``sums`` (of values) as float64."""
     # Cast in the engine: DuckDB sums integers to HUGEINT, which pandas would get as Decimal
     # objects (0.37 s to convert for a 10M-ticket compare).
-    out = frame.with_columns(*[nw.col(c).cast(nw.Int64) for c in counts]).collect().to_pandas()
+    out = frame.with_columns(*[nw.col(c).cast(nw.Float64 if c in sums else nw.Int64)
+                               for c in counts]).collect().to_pandas()
     for c in counts:
-        out[c] = pd.to_numeric(out[c]).fillna(0).astype(np.int64)
+        values = pd.to_numeric(out[c]).fillna(0)
+        out[c] = values.astype(np.float64 if c in sums else np.int64)
     for c in ("day", "first", "last"):
         if c in out.columns:
             out[c] = pd.to_numeric(out[c]).astype(np.int64)
@@ -101,9 +106,22 @@ def assign_period(day: pd.Series, rollout: Rollout, origin: dt.datetime) -> pd.S
     return out
 
 
+def _extra(frame: nw.LazyFrame[Any], table: str, extra: tuple[RowCount, ...]
+           ) -> dict[str, nw.Expr]:
+    names = frame.collect_schema().names()
+    for rc in extra:
+        missing = [c for c in rc.columns if c not in names]
+        if missing:
+            raise MissingColumnError(
+                f"{rc.name.split('__')[0]}: the {table} table has no column "
+                f"{', '.join(map(repr, missing))}. Available columns: {names}")
+    return {rc.name: row_expression(rc) for rc in extra}
+
+
 def _survey_counts(
     red: Reductions, rollout: Rollout | None, by: list[str], *,
     start: dt.datetime | None = None, end: dt.datetime | None = None,
+    extra: tuple[RowCount, ...] = (),
 ) -> pd.DataFrame:
     """Per (day, segment): NPS promoter/passive/detractor counts and CSAT score counts.
 
@@ -123,19 +141,23 @@ def _survey_counts(
         "csat_n": ~csat.is_null(),
         **{f"csat_{k}": csat == k for k in CSAT_LEVELS},
     }
+    more = _extra(frame, "surveys", extra)
     inside = frame.filter((nw.col("responded_at") >= lo) & (nw.col("responded_at") < hi))
     counts = (
         _with_day(inside, "day", "responded_at", lo)
-        .with_columns(*[e.fill_null(False).cast(nw.Int64).alias(k) for k, e in helpers.items()])
+        .with_columns(*[e.fill_null(False).cast(nw.Int64).alias(k) for k, e in helpers.items()],
+                      *[e.alias(k) for k, e in more.items()])
         .group_by("day", *seg.keys)
-        .agg(*[nw.col(k).sum() for k in helpers])
+        .agg(*[nw.col(k).sum() for k in [*helpers, *more]])
     )
-    return seg.decode(_collect(counts, list(helpers)), ["day", *by])
+    sums = tuple(rc.name for rc in extra if rc.is_float)
+    return seg.decode(_collect(counts, [*helpers, *more], sums), ["day", *by])
 
 
 def _ticket_counts(
     red: Reductions, rollout: Rollout | None, by: list[str], *,
     start: dt.datetime | None = None, end: dt.datetime | None = None,
+    extra: tuple[RowCount, ...] = (),
 ) -> pd.DataFrame:
     """Per (day, segment): tickets opened and complaints among them.
 
@@ -147,15 +169,19 @@ def _ticket_counts(
     # Validation excluded and counted tickets whose complaint flag is missing.
     complaint = (nw.col("is_complaint")
                  if "is_complaint" in frame.collect_schema().names() else nw.lit(False))
+    more = _extra(frame, "tickets", extra)
     inside = frame.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi))
     counts = (
         _with_day(inside, "day", "created_at", lo)
         .with_columns(complaint.cast(nw.Int64).alias("complaints"),
-                      nw.lit(1).cast(nw.Int64).alias("tickets"))
+                      nw.lit(1).cast(nw.Int64).alias("tickets"),
+                      *[e.alias(k) for k, e in more.items()])
         .group_by("day", *seg.keys)
-        .agg(nw.col("tickets").sum(), nw.col("complaints").sum())
+        .agg(nw.col("tickets").sum(), nw.col("complaints").sum(),
+             *[nw.col(k).sum() for k in more])
     )
-    return seg.decode(_collect(counts, ["tickets", "complaints"]), ["day", *by])
+    sums = tuple(rc.name for rc in extra if rc.is_float)
+    return seg.decode(_collect(counts, ["tickets", "complaints", *more], sums), ["day", *by])
 
 
 def _active_customers(
@@ -260,28 +286,32 @@ def _handling_counts(
 def survey_counts(
     source: Dataset | Reductions, rollout: Rollout | None, by: list[str], *,
     start: dt.datetime | None = None, end: dt.datetime | None = None,
+    extra: tuple[RowCount, ...] = (),
 ) -> pd.DataFrame:
     """Per (day, segment): NPS promoter/passive/detractor counts and CSAT score counts.
 
     Columns: ``day, *by, nps_n, promoters, passives, detractors, csat_n, csat_1..csat_5``.
-    Computed once per dataset and arguments (NPS and CSAT share the scan).
+    Computed once per dataset and arguments (NPS and CSAT share the scan); ``extra`` adds the
+    per-row columns of user-defined metrics (:class:`~rollout_metrics.reduce.rows.RowCount`).
     """
     lo, hi = _range(rollout, start, end)
     red = Reductions.of(source)
-    return _kept(red, _key("surveys", rollout, by, lo, hi),
-                 lambda: _survey_counts(red, rollout, by, start=lo, end=hi))
+    return _kept(red, _key("surveys", rollout, by, lo, hi, extra),
+                 lambda: _survey_counts(red, rollout, by, start=lo, end=hi, extra=extra))
 
 
 def ticket_counts(
     source: Dataset | Reductions, rollout: Rollout | None, by: list[str], *,
     start: dt.datetime | None = None, end: dt.datetime | None = None,
+    extra: tuple[RowCount, ...] = (),
 ) -> pd.DataFrame:
     """Per (day, segment): tickets opened and complaints among them (``day, *by, tickets,
-    complaints``); computed once per dataset and arguments."""
+    complaints``, plus the ``extra`` columns of user-defined metrics); computed once per
+    dataset and arguments."""
     lo, hi = _range(rollout, start, end)
     red = Reductions.of(source)
-    return _kept(red, _key("tickets", rollout, by, lo, hi),
-                 lambda: _ticket_counts(red, rollout, by, start=lo, end=hi))
+    return _kept(red, _key("tickets", rollout, by, lo, hi, extra),
+                 lambda: _ticket_counts(red, rollout, by, start=lo, end=hi, extra=extra))
 
 
 def active_customers(

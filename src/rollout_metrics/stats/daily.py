@@ -233,7 +233,7 @@ def daily_series(
     lo, hi = start or lo, end or hi
     if spec.kind == "counts":
         reduce = survey_counts if spec.table == "surveys" else ticket_counts
-        frame = reduce(red, rollout, by_list, start=lo, end=hi)
+        frame = reduce(red, rollout, by_list, start=lo, end=hi, extra=spec.row_counts)
         values = [c for c in frame.columns if c not in ("day", *by_list)]
     elif spec.kind == "rate":
         frame = _rate_frame(red, rollout, spec, by_list, lo, hi)
@@ -269,8 +269,8 @@ def _rate_frame(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[st
     if spec.table == "customers":
         events = act.rename(columns={spec.columns[0]: "events"})
     else:
-        events = ticket_counts(red, rollout, by, start=lo, end=hi).rename(
-            columns={spec.columns[0]: "events"})
+        events = ticket_counts(red, rollout, by, start=lo, end=hi,
+                               extra=spec.row_counts).rename(columns={spec.columns[0]: "events"})
     # Every day of the range is a row of the overall series, events or not.
     days = pd.DataFrame({"day": total.index.to_numpy(), "exposure": total.to_numpy(float)})
     if by:

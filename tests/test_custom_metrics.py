@@ -1,0 +1,161 @@
+"""User-defined metrics (``define_metric``) give the numbers of the built-in metric they
+restate, and of a direct computation on the raw rows.
+
+Outside checks: a custom ``mean`` of ``csat_score`` is the built-in ``csat_mean`` (Welch t from
+the same moments, itself checked against R's ``t.test`` in tests/test_reference_values.py);
+a custom ``rate`` of ``is_complaint`` is the built-in ``complaints`` (exact Poisson /
+quasi-Poisson daily test, checked against R's ``poisson.test`` there); a custom
+``proportion`` equals statsmodels' two-proportion z test on the raw tickets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportions_ztest
+
+import rollout_metrics as rm
+from rollout_metrics.load.dataset import sample_path
+
+ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
+COLS = ["segment", "n_before", "n_after", "before", "after", "delta", "ci_low", "ci_high",
+        "p_value"]
+
+
+@pytest.fixture
+def defined() -> Iterator[list[str]]:
+    names: list[str] = []
+    yield names
+    for n in names:
+        rm.unregister_metric(n)
+
+
+def _define(names: list[str], name: str, **kw: Any) -> None:
+    rm.define_metric(name, **kw)
+    names.append(name)
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a[COLS].reset_index(drop=True),
+                                  b[COLS].reset_index(drop=True), rtol=1e-9)
+
+
+def test_custom_mean_is_csat_mean(sample: rm.Dataset, defined: list[str]) -> None:
+    _define(defined, "my_csat", table="surveys", kind="mean", column="csat_score",
+            direction=1)
+    mine = rm.compare(sample, ROLLOUT, ["my_csat"], by="tier")
+    ours = rm.compare(sample, ROLLOUT, ["csat_mean"], by="tier")
+    _same(mine, ours)
+
+
+def test_custom_rate_is_complaints(sample: rm.Dataset, defined: list[str]) -> None:
+    _define(defined, "my_complaints", table="tickets", kind="rate", column="is_complaint",
+            direction=-1)
+    mine = rm.compare(sample, ROLLOUT, ["my_complaints"], by="channel")
+    ours = rm.compare(sample, ROLLOUT, ["complaints"], by="channel")
+    _same(mine, ours)
+    assert (mine["method"].to_numpy() == ours["method"].to_numpy()).all()
+
+
+def test_custom_proportion_with_a_filter_matches_raw_rows(sample: rm.Dataset,
+                                                          defined: list[str]) -> None:
+    _define(defined, "chat_complaints", table="tickets", kind="proportion",
+            column="is_complaint", where={"channel": ["chat"]}, direction=-1,
+            label="Complaints among chat tickets (%)")
+    row = rm.compare(sample, ROLLOUT, ["chat_complaints"]).iloc[0]
+    raw = pd.read_csv(sample_path() / "tickets.csv", parse_dates=["created_at"])
+    ok = raw.merge(sample.tickets.select("ticket_id").collect().to_pandas(), on="ticket_id")
+    chat = ok[ok.channel == "chat"]
+    w = ROLLOUT.windows()
+    (b0, b1), (a0, a1) = w["before"], w["after"]
+    before = chat[(chat.created_at >= b0) & (chat.created_at < b1)]
+    after = chat[(chat.created_at >= a0) & (chat.created_at < a1)]
+    hits = np.array([after.is_complaint.sum(), before.is_complaint.sum()])
+    n = np.array([len(after), len(before)])
+    assert (row.n_before, row.n_after) == (n[1], n[0])
+    assert row.before == pytest.approx(100 * hits[1] / n[1], rel=1e-12)
+    assert row.after == pytest.approx(100 * hits[0] / n[0], rel=1e-12)
+    _, p = proportions_ztest(hits, n)
+    assert row.p_value == pytest.approx(p, rel=1e-9)
+
+
+def test_report_and_guardrail_know_a_custom_metric(sample: rm.Dataset,
+                                                  defined: list[str]) -> None:
+    _define(defined, "chat_share", table="tickets", kind="proportion", column="channel",
+            values=["chat"], direction=1, label="Tickets by chat (%)")
+    rep = rm.build_report(sample, ROLLOUT, ["nps", "chat_share"], by="tier",
+                          guardrails=["chat_share.delta < -50"], n_resamples=200)
+    html = rep.html()
+    assert "Tickets by chat (%)" in html
+    assert rep.breaches.empty and "chat_share" in set(rep.guardrails["metric"])
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"name": "nps", "kind": "mean", "column": "csat_score"}, "'nps' exists (built in)"),
+    ({"name": "x", "kind": "median", "column": "csat_score"}, "kind must be one of"),
+    ({"name": "x", "kind": "rate", "column": "csat_score"}, "a rate metric is defined on "
+     "tickets"),
+    ({"name": "bad name", "kind": "mean", "column": "csat_score"}, "letters, digits"),
+])
+def test_bad_definitions(kw: dict[str, Any], message: str) -> None:
+    with pytest.raises(rm.DataValidationError, match=message.replace("(", r"\(").replace(
+            ")", r"\)")):
+        rm.define_metric(table="surveys", direction=1, **kw)
+
+
+def test_a_missing_column_is_named(sample: rm.Dataset, defined: list[str]) -> None:
+    _define(defined, "refunds", table="tickets", kind="proportion", column="refund_requested",
+            direction=-1)
+    with pytest.raises(rm.MissingColumnError, match="refunds: the tickets table has no "
+                       "'refund_requested' column"):
+        rm.compare(sample, ROLLOUT, ["refunds"])
+    _define(defined, "chat_refunds", table="tickets", kind="proportion",
+            column="is_complaint", where={"medium": ["chat"]}, direction=-1)
+    with pytest.raises(rm.MissingColumnError, match="chat_refunds: the tickets table has no "
+                       "column 'medium'"):
+        rm.compare(sample, ROLLOUT, ["chat_refunds"])
+
+
+def _toml(tmp_path: Any, metrics: str, extra: str = "") -> Any:
+    path = tmp_path / "rollout.toml"
+    path.write_text(f'[data]\npath = "{sample_path()}"\n[rollout]\nchange_date = 2025-09-01\n'
+                    f'[analysis]\nmetrics = ["nps", "chat_complaints"]\nby = [["tier"]]\n'
+                    f'n_resamples = 200\n{extra}{metrics}', encoding="utf-8")
+    return path
+
+
+CHAT = ('[metrics.chat_complaints]\ntable = "tickets"\nkind = "proportion"\n'
+        'column = "is_complaint"\nwhere = { channel = "chat" }\n'
+        'direction = "higher_is_worse"\nlabel = "Complaints among chat tickets (%)"\n')
+
+
+def test_toml_defines_a_metric_for_the_report(tmp_path: Any, capsys: Any) -> None:
+    from rollout_metrics.cli import main
+    from rollout_metrics.config import load_config
+
+    try:
+        config = load_config(_toml(tmp_path, CHAT, '[guardrails]\nfail_on = '
+                                   '["chat_complaints.delta > 50"]\n'))
+        assert config.metrics["chat_complaints"]["where"] == {"channel": "chat"}
+        out = tmp_path / "r.html"
+        assert main(["report", "--config", str(tmp_path / "rollout.toml"), "--out", str(out),
+                     "--quiet"]) == 0
+        assert "Complaints among chat tickets (%)" in out.read_text(encoding="utf-8")
+    finally:
+        rm.unregister_metric("chat_complaints")
+
+
+def test_toml_metric_mistakes_in_one_message(tmp_path: Any) -> None:
+    from rollout_metrics.config import load_config
+    from rollout_metrics.errors import ConfigError
+
+    bad = ('[metrics.chat_complaints]\ntable = "ticket"\nkind = "proportion"\n'
+           'colum = "is_complaint"\ndirection = "up"\n')
+    with pytest.raises(ConfigError, match=r"\[metrics.chat_complaints\] unknown key 'colum' "
+                       r"\(did you mean 'column'\?\).*\[metrics.chat_complaints\] column is "
+                       r"required"):
+        load_config(_toml(tmp_path, bad))
