@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -18,11 +20,11 @@
 # Run it headless with papermill (see `docs/report.md`), overriding the parameters below.
 
 # %% tags=["parameters"]
-data_path = None  # a folder with customers/surveys/tickets; None = the bundled sample
+data_path = None  # a folder with customers/surveys/tickets; None: the bundled sample
 change_date = "2025-09-01"
 announced = "2025-08-11"  # None when the change was not announced
 segments = [["tier"], ["channel"]]  # each separately; ["tier", "channel"] would cross them
-metrics = None  # None = the default metrics the data supports
+metrics = None  # None: the default metrics the data supports
 title = "Segment report"
 out = "../reports/segment_report.html"
 n_resamples = 2000

@@ -46,3 +46,17 @@ def test_notebook_runs(name: str, tmp_path: Path) -> None:
     assert any("image/png" in o.get("data", {}) for o in outputs), "no figure displayed"
     if params:
         assert (tmp_path / "report.html").stat().st_size > 10_000
+
+
+def test_papermill_reads_every_parameter(caplog: pytest.LogCaptureFixture) -> None:
+    # papermill skips (with a warning) a parameter line holding a second "=", e.g. in its
+    # comment, and then warns "Passed unknown parameter" when it is overridden.
+    import logging
+
+    from papermill.inspection import inspect_notebook
+
+    with caplog.at_level(logging.WARNING, logger="papermill"):
+        found = inspect_notebook(str(NOTEBOOKS / "02_segment_report.ipynb"))
+    assert set(found) == {"data_path", "change_date", "announced", "segments", "metrics",
+                          "title", "out", "n_resamples", "seed"}
+    assert not [r for r in caplog.records if "Unable to parse" in r.getMessage()]
