@@ -5,6 +5,10 @@ day × segment; ticket and complaint counts per day × segment together with
 handling-time minute counts per period × segment (grouping sets over one scan);
 sign-up and churn counts per day × segment.  Only the small results are fetched;
 no test is run, so this is the least any engine-side implementation can cost.
+
+The same SQL reads the export shapes of ``benchmarks/shapes.py``: text ids join as text,
+and CSV files are parsed by DuckDB's own reader (types sniffed, timestamps parsed natively),
+the cheapest honest way to read the same file.
 """
 
 from __future__ import annotations
@@ -25,6 +29,13 @@ SEG = "c.tier, c.region, c.plan"
 DAY = f"floor(epoch(CAST({{col}} AS TIMESTAMP) - TIMESTAMP '{LO}') / 86400)"
 
 
+def _src(folder: Path, table: str) -> str:
+    """The reader of one table: Parquet, or CSV parsed by DuckDB itself."""
+    if (folder / f"{table}.csv").is_file():
+        return f"read_csv('{folder}/{table}.csv')"
+    return f"read_parquet('{folder}/{table}.parquet')"
+
+
 def survey_sql(folder: Path) -> str:
     return f"""
     SELECT {DAY.format(col='s.responded_at')} AS day, {SEG},
@@ -34,8 +45,8 @@ def survey_sql(folder: Path) -> str:
       count_if(s.csat_score = 1) AS csat_1, count_if(s.csat_score = 2) AS csat_2,
       count_if(s.csat_score = 3) AS csat_3, count_if(s.csat_score = 4) AS csat_4,
       count_if(s.csat_score = 5) AS csat_5
-    FROM read_parquet('{folder}/surveys.parquet') s
-    JOIN read_parquet('{folder}/customers.parquet') c USING (customer_id)
+    FROM {_src(folder, 'surveys')} s
+    JOIN {_src(folder, 'customers')} c USING (customer_id)
     WHERE s.responded_at >= TIMESTAMP '{LO}' AND s.responded_at < TIMESTAMP '{HI}'
     GROUP BY ALL"""
 
@@ -48,8 +59,8 @@ def ticket_sql(folder: Path) -> str:
              WHEN t.created_at < TIMESTAMP '{CHANGE}' THEN 'transition' ELSE 'after' END
           AS period,
         round(epoch(t.resolved_at - t.created_at) / 60) AS minutes
-      FROM read_parquet('{folder}/tickets.parquet') t
-      JOIN read_parquet('{folder}/customers.parquet') c USING (customer_id)
+      FROM {_src(folder, 'tickets')} t
+      JOIN {_src(folder, 'customers')} c USING (customer_id)
       WHERE t.created_at >= TIMESTAMP '{LO}' AND t.created_at < TIMESTAMP '{HI}')
     SELECT day, period, tier, region, plan, minutes, count(*) AS tickets,
       count_if(is_complaint) AS complaints
@@ -63,7 +74,7 @@ def customer_sql(folder: Path) -> str:
     return f"""
     WITH c AS (
       SELECT {first} AS first, {last} AS last, tier, region, plan
-      FROM read_parquet('{folder}/customers.parquet')
+      FROM {_src(folder, 'customers')}
       WHERE CAST(signup_date AS DATE) < DATE '{HI}'
         AND (churn_date IS NULL OR CAST(churn_date AS DATE) >= DATE '{LO}'))
     SELECT 'join' AS kind, first AS day, tier, region, plan, count(*) AS n FROM c

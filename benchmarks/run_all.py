@@ -21,6 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import ensure, parse_count
+from shapes import SHAPES, ensure_shape
 
 BY36 = ["tier", "region", "plan"]
 CONFIGS = {
@@ -166,6 +167,17 @@ def table(results: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def shapes_table(rows: dict[str, dict[str, dict[str, float]]]) -> str:
+    """One line per export shape: ``compare`` (36 cells) beside the floor on the same files."""
+    lines = ["| shape | compare 36 cells, median s | floor, median s | vs floor | "
+             "peak RSS MB |", "|---|---:|---:|---:|---:|"]
+    for shape, r in rows.items():
+        ours, floor = r["compare"], r["floor"]
+        lines.append(f"| {shape} | {ours['wall']:.2f} | {floor['wall']:.2f} | "
+                     f"{ours['wall'] / floor['wall']:.2f} | {ours['rss_mb']:.0f} |")
+    return "\n".join(lines)
+
+
 def summary(results: dict[str, dict[str, float]]) -> str:
     wall = {k: v["wall"] for k, v in results.items()}
     p36 = wall.get("compare parquet, 36 cells")
@@ -198,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only these configurations (and the floor)")
     parser.add_argument("--spark-tickets", type=parse_count, default=1_000_000,
                         help="dataset size of the Spark table (0: skip Spark)")
+    parser.add_argument("--shapes", nargs="*", default=list(SHAPES), choices=SHAPES,
+                        help="export shapes to time against their floors (default: all; "
+                             "none: --shapes with no value)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -214,6 +229,14 @@ def main(argv: list[str] | None = None) -> int:
         results = measure(folder, args.runs, chosen)
         print(table(results))
         print(summary(results))
+    if args.shapes:
+        rows = {}
+        for shape in args.shapes:
+            target = ensure_shape(args.tickets, shape)
+            r = measure(target, args.runs, {"compare": "parquet_36", "floor": "floor"})
+            rows[shape] = r
+        print(f"\nExport shapes, {args.tickets:,} tickets (benchmarks/shapes.py):")
+        print(shapes_table(rows))
     if args.spark_tickets and (not args.only or "spark_36" in args.only):
         small = ensure(args.spark_tickets)
         print(f"\nSpark, {args.spark_tickets:,} tickets ({small}):")
