@@ -108,7 +108,9 @@ class ItsResult:
         counterfactual), ``period``. Rates (count / exposure) for the GLMs.
     model_info : Mapping[str, Any]
         ``model, method, freq, ar_order, rho, phi, n_params, n_obs, df_resid, hac_lags,
-        params`` and, for the GLMs, ``average_effect_ratio``.
+        reference`` (``t``, ``normal`` or ``fixed_b``), ``n_resamples, params`` and, for the
+        GLMs, ``average_effect_ratio`` (``ratio, ci_low, ci_high, p_value`` and ``se_log``,
+        the SE of its log).
     alpha : float
         The CIs are ``1 - alpha`` intervals.
     """
@@ -498,6 +500,7 @@ def _effects(
                 "ci_low": float(np.exp(lr.ci_low)),
                 "ci_high": float(np.exp(lr.ci_high)),
                 "p_value": lr.p_value,
+                "se_log": lr.se,
             }
             rel = float(s1 / s0 - 1)
         else:
