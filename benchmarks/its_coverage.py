@@ -6,7 +6,8 @@ Prints tables; passes or fails nothing. Usage::
     python benchmarks/its_coverage.py --test-scenarios     # tests' scenarios, full size
     python benchmarks/its_coverage.py --few-treated [n]    # DiD with few treated units
     python benchmarks/its_coverage.py --ar1-series [n]     # AR(1) t reference vs bootstrap-t
-    python benchmarks/its_coverage.py --counts [n]         # the count-model rows only
+    python benchmarks/its_coverage.py --counts [n]         # the count models (below)
+    python benchmarks/its_coverage.py --counts-before [n]  # the same with the old default
 
 ``--test-scenarios`` runs the scenarios of tests/test_designs_simulation.py with its seeds at
 full size (1,000 ITS series, 300 DiD panels) and shows each figure against the band it must
@@ -17,8 +18,14 @@ ITS set-up as in METHODS.md: 120 days before, 60 after, trend 0.02/day, weekly p
 AR(1) noise (sd 1), level change -2 and slope change 0.03/day when there is an effect.
 Model ``gls_ar`` is the default (bias-corrected AR(1) coefficient); ``gls_ar_plain`` is the
 same without the correction (statsmodels GLSAR's rho).
-Counts: about 12 complaints a day per 10,000 active customers, gamma-Poisson noise,
-rate ratio 1.2 after the change.
+Counts (``--counts``): about 12 complaints a day per 10,000 active customers with a weekday
+pattern; the daily log-rate has noise of sd 0.15 that is independent (rho = 0) or drifts as
+an AR(1) (rho = 0.5), under Poisson-gamma counts (shape 30), or plain Poisson counts;
+120 + 60, 90 + 56 or 56 + 56 days; no effect or a rate ratio of 1.2 after the change. Per
+scenario: false-positive rate (no effect) or coverage (effect) of the ``level_change`` row and
+of the average effect's rate ratio, the ``slope_change`` false-positive rate, the share of
+series with any row significant (no effect), the median width of the level change's
+interval. ``--counts-before`` runs the previous default (AR errors of BIC order, t reference).
 
 ``--few-treated`` runs did() on daily segment panels with 1 of 2, 1 of 4, 1 of 10 and 5 of
 10 units treated (56 + 56 days, AR(1) unit noise rho = 0.5, unit-specific noise levels):
@@ -66,20 +73,106 @@ def value_case(rho: float, level: float, slope: float) -> Callable[[np.random.Ge
     return make
 
 
-def count_case(ratio: float, rho: float) -> Callable[[np.random.Generator], tuple]:
-    active = np.full(len(T), 10_000.0)
-    dow = np.array([1.1, 1.1, 1.0, 1.0, 1.0, 0.9, 0.9])[DATES.day_of_week]
+def count_case(ratio: float, rho: float, n_before: int = N_BEFORE, n_after: int = N_AFTER,
+               sd: float = 0.15, shape: float | None = 30.0
+               ) -> Callable[[np.random.Generator], tuple]:
+    """Daily counts: rate 0.0012 per active customer (10,000) with a weekday pattern, times
+    ``ratio`` from day ``n_before`` on, times exp(log-rate noise of sd ``sd``: AR(1) ``rho``),
+    Poisson-gamma with ``shape`` (None: Poisson)."""
+    dates = pd.date_range("2024-01-01", periods=n_before + n_after, freq="D")
+    t = np.arange(len(dates), dtype=float)
+    post = t >= n_before
+    active = np.full(len(t), 10_000.0)
+    dow = np.array([1.1, 1.1, 1.0, 1.0, 1.0, 0.9, 0.9])[dates.day_of_week]
     base = 0.0012 * active * dow
 
     def make(rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, str], float]:
-        latent = np.exp(0.15 * ar1(rng, rho) * np.sqrt(1 - rho**2))
-        mu = base * np.where(POST, ratio, 1.0) * latent
-        counts = rng.poisson(rng.gamma(30, mu / 30))
-        frame = pd.DataFrame({"date": DATES, "value": counts, "active": active})
+        z = rng.normal(size=len(t))
+        e = np.empty(len(t))
+        e[0] = z[0] / np.sqrt(1 - rho**2)
+        for i in range(1, len(t)):
+            e[i] = rho * e[i - 1] + z[i]
+        mu = base * np.where(post, ratio, 1.0) * np.exp(sd * e * np.sqrt(1 - rho**2))
+        counts = rng.poisson(mu if shape is None else rng.gamma(shape, mu / shape))
+        frame = pd.DataFrame({"date": dates, "value": counts, "active": active})
         # truth on the rate-ratio scale; the table's average effect is a rate difference
-        return frame, {"exposure": "active"}, ratio
+        return frame, {"exposure": "active", "change": str(dates[n_before].date())}, ratio
 
     return make
+
+
+#: --counts scenarios: (label, ratio, rho, before, after, shape); seed 1007 + row.
+COUNT_SCENARIOS = [
+    ("NB, drift rho=0.5, ratio 1.2", 1.2, 0.5, 120, 60, 30.0),
+    ("NB, rho=0, no effect", 1.0, 0.0, 120, 60, 30.0),
+    ("NB, rho=0, no effect [poisson]", 1.0, 0.0, 120, 60, 30.0),
+    ("NB, drift rho=0.5, no effect", 1.0, 0.5, 120, 60, 30.0),
+    ("NB, drift rho=0.5, no effect", 1.0, 0.5, 90, 56, 30.0),
+    ("NB, drift rho=0.5, no effect", 1.0, 0.5, 56, 56, 30.0),
+    ("NB, rho=0, no effect", 1.0, 0.0, 56, 56, 30.0),
+    ("Poisson, no noise, no effect", 1.0, 0.0, 56, 56, None),
+    ("NB, rho=0, ratio 1.2", 1.2, 0.0, 120, 60, 30.0),
+    ("NB, drift rho=0.5, ratio 1.2", 1.2, 0.5, 56, 56, 30.0),
+]
+
+
+def count_rates(make: Callable[[np.random.Generator], tuple], model: str, n_sim: int,
+                seed: int) -> dict[str, float]:
+    """its() on ``n_sim`` count series: see the module notes (``--counts``). ``model``:
+    ``"quasipoisson"`` (default fit), ``"quasipoisson_bic"`` (AR errors of the BIC order,
+    the earlier default) or ``"poisson"``."""
+    from rollout_metrics.designs.its import _choose_order, _design, _validate
+
+    rng = np.random.default_rng(seed)
+    hits = {"level": 0, "ratio": 0, "slope": 0, "any_significant": 0}
+    cover = {"level": 0, "ratio": 0}
+    widths = []
+    started = time.perf_counter()
+    for i in range(n_sim):
+        frame, kw, truth = make(rng)
+        change = kw.pop("change")
+        extra: dict = {"seed": i}
+        if model == "quasipoisson_bic":
+            data = _validate(frame, "date", "value", None, "active")
+            data["period"] = np.where(data["date"] >= change, "after", "before")
+            x, names, inter = _design(data["date"], "D", pd.Timestamp(change), None)
+            extra = {"ar_order": _choose_order(data, x, names, inter, True)}
+        res = its(frame, change_date=change, model="poisson" if model == "poisson" else
+                  "quasipoisson", **kw, **extra)
+        tab = res.table.set_index("term")
+        r = res.model_info["average_effect_ratio"]
+        lv, sl = tab.loc["level_change"], tab.loc["slope_change"]
+        hits["level"] += int(lv["p_value"] < 0.05)
+        hits["ratio"] += int(r["p_value"] < 0.05)
+        hits["slope"] += int(sl["p_value"] < 0.05)
+        hits["any_significant"] += int(bool(tab["significant"].fillna(False).any()))
+        cover["level"] += int(lv["ci_low"] <= np.log(truth) <= lv["ci_high"])
+        cover["ratio"] += int(r["ci_low"] <= truth <= r["ci_high"])
+        widths.append(lv["ci_high"] - lv["ci_low"])
+    out = {f"reject {k}": v / n_sim for k, v in hits.items()}
+    out |= {f"coverage {k}": v / n_sim for k, v in cover.items()}
+    out |= {"median width level": float(np.median(widths)),
+            "ms_per_fit": 1000 * (time.perf_counter() - started) / n_sim}
+    return out
+
+
+def count_table(n_sim: int, before: bool = False) -> pd.DataFrame:
+    """:func:`count_rates` over :data:`COUNT_SCENARIOS` (seed 1007 + row)."""
+    rows = []
+    for i, (label, ratio, rho, nb, na, shape) in enumerate(COUNT_SCENARIOS):
+        model = "poisson" if label.endswith("[poisson]") else (
+            "quasipoisson_bic" if before else "quasipoisson")
+        make = count_case(ratio, rho, nb, na, shape=shape, sd=0.0 if shape is None else 0.15)
+        rows.append({"scenario": label.replace(" [poisson]", ""), "days": f"{nb}+{na}",
+                     "model": model, **count_rates(make, model, n_sim, 1007 + i)})
+    table = pd.DataFrame(rows)
+    print(f"its() on daily counts: {n_sim} series per row, alpha = 0.05 (Monte Carlo SE "
+          f"{np.sqrt(0.05 * 0.95 / n_sim):.4f} at 0.05 or 0.95). 'reject': share of p < 0.05 "
+          "(false-positive rate without an effect, power with one); coverage of the true "
+          "log ratio (level) and rate ratio (average effect)")
+    with pd.option_context("display.width", 250, "display.max_columns", 30):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return table
 
 
 def run(make: Callable[[np.random.Generator], tuple], model: str, n_sim: int, seed: int) -> dict:
@@ -93,12 +186,8 @@ def run(make: Callable[[np.random.Generator], tuple], model: str, n_sim: int, se
             kw = {**kw, "bias_correct": False}
         res = its(frame, change_date=CHANGE, model="gls_ar" if plain else model,  # type: ignore[arg-type]
                   **kw)
-        if "exposure" in kw:
-            r = res.model_info["average_effect_ratio"]
-            lo, hi, p = r["ci_low"], r["ci_high"], r["p_value"]
-        else:
-            row = res.table.iloc[0]
-            lo, hi, p = row["ci_low"], row["ci_high"], row["p_value"]
+        row = res.table.iloc[0]
+        lo, hi, p = row["ci_low"], row["ci_high"], row["p_value"]
         covered += int(lo <= truth <= hi)
         rejected += int(p < 0.05)
     return {
@@ -363,6 +452,9 @@ def main() -> None:
         return
     rest = [a for a in sys.argv[1:] if not a.startswith("--")]
     n_sim = int(rest[0]) if rest else 1000
+    if "--counts" in sys.argv[1:] or "--counts-before" in sys.argv[1:]:
+        count_table(n_sim, before="--counts-before" in sys.argv[1:])
+        return
     cases = [
         ("AR(1) rho=0.5, effect", value_case(0.5, -2.0, 0.03), "gls_ar"),
         ("AR(1) rho=0.5, effect", value_case(0.5, -2.0, 0.03), "gls_ar_plain"),
@@ -371,21 +463,13 @@ def main() -> None:
         ("rho=0, no effect", value_case(0.0, 0.0, 0.0), "ols_hac"),
         ("AR(1) rho=0.5, no effect", value_case(0.5, 0.0, 0.0), "gls_ar"),
         ("AR(1) rho=0.5, no effect", value_case(0.5, 0.0, 0.0), "gls_ar_plain"),
-        ("counts, ratio 1.2, rho=0.5", count_case(1.2, 0.5), "quasipoisson"),
-        ("counts, no effect, rho=0", count_case(1.0, 0.0), "quasipoisson"),
-        ("counts, no effect, rho=0", count_case(1.0, 0.0), "poisson"),
-        ("counts, no effect, rho=0.5", count_case(1.0, 0.5), "quasipoisson"),
     ]
-    only_counts = "--counts" in sys.argv[1:]
     rows = []
-    for i, (label, make, model) in enumerate(cases):  # seed 1000 + row, whatever is run
-        if only_counts and model not in ("quasipoisson", "poisson"):
-            continue
+    for i, (label, make, model) in enumerate(cases):  # seed 1000 + row
         rows.append({"scenario": label, "model": model, **run(make, model, n_sim, 1000 + i)})
     print(f"its(): {n_sim} simulated series per row, 120 + 60 days, alpha = 0.05")
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    if only_counts:
-        return
+    count_table(max(100, n_sim // 3))
     n_did = max(100, n_sim // 3)
     print(f"\ndid(): false-positive rate, parallel trends, no effect, {n_did} panels "
           "(20 units, 10 treated, 14 + 14 days)")  # fmt: skip

@@ -95,3 +95,22 @@ def test_did_few_treated_units(scenario: str) -> None:
         assert lo <= r[f"fpr {term}"] <= hi, (term, r)
         assert band(0.95, N_FEW)[0] <= r[f"coverage {term}"] <= band(0.95, N_FEW)[1], (term, r)
     assert r["fpr pre_trend"] <= band(0.06, 2 * N_FEW)[1], r
+
+
+N_COUNTS = 300  # count series per scenario (1,000 in the benchmark, --counts)
+
+
+@pytest.mark.parametrize("row", [4, 6])
+def test_its_counts_false_positive_rate(row: int) -> None:
+    # Daily counts, no effect: row 4 of benchmark --counts (drifting log-rate, AR(1) 0.5,
+    # 90 + 56 days), row 6 (independent overdispersed days, 56 + 56), same seeds (1007 + row).
+    # Full size (1,000 series): level / ratio / slope 0.054 / 0.058 / 0.054 (row 4; the earlier
+    # AR fit of BIC order 0.097 / 0.093 / 0.090 on 300) and 0.045 / 0.055 / 0.057 (row 6);
+    # docs/methods.md. Band: 0.05 and 0.95 +- 3 SE at 300 series.
+    label, ratio, rho, n_before, n_after, shape = itc.COUNT_SCENARIOS[row]
+    make = itc.count_case(ratio, rho, n_before, n_after, shape=shape)
+    r = itc.count_rates(make, "quasipoisson", N_COUNTS, 1007 + row)
+    lo, hi = band(0.05, N_COUNTS)
+    for key in ("reject level", "reject ratio", "reject slope"):
+        assert lo <= r[key] <= hi, (label, key, r)
+    assert band(0.95, N_COUNTS)[0] <= r["coverage level"] <= band(0.95, N_COUNTS)[1], r
