@@ -172,6 +172,10 @@ EN: dict[str, Message] = {
     "model.its_gls_ar": "segmented regression with AR({p}) errors (generalised least squares)",
     "model.its_poisson": "Poisson segmented regression",
     "model.its_quasipoisson": "quasi-Poisson segmented regression",
+    "model.its_quasipoisson_hac": "quasi-Poisson segmented regression (Newey–West errors, "
+                                  "fixed-b critical values)",
+    "model.its_count_ar": "{model} segmented regression with AR({p}) working errors",
+    "model.count.poisson": "Poisson", "model.count.quasipoisson": "quasi-Poisson",
     # section texts
     "p.headline_note": "Units: {units}. Significance is after correcting for {comparisons} "
                        "({correction}); MDE is the minimum detectable effect at 80% power.",
@@ -375,6 +379,10 @@ RU: dict[str, Message] = {
     "model.its_ols_hac": "сегментированная регрессия (МНК, ошибки Ньюи — Уэста)",
     "model.its_gls_ar": "сегментированная регрессия с ошибками АР({p}) (обобщённый МНК)",
     "model.its_poisson": "пуассоновская сегментированная регрессия",
+    "model.its_quasipoisson_hac": "квазипуассоновская сегментированная регрессия (ошибки "
+                                  "Ньюи — Уэста, критические значения Кифера — Фогельсанга)",
+    "model.its_count_ar": "{model} сегментированная регрессия с рабочими ошибками АР({p})",
+    "model.count.poisson": "пуассоновская", "model.count.quasipoisson": "квазипуассоновская",
     "model.its_quasipoisson": "квазипуассоновская сегментированная регрессия",
     "p.headline_note": "Единицы: {units}. Значимость — с поправкой на {comparisons} "
                        "({correction}); МОЭ — минимальный обнаружимый эффект при мощности "
@@ -750,7 +758,13 @@ class Text:
         if f"model.{method}" in EN:
             return self(f"model.{method}")
         ar = re.fullmatch(r"its_gls_ar(\d+)", method)
-        return self("model.its_gls_ar", p=ar.group(1)) if ar else method
+        if ar:
+            return self("model.its_gls_ar", p=ar.group(1))
+        count = re.fullmatch(r"its_(poisson|quasipoisson)_ar(\d+)", method)
+        if count:
+            return self("model.its_count_ar", model=self(f"model.count.{count.group(1)}"),
+                        p=count.group(2))
+        return method
 
     def comparison(self, comparison: str) -> str:
         key = f"comparison.{comparison}"
