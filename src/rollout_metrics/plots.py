@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -48,6 +48,7 @@ __all__ = [
     "PLOT_TEXT",
     "PlotText",
     "churn_survival",
+    "heatmap_cells",
     "plot_churn_survival",
     "plot_forest",
     "plot_handling_ecdf",
@@ -83,6 +84,8 @@ PLOT_TEXT: dict[str, str] = {
     "plot.heatmap.colorbar": "standardized delta (+ better for customers)",
     "plot.heatmap.title": "{comparison}: delta in each metric's units "
                           "(* = significant after correction)",
+    "plot.heatmap.trend": "† = significant, but a trend that started before the change "
+                          "explains it",
     "plot.na": "n/a",
     "plot.ecdf.label": "{period}: n={n}, median {median} h, p90 {p90} h",
     "plot.ecdf.xlabel": "{measure} time (hours, log scale)",
@@ -175,6 +178,7 @@ def plot_over_time(
     data: Dataset | Reductions, rollout: Rollout, metrics: str | Sequence[str] = "nps", *,
     freq: str = "W", segment: Mapping[str, str] | None = None,
     series: pd.DataFrame | None = None, alpha: float = 0.05, text: PlotText | None = None,
+    scale: Mapping[str, float] | None = None,
 ) -> Figure:
     """Each metric over time, one panel per metric, with the rollout dates marked.
 
@@ -196,6 +200,9 @@ def plot_over_time(
         columns ``date``, ``fitted``, ``counterfactual`` in the metric's units.
     text
         The words and number formats (default: English, see :class:`PlotText`).
+    scale
+        A factor per metric from the results' units to the shown ones (a time shown in
+        minutes: 60); the axis label comes from ``text``.
 
     Returns
     -------
@@ -223,6 +230,10 @@ def plot_over_time(
     for ax, metric in zip(axes, names, strict=True):
         t = metric_over_time(data, rollout, metric, freq=freq, segment=segment, alpha=alpha)
         levels = period_values(data, rollout, metric, segment=segment, alpha=alpha)
+        f = (scale or {}).get(metric, 1.0)
+        if f != 1.0:
+            t = t.assign(**{c: t[c] * f for c in ("value", "ci_low", "ci_high")})
+            levels = levels.assign(value=levels["value"] * f)
         mid = t["start"] + (t["end"] - t["start"]) / 2
         for period, style in PERIOD_STYLE.items():
             rows = t["period"] == period
@@ -397,15 +408,57 @@ def standardized_delta(results: pd.DataFrame, alpha: float = 0.05) -> pd.Series:
         return (sign * results["delta"] / se.where(se > 0)).astype(float)
 
 
+def heatmap_cells(results: pd.DataFrame, comparison: str = "after_vs_before", *,
+                  trend: Collection[str] = (), text: PlotText | None = None) -> pd.DataFrame:
+    """The cells of :func:`plot_heatmap`: one row per metric and segment with its text.
+
+    ``mark`` is ``*`` for a significant change, ``†`` for a significant overall change of
+    a metric in ``trend`` (one the pre-existing trend explains or reverses, so the report
+    calls it no clear change), ``na`` for an untested row and empty otherwise; ``text`` is
+    the delta as the cell shows it.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> r = rm.Rollout("2025-09-01", announced="2025-08-11")
+    >>> t = rm.compare(rm.load_sample(), r, ["csat"], by="tier")
+    >>> heatmap_cells(t, trend={"csat"})[["segment", "mark", "text"]].values.tolist()
+    [['overall', '†', '-3.5†'], ['VIP', '', '-2.4'], ['new', '*', '-5.4*'], ['regular', '*', '-3.0*']]
+    """
+    rows = results[results["comparison"] == comparison].copy()
+    if rows.empty:
+        raise DataValidationError(f"no rows for comparison {comparison!r}")
+    tx = _text(text)
+    rows["label"] = [_row_label(r, text) for _, r in rows.iterrows()]
+    rows = rows.drop_duplicates(["metric", "label"])
+    marks, texts = [], []
+    for _, r in rows.iterrows():
+        sig = r["significant"]
+        if pd.isna(sig):
+            mark = "na"
+        elif bool(sig):
+            mark = "†" if r["segment"] == "overall" and r["metric"] in trend else "*"
+        else:
+            mark = ""
+        marks.append(mark)
+        texts.append(tx("plot.na") if mark == "na"
+                     else f"{tx.num(r['delta'], sign=True)}{mark}")
+    rows["mark"], rows["text"] = marks, texts
+    return rows.reset_index(drop=True)
+
+
 def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
-                 alpha: float = 0.05, text: PlotText | None = None) -> Figure:
+                 alpha: float = 0.05, text: PlotText | None = None,
+                 trend: Collection[str] = ()) -> Figure:
     """Heatmap of segment × metric changes, coloured by direction for customers.
 
     The colour is the standardized delta (:func:`standardized_delta`, clipped to ±4):
     purple = better for customers, orange = worse, so metrics in different units share one
     scale.  Each cell is annotated with the raw delta in the metric's units (a ``*``
     and a thick black frame mark significance after correction, ``n/a`` an untested
-    cell) so the figure also reads in grayscale.
+    cell) so the figure also reads in grayscale.  The overall cell of a metric in
+    ``trend`` (its change explained by a pre-existing trend) has ``†`` and a dashed frame
+    instead (:func:`heatmap_cells`).
 
     Examples
     --------
@@ -414,12 +467,8 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     >>> plot_heatmap(t).axes[0].get_xticklabels()[0].get_text()
     'NPS'
     """
-    rows = results[results["comparison"] == comparison].copy()
-    if rows.empty:
-        raise DataValidationError(f"no rows for comparison {comparison!r}")
     tx = _text(text)
-    rows["label"] = [_row_label(r, text) for _, r in rows.iterrows()]
-    rows = rows.drop_duplicates(["metric", "label"])
+    rows = heatmap_cells(results, comparison, trend=trend, text=text)
     rows["z"] = standardized_delta(rows, alpha).clip(-4, 4)
     metrics = list(dict.fromkeys(rows["metric"]))
     labels = list(dict.fromkeys([tx("plot.overall"), *rows["label"]]))
@@ -439,19 +488,22 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     ax.set_facecolor("0.9")  # cells without a value
     for _, r in rows.iterrows():
         i, j = labels.index(r["label"]), metrics.index(r["metric"])
-        sig = r["significant"]
-        cell = (tx("plot.na") if pd.isna(sig)
-                else f"{tx.num(r['delta'], sign=True)}{'*' if sig else ''}")
         dark = not pd.isna(r["z"]) and abs(r["z"]) > 2.5
-        ax.text(j + 0.5, i + 0.5, cell, ha="center", va="center", fontsize=8,
-                color="white" if dark else "black", fontweight="bold" if sig is True else None)
-        if not pd.isna(sig) and bool(sig):
+        ax.text(j + 0.5, i + 0.5, r["text"], ha="center", va="center", fontsize=8,
+                color="white" if dark else "black",
+                fontweight="bold" if r["mark"] == "*" else None)
+        if r["mark"] in ("*", "†"):
             ax.add_patch(Rectangle((j + 0.04, i + 0.04), 0.92, 0.92, fill=False,
-                                   edgecolor="black", linewidth=2))
+                                   edgecolor="black" if r["mark"] == "*" else "0.35",
+                                   linewidth=2 if r["mark"] == "*" else 1.5,
+                                   linestyle="-" if r["mark"] == "*" else "--"))
     ax.set_xticklabels([plain(tx.short_label(m)) for m in metrics], rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title(tx("plot.heatmap.title", comparison=tx.comparison(comparison)), fontsize=9)
+    title = tx("plot.heatmap.title", comparison=tx.comparison(comparison))
+    if (rows["mark"] == "†").any():
+        title += "\n" + tx("plot.heatmap.trend")
+    ax.set_title(title, fontsize=9)
     return fig
 
 

@@ -53,6 +53,8 @@ def trend_check(
 ) -> tuple[list[dict[str, str]], list[Sentence], list[str]]:
     """Rows for the trend section, summary sentences for disagreements, and notes.
 
+    ``table`` holds the naive rows in the units the report shows (``text.factor``).
+
     Each row's ``code`` is the verdict's code (:data:`DISAGREE`), ``verdict`` its words.
 
     Examples
@@ -86,6 +88,10 @@ def trend_check(
         if avg.empty:
             continue
         n, a = naive.iloc[0], avg.iloc[0]
+        f = t.factor(metric)  # ``table`` is in the shown units already; the series is not
+        a = a.copy()
+        for col in ("delta", "ci_low", "ci_high"):
+            a[col] = float(a[col]) * f
         naive_sig = bool(n["significant"]) if pd.notna(n["significant"]) else False
         code = _verdict(naive_sig, float(n["delta"]), float(a["ci_low"]), float(a["ci_high"]))
         method = str(a["method"])
