@@ -238,7 +238,7 @@ def test_grid_agrees_with_the_tables_and_tiles(rendered: tuple[rm.Report, object
         assert row is not None, key
         shown = cell.select_one("td.num").get_text()
         cls = row["class"][0]
-        assert {"sig": "*", "trend": "†", "na": "na", "ns": ""}[cls] == mark, (key, cls)
+        assert {"sig": "*", "trend": "†", "na": "na", "ns": "", "other": "other"}[cls] == mark
         if mark != "na":
             delta = row.select_one("td.delta").get_text()
             assert shown.rstrip("*†").lstrip("+") == delta, (key, shown, delta)

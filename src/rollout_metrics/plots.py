@@ -87,6 +87,7 @@ PLOT_TEXT: dict[str, str] = {
     "plot.heatmap.trend": "† = significant, but a trend that started before the change "
                           "explains it",
     "plot.na": "n/a",
+    "plot.other_cell": "{n} sig.",
     "plot.ecdf.label": "{period}: n={n}, median {median} h, p90 {p90} h",
     "plot.ecdf.xlabel": "{measure} time (hours, log scale)",
     "plot.ecdf.ylabel": "share of tickets handled",
@@ -326,9 +327,16 @@ def plain(text: Any) -> str:
     return str(text).replace("$", r"\$")
 
 
+def _grouped(row: pd.Series) -> bool:
+    """A line that stands for many small segments (the report's grouped segments)."""
+    return bool(row.get("status") == "grouped")
+
+
 def _row_label(row: pd.Series, text: PlotText | None = None) -> str:
     if row["segment"] == "overall":
         return _text(text)("plot.overall")
+    if _grouped(row):
+        return plain(f"{row['by']}: {row['label_line']}")
     return plain(f"{row['by']}: {row['segment']}" if row["by"] else row["segment"])
 
 
@@ -363,6 +371,10 @@ def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_
     for i, row in rows.iterrows():
         yi = y[int(str(i))]
         sig = row["significant"]
+        if _grouped(row):
+            ax.annotate(tx("plot.other_cell", n=tx.num(row["n_significant"], 0)), (0, yi),
+                        xytext=(6, -3), textcoords="offset points", fontsize=7, color="0.3")
+            continue
         if pd.isna(sig):
             ax.plot(row["delta"], yi, marker="x", color="0.4", linestyle="none")
             ax.annotate(plain(tx.status(row["status"])), (row["delta"], yi), xytext=(6, -3),
@@ -414,8 +426,9 @@ def heatmap_cells(results: pd.DataFrame, comparison: str = "after_vs_before", *,
 
     ``mark`` is ``*`` for a significant change, ``†`` for a significant overall change of
     a metric in ``trend`` (one the pre-existing trend explains or reverses, so the report
-    calls it no clear change), ``na`` for an untested row and empty otherwise; ``text`` is
-    the delta as the cell shows it.
+    calls it no clear change), ``na`` for an untested row, ``other`` for a line of grouped
+    segments (``status == "grouped"``: its text counts their significant changes) and
+    empty otherwise; ``text`` is the delta as the cell shows it.
 
     Examples
     --------
@@ -434,6 +447,10 @@ def heatmap_cells(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     marks, texts = [], []
     for _, r in rows.iterrows():
         sig = r["significant"]
+        if _grouped(r):
+            marks.append("other")
+            texts.append(tx("plot.other_cell", n=tx.num(r["n_significant"], 0)))
+            continue
         if pd.isna(sig):
             mark = "na"
         elif bool(sig):

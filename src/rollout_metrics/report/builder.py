@@ -40,6 +40,7 @@ from rollout_metrics.reduce.segments import By, available_segments, groupings
 from rollout_metrics.report.guardrails import COLUMNS as GUARDRAIL_COLUMNS
 from rollout_metrics.report.guardrails import Guardrail, check_guardrails, evaluate_guardrails
 from rollout_metrics.report.i18n import LANGS, Text, minutes_for
+from rollout_metrics.report.many import group_segments, grouped_rows
 from rollout_metrics.report.summary import (
     CORRECTIONS,
     Sentence,
@@ -152,6 +153,7 @@ class Report:
         css = markupsafe.Markup(
             (files("rollout_metrics.report") / "style.css").read_text(encoding="utf-8"))
         context = {"guardrails": None, "tiles": [], "lang": "en", "grid": [], "minutes": [],
+                   "grouped": [],
                    "trend_mark": False, **self.context}
         return env.get_template("template.html.j2").render(
             **context, title=self.title, css=css, standalone=standalone,
@@ -202,6 +204,8 @@ def _rows(table: pd.DataFrame, t: Text) -> list[dict[str, Any]]:
             "sig_class": "na" if pd.isna(sig) else ("sig" if sig else "ns"),
             "mde": t.num(r["mde"]), "status": t.status(str(r["status"])),
             "units": t.units(str(r["metric"])),
+            # A line standing for many small segments (report/many.py).
+            "other": r["status"] == "grouped", "note": str(r.get("note", "")),
         })
     return out
 
@@ -413,7 +417,7 @@ def build_report(
     alpha: float = 0.05, correction: str = "fdr_bh", min_n: int = 30,
     handling_stat: str = "median", n_resamples: int = 2000, seed: int = 0,
     guardrails: Sequence[str | Guardrail] | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, top_segments: int = 12,
 ) -> Report:
     """Compare every metric overall and per segment and render the HTML report.
 
@@ -446,6 +450,12 @@ def build_report(
         (metrics, fields and comparisons are checked before any computation).
     progress
         Called with a short message before each step (the CLI prints them).
+    top_segments
+        A grouping with more segments than this (a city or account-manager column) shows
+        its ``top_segments`` largest one by one and the rest as one stated line ("238
+        other segments, 1,204 customers") in the tables, the grid and the forest plots
+        (:mod:`rollout_metrics.report.many`); every segment is still compared and counted
+        in the family of comparisons.
 
     Returns
     -------
@@ -481,6 +491,9 @@ def build_report(
     if correction not in CORRECTIONS:
         raise DataValidationError(
             f"correction must be one of {list(CORRECTIONS)}, got {correction!r}")
+    if isinstance(top_segments, bool) or not isinstance(top_segments, int) or top_segments < 1:
+        raise DataValidationError(f"top_segments must be a whole number >= 1, got "
+                                  f"{top_segments!r}")
     guards = check_guardrails(guardrails or [], names, announced=rollout.announced is not None)
     kwargs: dict[str, Any] = {"alpha": alpha, "min_n": min_n, "handling_stat": handling_stat,
               "n_resamples": n_resamples, "seed": seed}
@@ -495,19 +508,21 @@ def build_report(
                          & (table["comparison"] == "after_vs_before")]
     t = base.with_minutes(minutes_for(overall_rows))
     shown = _display(table, t)
+    grouped = group_segments(data, table, groups, top_segments)
+    view = grouped_rows(shown, grouped, t)  # tables, grid and plots: top segments + a line
     say("mix shift")
     mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat, t)
     trend_rows, trend_sentences, trend_notes = trend_check(
         data, rollout, shown, names, alpha, say, reductions=red, text=t,
         handling_stat=handling_stat)
     trend_codes = {r["metric"]: r["code"] for r in trend_rows}
-    figures = _figures(red, rollout, shown, names, alpha, say, t, trend_codes)
+    figures = _figures(red, rollout, view, names, alpha, say, t, trend_codes)
     customer_cols = set(data.segment_columns)
     summary: list[Sentence] = executive_summary(
         shown, correction=correction, alpha=alpha, customer_columns=customer_cols,
         handling_stat=handling_stat, text=t,
         trend={r["metric"]: r["code"] for r in trend_rows}) + trend_sentences
-    after = shown[shown["comparison"] == "after_vs_before"]
+    after = view[view["comparison"] == "after_vs_before"]
     sections = []
     for m in names:
         part = after[after["metric"] == m]
@@ -519,7 +534,7 @@ def build_report(
             "handling_stat": t(f"stat.{handling_stat}"), "level": t.level(alpha),
             "alpha_text": t.num(alpha, 2), "n_resamples_text": t.num(n_resamples, 0)}
     excluded = int(data.rows["rows_excluded"].sum())
-    grid = _grid(shown, trend_codes, t)
+    grid = _grid(view, trend_codes, t)
     context: dict[str, Any] = {
         "lang": lang,
         "windows": _windows(rollout, t),
@@ -534,7 +549,10 @@ def build_report(
         "headline": _trend_flag(_rows(after[after["segment"] == "overall"], t), trend_codes,
                                 t),
         "sections": sections,
-        "transition": _rows(shown[shown["comparison"] == "transition_vs_before"], t),
+        "transition": _rows(view[view["comparison"] == "transition_vs_before"], t),
+        "grouped": [t("m.grouped", by=g.by, top=t.num(len(g.shown), 0),
+                      total=t("n_segments", n=len(g.shown) + len(g.rest)),
+                      rest=t.num(len(g.rest), 0)) for g in grouped.values()],
         "has_transition": rollout.announced is not None,
         "figures": figures,
         "mix": mix_rows, "mix_notes": mix_notes,

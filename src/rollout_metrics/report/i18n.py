@@ -112,6 +112,15 @@ EN: dict[str, Message] = {
     # cell values
     "yes": "yes", "no": "no", "overall": "overall",
     "sig.trend": "yes †", "grid.caption": "The grid's cells as a table",
+    "other.segments": {"one": "{n} other segment", "other": "{n} other segments"},
+    "other.customers": {"one": "{n} customer", "other": "{n} customers"},
+    "other.observations": {"one": "{n} observation", "other": "{n} observations"},
+    "other.line": "{segments}, {size}",
+    "other.note": "{line}, grouped here; significant changes among them: {sig}",
+    "status.grouped": "grouped",
+    "m.grouped": "{by}: the {top} largest of {total} are shown one by one; the other "
+                 "{rest} are one line in the tables, the grid and the plots. Every segment "
+                 "was compared and counts in the family of comparisons.",
     "comparison.after_vs_before": "after vs before",
     "comparison.transition_vs_before": "transition vs before",
     "status.ok": "ok", "status.insufficient_data": "too few observations",
@@ -247,6 +256,7 @@ RU: dict[str, Message] = {
                           "(* значимо с поправкой)",
     "plot.heatmap.trend": "† значимо, но это объясняет тренд, начавшийся до изменения",
     "plot.na": "н/д",
+    "plot.other_cell": "значимо: {n}",
     "plot.ecdf.label": "{period}: n = {n}, медиана {median} ч, p90 {p90} ч",
     "plot.ecdf.xlabel": "время решения, часы (логарифмическая шкала)",
     "plot.ecdf.ylabel": "доля обработанных обращений",
@@ -312,6 +322,18 @@ RU: dict[str, Message] = {
     "col.method_ids": "идентификаторы методов",
     "yes": "да", "no": "нет", "overall": "в целом",
     "sig.trend": "да †", "grid.caption": "Ячейки сетки в виде таблицы",
+    "other.segments": {"one": "ещё {n} сегмент", "few": "ещё {n} сегмента",
+                       "many": "ещё {n} сегментов", "other": "ещё {n} сегмента"},
+    "other.customers": {"one": "{n} клиент", "few": "{n} клиента", "many": "{n} клиентов",
+                        "other": "{n} клиента"},
+    "other.observations": {"one": "{n} наблюдение", "few": "{n} наблюдения",
+                           "many": "{n} наблюдений", "other": "{n} наблюдения"},
+    "other.line": "{segments}, {size}",
+    "other.note": "{line}, объединены в одну строку; значимых изменений среди них: {sig}",
+    "status.grouped": "объединены",
+    "m.grouped": "{by}: по отдельности показаны {top} крупнейших из {total}; остальные "
+                 "{rest} — одна строка в таблицах, сетке и на графиках. Сравнивался каждый "
+                 "сегмент, и каждый входит в семейство сравнений.",
     "comparison.after_vs_before": "после против до",
     "comparison.transition_vs_before": "переход против до",
     "status.ok": "в порядке", "status.insufficient_data": "мало наблюдений",
