@@ -127,7 +127,8 @@ def _no_guardrails() -> pd.DataFrame:
 class Report:
     """A rendered rollout report: the results behind it and its HTML.
 
-    Display it in a notebook (``_repr_html_``) or write it with :meth:`to_html`.
+    Display it in a notebook (``_repr_html_``), write it with :meth:`to_html` or print it
+    to a PDF with :meth:`pdf`.
     ``guardrails`` holds every row each guardrail checked, with its outcome (see
     :func:`rollout_metrics.report.guardrails.evaluate_guardrails`); ``breaches`` the
     breached ones.
@@ -166,6 +167,18 @@ class Report:
         and renamed (:func:`write_atomic`), so a failed write leaves the old file intact.
         """
         return write_atomic(path, self.html())
+
+    def pdf(self, path: str | Path) -> Path:
+        """Print the report to a PDF file with headless Chromium and return its path.
+
+        Written through a temporary file and renamed, like :meth:`to_html`; see
+        :func:`rollout_metrics.report.pdf.write_pdf` (Chromium is found on ``PATH`` or
+        through ``ROLLOUT_METRICS_CHROMIUM``; without it
+        :class:`~rollout_metrics.report.pdf.ChromiumNotFoundError`).
+        """
+        from rollout_metrics.report.pdf import write_pdf
+
+        return write_pdf(self.html(), path)
 
     def _repr_html_(self) -> str:
         return self.html(standalone=False)
@@ -526,7 +539,7 @@ def build_report(
     sections = []
     for m in names:
         part = after[after["metric"] == m]
-        sections.append({"metric": m, "label": t.label(m), "units": t.units(m),
+        sections.append({"metric": m, "label": t.short_label(m), "units": t.units(m),
                          "rows": _trend_flag(_rows(part, t), trend_codes, t)})
     n_tests = int(table["p_adjusted"].notna().sum())
     opts = {"alpha": alpha, "correction": t.correction(correction), "min_n": min_n,
