@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import textwrap
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -78,6 +79,7 @@ PLOT_TEXT: dict[str, str] = {
     "plot.over_time.daily": "daily",
     "plot.fitted": "fitted",
     "plot.counterfactual": "counterfactual",
+    "plot.its_band": "without the change: pre-period trend extended (ITS, {level} band)",
     "plot.overall": "overall",
     "plot.forest.xlabel": "delta, after − before ({units})",
     "plot.forest.title": "{metric}: {comparison}\n(bold/filled: significant after correction)",
@@ -180,6 +182,7 @@ def plot_over_time(
     freq: str = "W", segment: Mapping[str, str] | None = None,
     series: pd.DataFrame | None = None, alpha: float = 0.05, text: PlotText | None = None,
     scale: Mapping[str, float] | None = None,
+    counterfactual: Mapping[str, pd.DataFrame] | None = None,
 ) -> Figure:
     """Each metric over time, one panel per metric, with the rollout dates marked.
 
@@ -204,6 +207,11 @@ def plot_over_time(
     scale
         A factor per metric from the results' units to the shown ones (a time shown in
         minutes: 60); the axis label comes from ``text``.
+    counterfactual
+        Per metric, an interrupted-time-series curve (``ItsResult.series``: ``date,
+        counterfactual, ci_low, ci_high, period`` in the results' units): from the
+        announcement (or change) on, its counterfactual - the pre-period level and trend
+        extended - is drawn with its band, averaged over the plot's weeks (or days).
 
     Returns
     -------
@@ -214,7 +222,7 @@ def plot_over_time(
     >>> import rollout_metrics as rm
     >>> fig = plot_over_time(rm.load_sample(), rm.Rollout("2025-09-01"), ["nps", "churn"])
     >>> [ax.get_ylabel() for ax in fig.axes]
-    ['NPS', 'Churn (% per 30 customer-days)']
+    ['NPS (NPS points)', 'Churn (% per 30\\ncustomer-days)']
     """
     names = [metrics] if isinstance(metrics, str) else list(metrics)
     tx = _text(text)
@@ -252,13 +260,16 @@ def plot_over_time(
                         xytext=(2, 4), textcoords="offset points", fontsize=8,
                         color=style["color"])
         _mark_dates(ax, rollout)
+        curve = (counterfactual or {}).get(metric)
+        if curve is not None and not curve.empty:
+            _draw_counterfactual(ax, t, curve, f, tx("plot.its_band", level=tx.level(alpha)))
         if series is not None:
             s = series.sort_values("date")
             ax.plot(pd.to_datetime(s["date"]), s["fitted"], color=OKABE_ITO["black"],
                     linewidth=1.2, label=tx("plot.fitted"))
             ax.plot(pd.to_datetime(s["date"]), s["counterfactual"], color=OKABE_ITO["black"],
                     linewidth=1.2, linestyle="-.", label=tx("plot.counterfactual"))
-        ax.set_ylabel(_metric_label(metric, text))
+        ax.set_ylabel(_axis_label(metric, tx))
         _number_axis(ax.yaxis, text)
         ax.grid(axis="y", alpha=0.3)
     locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
@@ -276,6 +287,44 @@ def plot_over_time(
     fig.suptitle(tx("plot.over_time.title", freq=what, where="; " + where if where else "",
                     level=tx.level(alpha)), fontsize=10)
     return fig
+
+
+def _axis_label(metric: str, tx: PlotText) -> str:
+    """The metric's label with its units (``NPS (NPS points)``), on two lines when long."""
+    label = plain(tx.label(metric))
+    if "(" not in label and tx.units(metric):
+        label = f"{label} ({plain(tx.units(metric))})"
+    return ("\n".join(textwrap.wrap(label, 26, break_on_hyphens=False)) if len(label) > 26
+            else label)
+
+
+def _naive(x: pd.Series) -> pd.Series:
+    x = pd.to_datetime(x)
+    return x.dt.tz_localize(None) if x.dt.tz is not None else x
+
+
+def _draw_counterfactual(ax: Axes, bins: pd.DataFrame, curve: pd.DataFrame, factor: float,
+                         label: str) -> None:
+    """The ITS counterfactual and its band, from the announcement (or change) on, as the
+    mean over each of the plot's bins (weeks or days) of the daily curve."""
+    post = curve[curve["period"] != "before"]
+    days = _naive(post["date"])
+    start, end = _naive(bins["start"]), _naive(bins["end"])
+    rows = []
+    for lo, hi in zip(start, end, strict=True):
+        inside = (days >= lo) & (days < hi)
+        if inside.any():
+            part = post.loc[inside.to_numpy()]
+            rows.append((lo + (hi - lo) / 2, *(float(part[c].mean()) * factor
+                                              for c in ("counterfactual", "ci_low",
+                                                        "ci_high"))))
+    if not rows:
+        return
+    frame = pd.DataFrame(rows, columns=["mid", "value", "low", "high"])
+    ax.fill_between(frame["mid"], frame["low"], frame["high"], facecolor="none",
+                    edgecolor="0.45", hatch="///", linewidth=0, alpha=0.6)
+    ax.plot(frame["mid"], frame["value"], color=OKABE_ITO["black"], linewidth=1.3,
+            linestyle="-.", label=label)
 
 
 class _Localized(ScalarFormatter):

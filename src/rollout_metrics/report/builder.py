@@ -348,14 +348,14 @@ def _grid(table: pd.DataFrame, trend: dict[str, str], t: Text) -> list[dict[str,
 
 
 def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: list[str],
-             alpha: float, progress: Progress, t: Text,
-             trend: dict[str, str]) -> list[dict[str, str]]:
+             alpha: float, progress: Progress, t: Text, trend: dict[str, str],
+             curves: dict[str, pd.DataFrame]) -> list[dict[str, str]]:
     daily = [m for m in metrics if get_metric(m).has_daily_series]  # a cohort share has none
     scale = {m: t.factor(m) for m in daily}
     figs: list[tuple[str, str, Callable[[], Figure]]] = [
         ("over-time", t("cap.over-time"),
          lambda: plots.plot_over_time(data, rollout, daily, alpha=alpha, text=t,
-                                      scale=scale)),
+                                      scale=scale, counterfactual=curves)),
     ] if daily else []
     figs.append(("heatmap", t("cap.heatmap"),
                  lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha, text=t,
@@ -525,11 +525,12 @@ def build_report(
     view = grouped_rows(shown, grouped, t)  # tables, grid and plots: top segments + a line
     say("mix shift")
     mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat, t)
+    curves: dict[str, pd.DataFrame] = {}
     trend_rows, trend_sentences, trend_notes = trend_check(
         data, rollout, shown, names, alpha, say, reductions=red, text=t,
-        handling_stat=handling_stat)
+        handling_stat=handling_stat, curves=curves)
     trend_codes = {r["metric"]: r["code"] for r in trend_rows}
-    figures = _figures(red, rollout, view, names, alpha, say, t, trend_codes)
+    figures = _figures(red, rollout, view, names, alpha, say, t, trend_codes, curves)
     customer_cols = set(data.segment_columns)
     summary: list[Sentence] = executive_summary(
         shown, correction=correction, alpha=alpha, customer_columns=customer_cols,

@@ -222,7 +222,10 @@ EN: dict[str, Message] = {
     "n_days": {"one": "{n} day", "other": "{n} days"},
     # plot captions
     "cap.over-time": "Each metric per week; horizontal lines: the level of each period; "
-                     "dotted line: announcement; solid line: change date.",
+                     "dotted line: announcement; solid line: change date; dash-dotted line "
+                     "and hatched band: what the interrupted time series expects without "
+                     "the change (the trend before the announcement extended), where it "
+                     "was fitted.",
     "cap.heatmap": "For whom: the change after vs before in each segment (rows) and metric "
                    "(columns), in the metric's units; colour: better (purple) or worse "
                    "(orange) for customers; framed and * : significant; dashed frame and †: "
@@ -248,6 +251,7 @@ RU: dict[str, Message] = {
     "plot.over_time.daily": "по дням",
     "plot.fitted": "модель",
     "plot.counterfactual": "без изменения",
+    "plot.its_band": "без изменения: прежний тренд продолжен (временной ряд, полоса {level})",
     "plot.overall": "в целом",
     "plot.forest.xlabel": "изменение, после − до ({units})",
     "plot.forest.title": "{metric}: {comparison}\n(жирным/закрашено: значимо с поправкой)",
@@ -447,7 +451,9 @@ RU: dict[str, Message] = {
                "other": "{n} строки"},
     "n_days": {"one": "{n} день", "few": "{n} дня", "many": "{n} дней", "other": "{n} дня"},
     "cap.over-time": "Каждая метрика по неделям; горизонтальные линии — уровень каждого "
-                     "периода; пунктир — анонс; сплошная линия — дата изменения.",
+                     "периода; пунктир — анонс; сплошная линия — дата изменения; "
+                     "штрихпунктир и штрихованная полоса — чего ждёт прерванный временной "
+                     "ряд без изменения (тренд до анонса продолжен), где он построен.",
     "cap.heatmap": "Для кого: изменение после против до в каждом сегменте (строки) и метрике "
                    "(столбцы), в единицах метрики; цвет: лучше (фиолетовый) или хуже "
                    "(оранжевый) для клиентов; рамка и * — значимо; пунктирная рамка и † — "
