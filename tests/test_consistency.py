@@ -217,3 +217,61 @@ def test_summary_sentences_agree_with_the_tables(rendered: tuple[rm.Report, obje
         for cell in ("before", "after", "ci"):
             assert row.select_one(f"td.{cell}").get_text() in text, (cell, text)
         assert row.select_one("td.delta").get_text().lstrip("\u2212") in text
+
+
+def test_grid_agrees_with_the_tables_and_tiles(rendered: tuple[rm.Report, object]) -> None:
+    """The metric × segment grid (its cells are also a table in the page) tells the story
+    of the tables and the tiles: the same change, ``*`` where the row is significant, ``†``
+    where it is significant but the trend check explains it (and the tile says no clear
+    change)."""
+    rep, soup = rendered
+    cells = soup.select("#verdict .grid-data tr[data-cell]")  # type: ignore[attr-defined]
+    after = rep.results[rep.results["comparison"] == "after_vs_before"]
+    assert len(cells) == len(after)
+    verdicts = {t["data-key"]: t["data-verdict"]
+                for t in soup.select("#verdict article.tile")}  # type: ignore[attr-defined]
+    marks = set()
+    for cell in cells:
+        key, mark = cell["data-cell"], cell["data-mark"]
+        marks.add(mark)
+        row = soup.select_one(f'#segments tr[data-key="{key}"]')  # type: ignore[attr-defined]
+        assert row is not None, key
+        shown = cell.select_one("td.num").get_text()
+        cls = row["class"][0]
+        assert {"sig": "*", "trend": "†", "na": "na", "ns": "", "other": "other"}[cls] == mark
+        if mark != "na":
+            delta = row.select_one("td.delta").get_text()
+            assert shown.rstrip("*†").lstrip("+") == delta, (key, shown, delta)
+        if key in verdicts:
+            if mark == "†":
+                assert verdicts[key] == "none"
+            elif verdicts[key] in ("worse", "better"):
+                assert mark == "*"
+    assert {"*", "†", ""} <= marks  # the sample has each: CSAT's trend-explained drop
+
+
+def test_times_and_rates_show_their_units(rendered: tuple[rm.Report, object]) -> None:
+    rep, soup = rendered
+    ru = rep.context["lang"] == "ru"
+    tiles = {t["data-key"].split("|")[0]: t
+             for t in soup.select("#verdict article.tile")}  # type: ignore[attr-defined]
+    # First response is ~54 minutes: shown in minutes, never as "0.0 hours".
+    first = tiles["first_response_time"]
+    assert ("(минуты)" if ru else "(minutes)") in first.select_one("h3").get_text()
+    delta = first.select_one(".tile-delta .delta").get_text()
+    assert re.search("минут" if ru else "minutes?$", delta), delta
+    assert re.search(r"[1-9]", _number(delta)), delta
+    row = rep.results[(rep.results["metric"] == "first_response_time")
+                      & (rep.results["segment"] == "overall")
+                      & (rep.results["comparison"] == "after_vs_before")].iloc[0]
+    from rollout_metrics.report.i18n import Text
+
+    cell = soup.select_one(  # type: ignore[attr-defined]
+        f'#headline tr[data-key="{first["data-key"]}"] td.before')
+    assert cell.get_text() == Text(rep.context["lang"]).num(row["before"] * 60)
+    hours = tiles["handling_time"].select_one(".tile-delta .delta").get_text()
+    assert ("час" if ru else "hours") in hours
+    for metric in ("contact_rate", "complaints"):
+        text = tiles[metric].select_one(".tile-delta .delta").get_text()
+        assert text.endswith("на 1000 активных клиентов за 30 дней" if ru
+                             else "per 1,000 active customers per 30 days"), text

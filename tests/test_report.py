@@ -71,7 +71,10 @@ def test_headline_matches_results(report: rm.Report, soup: BeautifulSoup) -> Non
     overall = report.results[(report.results.segment == "overall")
                              & (report.results.comparison == "after_vs_before")]
     cells = [td.get_text() for td in soup.select("#headline td.delta")]
-    assert cells == [fmt(x) for x in overall["delta"]]
+    # Times under an hour are shown in minutes (the sample's first response: ~54 min).
+    assert report.context["minutes"] == ["first_response_time"]
+    factor = overall["metric"].map(lambda m: 60 if m in report.context["minutes"] else 1)
+    assert cells == [fmt(x) for x in overall["delta"] * factor]
 
 
 def test_vip_nps_drop_is_reported(soup: BeautifulSoup) -> None:

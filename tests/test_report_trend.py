@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import rollout_metrics as rm
@@ -49,3 +50,38 @@ def test_a_singular_series_is_noted_not_fatal(monkeypatch: pytest.MonkeyPatch) -
                                                lambda _m: None)
     assert rows == [] and sentences == []
     assert notes == ["CSAT (top-2-box %): no interrupted time series (Singular matrix)"]
+
+
+def test_over_time_plot_shows_the_counterfactual_band(sample: rm.Dataset) -> None:
+    """The report's over-time plot: the ITS counterfactual (pre-period trend extended) with
+    its band from the announcement on, in the same units as the panel (minutes too)."""
+    from matplotlib.collections import PolyCollection
+
+    from rollout_metrics import plots
+    from rollout_metrics.report.i18n import Text
+
+    table = rm.compare(sample, ROLLOUT, metrics=["nps", "first_response_time"])
+    curves: dict[str, object] = {}
+    trend_check(sample, ROLLOUT, table, ["nps", "first_response_time"], 0.05,
+                lambda _m: None, curves=curves)  # type: ignore[arg-type]
+    assert set(curves) == {"nps", "first_response_time"}
+    t = Text("en").with_minutes(frozenset({"first_response_time"}))
+    fig = plots.plot_over_time(sample, ROLLOUT, ["nps", "first_response_time"], text=t,
+                               scale={"first_response_time": 60.0},
+                               counterfactual=curves)  # type: ignore[arg-type]
+    band = "without the change: pre-period trend extended (ITS, 95% band)"
+    for ax, curve in zip(fig.axes, ("nps", "first_response_time"), strict=True):
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        assert band in lines
+        x, y = lines[band].get_data()
+        c = curves[curve]
+        post = c[c["period"] != "before"]  # type: ignore[index]
+        factor = 60.0 if curve == "first_response_time" else 1.0
+        assert min(y) >= post["counterfactual"].min() * factor - 1e-9  # type: ignore[index]
+        assert max(y) <= post["counterfactual"].max() * factor + 1e-9  # type: ignore[index]
+        assert pd.Timestamp(min(x)) >= pd.Timestamp("2025-08-11")  # from the announcement
+        assert any(isinstance(p, PolyCollection) and p.get_hatch() == "///"
+                   for p in ax.collections)
+    # units on every axis
+    assert [ax.get_ylabel() for ax in fig.axes] == ["NPS (NPS points)",
+                                                    "First-response time\n(minutes)"]

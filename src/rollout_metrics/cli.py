@@ -151,6 +151,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--run-date", type=_date, default=None, metavar="DATE",
                    help="monitoring mode: the day of this run, YYYY-MM-DD (default: today "
                         "in the rollout's timezone); data of that day itself is not used")
+    r.add_argument("--pdf", action="store_true",
+                   help="also print the report to a PDF beside it (OUT with .pdf) with "
+                        "headless Chromium: on PATH or $ROLLOUT_METRICS_CHROMIUM "
+                        "(default: HTML only)")
     r.add_argument("--lang", choices=("en", "ru"), default=None,
                    help="the report's language (default: the config's lang, else en)")
     r.add_argument("--quiet", action="store_true",
@@ -236,6 +240,10 @@ def _run(args: argparse.Namespace) -> int:
     guards = check_guardrails([*(config.guardrails.fail_on if config else ()), *cli_guards],
                               metrics, announced=announced)
     _check_out(args.out)
+    if args.pdf:  # before any work: no Chromium, no run
+        from rollout_metrics.report.pdf import find_chromium
+
+        find_chromium()
 
     from rollout_metrics.load.dataset import load_dataset, load_sample
     from rollout_metrics.report.builder import build_report
@@ -279,6 +287,9 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError(f"cannot write the report to {args.out}: {exc.strerror or exc}; "
                           "any previous report there is unchanged") from None
     say(f"done: {args.out} ({args.out.stat().st_size:,} bytes)")
+    if args.pdf:
+        pdf = report.pdf(args.out.with_suffix(".pdf"))
+        say(f"done: {pdf} ({pdf.stat().st_size:,} bytes)")
     table = report.guardrails
     for text, rows in table[table["outcome"] == "not tested"].groupby("guardrail", sort=False):
         cells = ", ".join(f"{r.metric} {r.segment} ({r.status})" for r in rows.itertuples())

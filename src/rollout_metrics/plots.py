@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Mapping, Sequence
+import textwrap
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -48,6 +49,7 @@ __all__ = [
     "PLOT_TEXT",
     "PlotText",
     "churn_survival",
+    "heatmap_cells",
     "plot_churn_survival",
     "plot_forest",
     "plot_handling_ecdf",
@@ -77,13 +79,17 @@ PLOT_TEXT: dict[str, str] = {
     "plot.over_time.daily": "daily",
     "plot.fitted": "fitted",
     "plot.counterfactual": "counterfactual",
+    "plot.its_band": "without the change: pre-period trend extended (ITS, {level} band)",
     "plot.overall": "overall",
     "plot.forest.xlabel": "delta, after − before ({units})",
     "plot.forest.title": "{metric}: {comparison}\n(bold/filled: significant after correction)",
     "plot.heatmap.colorbar": "standardized delta (+ better for customers)",
     "plot.heatmap.title": "{comparison}: delta in each metric's units "
                           "(* = significant after correction)",
+    "plot.heatmap.trend": "† = significant, but a trend that started before the change "
+                          "explains it",
     "plot.na": "n/a",
+    "plot.other_cell": "{n} sig.",
     "plot.ecdf.label": "{period}: n={n}, median {median} h, p90 {p90} h",
     "plot.ecdf.xlabel": "{measure} time (hours, log scale)",
     "plot.ecdf.ylabel": "share of tickets handled",
@@ -175,6 +181,8 @@ def plot_over_time(
     data: Dataset | Reductions, rollout: Rollout, metrics: str | Sequence[str] = "nps", *,
     freq: str = "W", segment: Mapping[str, str] | None = None,
     series: pd.DataFrame | None = None, alpha: float = 0.05, text: PlotText | None = None,
+    scale: Mapping[str, float] | None = None,
+    counterfactual: Mapping[str, pd.DataFrame] | None = None,
 ) -> Figure:
     """Each metric over time, one panel per metric, with the rollout dates marked.
 
@@ -196,6 +204,14 @@ def plot_over_time(
         columns ``date``, ``fitted``, ``counterfactual`` in the metric's units.
     text
         The words and number formats (default: English, see :class:`PlotText`).
+    scale
+        A factor per metric from the results' units to the shown ones (a time shown in
+        minutes: 60); the axis label comes from ``text``.
+    counterfactual
+        Per metric, an interrupted-time-series curve (``ItsResult.series``: ``date,
+        counterfactual, ci_low, ci_high, period`` in the results' units): from the
+        announcement (or change) on, its counterfactual - the pre-period level and trend
+        extended - is drawn with its band, averaged over the plot's weeks (or days).
 
     Returns
     -------
@@ -206,7 +222,7 @@ def plot_over_time(
     >>> import rollout_metrics as rm
     >>> fig = plot_over_time(rm.load_sample(), rm.Rollout("2025-09-01"), ["nps", "churn"])
     >>> [ax.get_ylabel() for ax in fig.axes]
-    ['NPS', 'Churn (% per 30 customer-days)']
+    ['NPS (NPS points)', 'Churn (% per 30\\ncustomer-days)']
     """
     names = [metrics] if isinstance(metrics, str) else list(metrics)
     tx = _text(text)
@@ -223,6 +239,10 @@ def plot_over_time(
     for ax, metric in zip(axes, names, strict=True):
         t = metric_over_time(data, rollout, metric, freq=freq, segment=segment, alpha=alpha)
         levels = period_values(data, rollout, metric, segment=segment, alpha=alpha)
+        f = (scale or {}).get(metric, 1.0)
+        if f != 1.0:
+            t = t.assign(**{c: t[c] * f for c in ("value", "ci_low", "ci_high")})
+            levels = levels.assign(value=levels["value"] * f)
         mid = t["start"] + (t["end"] - t["start"]) / 2
         for period, style in PERIOD_STYLE.items():
             rows = t["period"] == period
@@ -240,13 +260,16 @@ def plot_over_time(
                         xytext=(2, 4), textcoords="offset points", fontsize=8,
                         color=style["color"])
         _mark_dates(ax, rollout)
+        curve = (counterfactual or {}).get(metric)
+        if curve is not None and not curve.empty:
+            _draw_counterfactual(ax, t, curve, f, tx("plot.its_band", level=tx.level(alpha)))
         if series is not None:
             s = series.sort_values("date")
             ax.plot(pd.to_datetime(s["date"]), s["fitted"], color=OKABE_ITO["black"],
                     linewidth=1.2, label=tx("plot.fitted"))
             ax.plot(pd.to_datetime(s["date"]), s["counterfactual"], color=OKABE_ITO["black"],
                     linewidth=1.2, linestyle="-.", label=tx("plot.counterfactual"))
-        ax.set_ylabel(_metric_label(metric, text))
+        ax.set_ylabel(_axis_label(metric, tx))
         _number_axis(ax.yaxis, text)
         ax.grid(axis="y", alpha=0.3)
     locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
@@ -264,6 +287,44 @@ def plot_over_time(
     fig.suptitle(tx("plot.over_time.title", freq=what, where="; " + where if where else "",
                     level=tx.level(alpha)), fontsize=10)
     return fig
+
+
+def _axis_label(metric: str, tx: PlotText) -> str:
+    """The metric's label with its units (``NPS (NPS points)``), on two lines when long."""
+    label = plain(tx.label(metric))
+    if "(" not in label and tx.units(metric):
+        label = f"{label} ({plain(tx.units(metric))})"
+    return ("\n".join(textwrap.wrap(label, 26, break_on_hyphens=False)) if len(label) > 26
+            else label)
+
+
+def _naive(x: pd.Series) -> pd.Series:
+    x = pd.to_datetime(x)
+    return x.dt.tz_localize(None) if x.dt.tz is not None else x
+
+
+def _draw_counterfactual(ax: Axes, bins: pd.DataFrame, curve: pd.DataFrame, factor: float,
+                         label: str) -> None:
+    """The ITS counterfactual and its band, from the announcement (or change) on, as the
+    mean over each of the plot's bins (weeks or days) of the daily curve."""
+    post = curve[curve["period"] != "before"]
+    days = _naive(post["date"])
+    start, end = _naive(bins["start"]), _naive(bins["end"])
+    rows = []
+    for lo, hi in zip(start, end, strict=True):
+        inside = (days >= lo) & (days < hi)
+        if inside.any():
+            part = post.loc[inside.to_numpy()]
+            rows.append((lo + (hi - lo) / 2, *(float(part[c].mean()) * factor
+                                              for c in ("counterfactual", "ci_low",
+                                                        "ci_high"))))
+    if not rows:
+        return
+    frame = pd.DataFrame(rows, columns=["mid", "value", "low", "high"])
+    ax.fill_between(frame["mid"], frame["low"], frame["high"], facecolor="none",
+                    edgecolor="0.45", hatch="///", linewidth=0, alpha=0.6)
+    ax.plot(frame["mid"], frame["value"], color=OKABE_ITO["black"], linewidth=1.3,
+            linestyle="-.", label=label)
 
 
 class _Localized(ScalarFormatter):
@@ -315,9 +376,16 @@ def plain(text: Any) -> str:
     return str(text).replace("$", r"\$")
 
 
+def _grouped(row: pd.Series) -> bool:
+    """A line that stands for many small segments (the report's grouped segments)."""
+    return bool(row.get("status") == "grouped")
+
+
 def _row_label(row: pd.Series, text: PlotText | None = None) -> str:
     if row["segment"] == "overall":
         return _text(text)("plot.overall")
+    if _grouped(row):
+        return plain(f"{row['by']}: {row['label_line']}")
     return plain(f"{row['by']}: {row['segment']}" if row["by"] else row["segment"])
 
 
@@ -352,6 +420,10 @@ def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_
     for i, row in rows.iterrows():
         yi = y[int(str(i))]
         sig = row["significant"]
+        if _grouped(row):
+            ax.annotate(tx("plot.other_cell", n=tx.num(row["n_significant"], 0)), (0, yi),
+                        xytext=(6, -3), textcoords="offset points", fontsize=7, color="0.3")
+            continue
         if pd.isna(sig):
             ax.plot(row["delta"], yi, marker="x", color="0.4", linestyle="none")
             ax.annotate(plain(tx.status(row["status"])), (row["delta"], yi), xytext=(6, -3),
@@ -397,15 +469,62 @@ def standardized_delta(results: pd.DataFrame, alpha: float = 0.05) -> pd.Series:
         return (sign * results["delta"] / se.where(se > 0)).astype(float)
 
 
+def heatmap_cells(results: pd.DataFrame, comparison: str = "after_vs_before", *,
+                  trend: Collection[str] = (), text: PlotText | None = None) -> pd.DataFrame:
+    """The cells of :func:`plot_heatmap`: one row per metric and segment with its text.
+
+    ``mark`` is ``*`` for a significant change, ``†`` for a significant overall change of
+    a metric in ``trend`` (one the pre-existing trend explains or reverses, so the report
+    calls it no clear change), ``na`` for an untested row, ``other`` for a line of grouped
+    segments (``status == "grouped"``: its text counts their significant changes) and
+    empty otherwise; ``text`` is the delta as the cell shows it.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> r = rm.Rollout("2025-09-01", announced="2025-08-11")
+    >>> t = rm.compare(rm.load_sample(), r, ["csat"], by="tier")
+    >>> heatmap_cells(t, trend={"csat"})[["segment", "mark", "text"]].values.tolist()
+    [['overall', '†', '-3.5†'], ['VIP', '', '-2.4'], ['new', '*', '-5.4*'], ['regular', '*', '-3.0*']]
+    """
+    rows = results[results["comparison"] == comparison].copy()
+    if rows.empty:
+        raise DataValidationError(f"no rows for comparison {comparison!r}")
+    tx = _text(text)
+    rows["label"] = [_row_label(r, text) for _, r in rows.iterrows()]
+    rows = rows.drop_duplicates(["metric", "label"])
+    marks, texts = [], []
+    for _, r in rows.iterrows():
+        sig = r["significant"]
+        if _grouped(r):
+            marks.append("other")
+            texts.append(tx("plot.other_cell", n=tx.num(r["n_significant"], 0)))
+            continue
+        if pd.isna(sig):
+            mark = "na"
+        elif bool(sig):
+            mark = "†" if r["segment"] == "overall" and r["metric"] in trend else "*"
+        else:
+            mark = ""
+        marks.append(mark)
+        texts.append(tx("plot.na") if mark == "na"
+                     else f"{tx.num(r['delta'], sign=True)}{mark}")
+    rows["mark"], rows["text"] = marks, texts
+    return rows.reset_index(drop=True)
+
+
 def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
-                 alpha: float = 0.05, text: PlotText | None = None) -> Figure:
+                 alpha: float = 0.05, text: PlotText | None = None,
+                 trend: Collection[str] = ()) -> Figure:
     """Heatmap of segment × metric changes, coloured by direction for customers.
 
     The colour is the standardized delta (:func:`standardized_delta`, clipped to ±4):
     purple = better for customers, orange = worse, so metrics in different units share one
     scale.  Each cell is annotated with the raw delta in the metric's units (a ``*``
     and a thick black frame mark significance after correction, ``n/a`` an untested
-    cell) so the figure also reads in grayscale.
+    cell) so the figure also reads in grayscale.  The overall cell of a metric in
+    ``trend`` (its change explained by a pre-existing trend) has ``†`` and a dashed frame
+    instead (:func:`heatmap_cells`).
 
     Examples
     --------
@@ -414,12 +533,8 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     >>> plot_heatmap(t).axes[0].get_xticklabels()[0].get_text()
     'NPS'
     """
-    rows = results[results["comparison"] == comparison].copy()
-    if rows.empty:
-        raise DataValidationError(f"no rows for comparison {comparison!r}")
     tx = _text(text)
-    rows["label"] = [_row_label(r, text) for _, r in rows.iterrows()]
-    rows = rows.drop_duplicates(["metric", "label"])
+    rows = heatmap_cells(results, comparison, trend=trend, text=text)
     rows["z"] = standardized_delta(rows, alpha).clip(-4, 4)
     metrics = list(dict.fromkeys(rows["metric"]))
     labels = list(dict.fromkeys([tx("plot.overall"), *rows["label"]]))
@@ -439,19 +554,22 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     ax.set_facecolor("0.9")  # cells without a value
     for _, r in rows.iterrows():
         i, j = labels.index(r["label"]), metrics.index(r["metric"])
-        sig = r["significant"]
-        cell = (tx("plot.na") if pd.isna(sig)
-                else f"{tx.num(r['delta'], sign=True)}{'*' if sig else ''}")
         dark = not pd.isna(r["z"]) and abs(r["z"]) > 2.5
-        ax.text(j + 0.5, i + 0.5, cell, ha="center", va="center", fontsize=8,
-                color="white" if dark else "black", fontweight="bold" if sig is True else None)
-        if not pd.isna(sig) and bool(sig):
+        ax.text(j + 0.5, i + 0.5, r["text"], ha="center", va="center", fontsize=8,
+                color="white" if dark else "black",
+                fontweight="bold" if r["mark"] == "*" else None)
+        if r["mark"] in ("*", "†"):
             ax.add_patch(Rectangle((j + 0.04, i + 0.04), 0.92, 0.92, fill=False,
-                                   edgecolor="black", linewidth=2))
+                                   edgecolor="black" if r["mark"] == "*" else "0.35",
+                                   linewidth=2 if r["mark"] == "*" else 1.5,
+                                   linestyle="-" if r["mark"] == "*" else "--"))
     ax.set_xticklabels([plain(tx.short_label(m)) for m in metrics], rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title(tx("plot.heatmap.title", comparison=tx.comparison(comparison)), fontsize=9)
+    title = tx("plot.heatmap.title", comparison=tx.comparison(comparison))
+    if (rows["mark"] == "†").any():
+        title += "\n" + tx("plot.heatmap.trend")
+    ax.set_title(title, fontsize=9)
     return fig
 
 

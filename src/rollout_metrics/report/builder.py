@@ -39,7 +39,8 @@ from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import By, available_segments, groupings
 from rollout_metrics.report.guardrails import COLUMNS as GUARDRAIL_COLUMNS
 from rollout_metrics.report.guardrails import Guardrail, check_guardrails, evaluate_guardrails
-from rollout_metrics.report.i18n import LANGS, Text
+from rollout_metrics.report.i18n import LANGS, Text, minutes_for
+from rollout_metrics.report.many import group_segments, grouped_rows
 from rollout_metrics.report.summary import (
     CORRECTIONS,
     Sentence,
@@ -103,6 +104,21 @@ def write_atomic(path: str | Path, text: str) -> Path:
     return out
 
 
+#: The columns of a results table in the metric's units.
+VALUE_COLUMNS = ("before", "after", "delta", "ci_low", "ci_high", "mde")
+
+
+def _display(table: pd.DataFrame, t: Text) -> pd.DataFrame:
+    """The results in the units the report shows (times under an hour in minutes, see
+    :func:`rollout_metrics.report.i18n.minutes_for`); ``Report.results`` keeps the
+    results' own units."""
+    out = table.copy()
+    factor = out["metric"].map(t.factor).astype(float)
+    for col in VALUE_COLUMNS:
+        out[col] = out[col].astype(float) * factor
+    return out
+
+
 def _no_guardrails() -> pd.DataFrame:
     return pd.DataFrame(columns=GUARDRAIL_COLUMNS)
 
@@ -111,7 +127,8 @@ def _no_guardrails() -> pd.DataFrame:
 class Report:
     """A rendered rollout report: the results behind it and its HTML.
 
-    Display it in a notebook (``_repr_html_``) or write it with :meth:`to_html`.
+    Display it in a notebook (``_repr_html_``), write it with :meth:`to_html` or print it
+    to a PDF with :meth:`pdf`.
     ``guardrails`` holds every row each guardrail checked, with its outcome (see
     :func:`rollout_metrics.report.guardrails.evaluate_guardrails`); ``breaches`` the
     breached ones.
@@ -136,7 +153,9 @@ class Report:
         # Our own stylesheet, not data: marked safe so autoescape leaves its quotes alone.
         css = markupsafe.Markup(
             (files("rollout_metrics.report") / "style.css").read_text(encoding="utf-8"))
-        context = {"guardrails": None, "tiles": [], "lang": "en", **self.context}
+        context = {"guardrails": None, "tiles": [], "lang": "en", "grid": [], "minutes": [],
+                   "grouped": [],
+                   "trend_mark": False, **self.context}
         if "monitoring" not in context:  # the history view of a monitoring run
             from rollout_metrics.report.history import monitoring_context
 
@@ -153,6 +172,18 @@ class Report:
         and renamed (:func:`write_atomic`), so a failed write leaves the old file intact.
         """
         return write_atomic(path, self.html())
+
+    def pdf(self, path: str | Path) -> Path:
+        """Print the report to a PDF file with headless Chromium and return its path.
+
+        Written through a temporary file and renamed, like :meth:`to_html`; see
+        :func:`rollout_metrics.report.pdf.write_pdf` (Chromium is found on ``PATH`` or
+        through ``ROLLOUT_METRICS_CHROMIUM``; without it
+        :class:`~rollout_metrics.report.pdf.ChromiumNotFoundError`).
+        """
+        from rollout_metrics.report.pdf import write_pdf
+
+        return write_pdf(self.html(), path)
 
     def _repr_html_(self) -> str:
         return self.html(standalone=False)
@@ -191,6 +222,8 @@ def _rows(table: pd.DataFrame, t: Text) -> list[dict[str, Any]]:
             "sig_class": "na" if pd.isna(sig) else ("sig" if sig else "ns"),
             "mde": t.num(r["mde"]), "status": t.status(str(r["status"])),
             "units": t.units(str(r["metric"])),
+            # A line standing for many small segments (report/many.py).
+            "other": r["status"] == "grouped", "note": str(r.get("note", "")),
         })
     return out
 
@@ -201,8 +234,10 @@ def _trend_flag(rows: list[dict[str, Any]], trend: dict[str, str],
     so the headline table agrees with the tiles."""
     for r in rows:
         code = trend.get(str(r["metric"]))
-        if code in ("explained", "opposite"):
+        if r["is_overall"] and code in ("explained", "opposite"):
             r["status"] = f"{r['status']}, {t(f'status.trend_{code}')}"
+            if r["sig_class"] == "sig":  # significant, yet no clear change: its own mark
+                r["sig_class"], r["significant"] = "trend", t("sig.trend")
     return rows
 
 
@@ -289,13 +324,14 @@ def _mix(red: Reductions, rollout: Rollout, metrics: list[str], groups: list[lis
             except RolloutMetricsError as exc:
                 notes.append(f"{t.label(m)} · {' × '.join(group)}: {exc}")
                 continue
+            f = t.factor(m)
             for r in shift.to_dict("records"):
                 share = float(r["mix_share"])
                 rows.append({
                     "metric": str(r["metric"]), "label": t.label(str(r["metric"])),
                     "by": str(r["by"]), "comparison": t.comparison(str(r["comparison"])),
-                    "overall": t.num(r["overall_delta"]), "within": t.num(r["within"]),
-                    "mix": t.num(r["mix"]), "units": t.units(str(r["metric"])),
+                    "overall": t.num(r["overall_delta"] * f), "within": t.num(r["within"] * f),
+                    "mix": t.num(r["mix"] * f), "units": t.units(str(r["metric"])),
                     # A share is only a share when both parts point the same way.
                     "share": ("–" if np.isnan(share) or not 0 <= share <= 1
                               else t.pct(share, 0)),
@@ -303,15 +339,32 @@ def _mix(red: Reductions, rollout: Rollout, metrics: list[str], groups: list[lis
     return rows, notes
 
 
+def _explained(trend: dict[str, str]) -> set[str]:
+    """Metrics whose naive change the trend check explains or reverses."""
+    return {m for m, code in trend.items() if code in ("explained", "opposite")}
+
+
+def _grid(table: pd.DataFrame, trend: dict[str, str], t: Text) -> list[dict[str, str]]:
+    """The cells of the metric × segment grid, as the figure shows them."""
+    cells = plots.heatmap_cells(table, "after_vs_before", trend=_explained(trend), text=t)
+    return [{"key": _key(r), "metric": t.short_label(str(r["metric"])),
+             "segment": str(r["label"]), "text": str(r["text"]), "mark": str(r["mark"])}
+            for r in cells.to_dict("records")]
+
+
 def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: list[str],
-             alpha: float, progress: Progress, t: Text) -> list[dict[str, str]]:
+             alpha: float, progress: Progress, t: Text, trend: dict[str, str],
+             curves: dict[str, pd.DataFrame]) -> list[dict[str, str]]:
     daily = [m for m in metrics if get_metric(m).has_daily_series]  # a cohort share has none
+    scale = {m: t.factor(m) for m in daily}
     figs: list[tuple[str, str, Callable[[], Figure]]] = [
         ("over-time", t("cap.over-time"),
-         lambda: plots.plot_over_time(data, rollout, daily, alpha=alpha, text=t)),
+         lambda: plots.plot_over_time(data, rollout, daily, alpha=alpha, text=t,
+                                      scale=scale, counterfactual=curves)),
     ] if daily else []
     figs.append(("heatmap", t("cap.heatmap"),
-                 lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha, text=t)))
+                 lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha, text=t,
+                                            trend=_explained(trend))))
     for m in metrics:
         figs.append((f"forest-{m}", t("cap.forest", metric=t.label(m)),
                      lambda m=m: plots.plot_forest(table, m, text=t)))  # type: ignore[misc]
@@ -394,7 +447,7 @@ def build_report(
     alpha: float = 0.05, correction: str = "fdr_bh", min_n: int = 30,
     handling_stat: str = "median", n_resamples: int = 2000, seed: int = 0,
     guardrails: Sequence[str | Guardrail] | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, top_segments: int = 12,
 ) -> Report:
     """Compare every metric overall and per segment and render the HTML report.
 
@@ -427,6 +480,12 @@ def build_report(
         (metrics, fields and comparisons are checked before any computation).
     progress
         Called with a short message before each step (the CLI prints them).
+    top_segments
+        A grouping with more segments than this (a city or account-manager column) shows
+        its ``top_segments`` largest one by one and the rest as one stated line ("238
+        other segments, 1,204 customers") in the tables, the grid and the forest plots
+        (:mod:`rollout_metrics.report.many`); every segment is still compared and counted
+        in the family of comparisons.
 
     Returns
     -------
@@ -452,16 +511,19 @@ def build_report(
     say = progress or (lambda _msg: None)
     if lang not in LANGS:
         raise DataValidationError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
-    t = text_for(lang)
+    base = text_for(lang)
     english = text_for("en")
-    defaults = {english(k): t(k) for k in ("title.default", "title.sample")}
-    title = t("title.default") if title is None else defaults.get(title, title)
+    defaults = {english(k): base(k) for k in ("title.default", "title.sample")}
+    title = base("title.default") if title is None else defaults.get(title, title)
     names = [metrics] if isinstance(metrics, str) else list(metrics or default_metrics(data))
     groups = groupings(by)
     by_list = list(dict.fromkeys(c for g in groups for c in g))
     if correction not in CORRECTIONS:
         raise DataValidationError(
             f"correction must be one of {list(CORRECTIONS)}, got {correction!r}")
+    if isinstance(top_segments, bool) or not isinstance(top_segments, int) or top_segments < 1:
+        raise DataValidationError(f"top_segments must be a whole number >= 1, got "
+                                  f"{top_segments!r}")
     guards = check_guardrails(guardrails or [], names, announced=rollout.announced is not None)
     kwargs: dict[str, Any] = {"alpha": alpha, "min_n": min_n, "handling_stat": handling_stat,
               "n_resamples": n_resamples, "seed": seed}
@@ -472,42 +534,56 @@ def build_report(
     table = compare(data, rollout, names, by, correction=correction, reductions=red, **kwargs)
     # Before the plots: a guardrail naming a segment that is not there fails fast.
     guard_table = evaluate_guardrails(table, guards) if guards else _no_guardrails()
+    overall_rows = table[(table["segment"] == "overall")
+                         & (table["comparison"] == "after_vs_before")]
+    t = base.with_minutes(minutes_for(overall_rows))
+    shown = _display(table, t)
+    grouped = group_segments(data, table, groups, top_segments)
+    view = grouped_rows(shown, grouped, t)  # tables, grid and plots: top segments + a line
     say("mix shift")
     mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat, t)
+    curves: dict[str, pd.DataFrame] = {}
     trend_rows, trend_sentences, trend_notes = trend_check(
-        data, rollout, table, names, alpha, say, reductions=red, text=t,
-        handling_stat=handling_stat)
-    figures = _figures(red, rollout, table, names, alpha, say, t)
+        data, rollout, shown, names, alpha, say, reductions=red, text=t,
+        handling_stat=handling_stat, curves=curves)
+    trend_codes = {r["metric"]: r["code"] for r in trend_rows}
+    figures = _figures(red, rollout, view, names, alpha, say, t, trend_codes, curves)
     customer_cols = set(data.segment_columns)
     summary: list[Sentence] = executive_summary(
-        table, correction=correction, alpha=alpha, customer_columns=customer_cols,
+        shown, correction=correction, alpha=alpha, customer_columns=customer_cols,
         handling_stat=handling_stat, text=t,
         trend={r["metric"]: r["code"] for r in trend_rows}) + trend_sentences
-    after = table[table["comparison"] == "after_vs_before"]
+    after = view[view["comparison"] == "after_vs_before"]
     sections = []
     for m in names:
         part = after[after["metric"] == m]
-        sections.append({"metric": m, "label": t.label(m), "units": t.units(m),
-                         "rows": _rows(part, t)})
+        sections.append({"metric": m, "label": t.short_label(m), "units": t.units(m),
+                         "rows": _trend_flag(_rows(part, t), trend_codes, t)})
     n_tests = int(table["p_adjusted"].notna().sum())
     opts = {"alpha": alpha, "correction": t.correction(correction), "min_n": min_n,
             "n_resamples": n_resamples, "seed": seed,
             "handling_stat": t(f"stat.{handling_stat}"), "level": t.level(alpha),
             "alpha_text": t.num(alpha, 2), "n_resamples_text": t.num(n_resamples, 0)}
     excluded = int(data.rows["rows_excluded"].sum())
-    trend_codes = {r["metric"]: r["code"] for r in trend_rows}
+    grid = _grid(view, trend_codes, t)
     context: dict[str, Any] = {
         "lang": lang,
         "windows": _windows(rollout, t),
-        "tiles": _tiles(table, names, trend_codes, alpha, t),
+        "tiles": _tiles(shown, names, trend_codes, alpha, t),
+        "grid": grid,
+        "trend_mark": any(c["mark"] == "†" for c in grid),
         "disagree": [r["metric"] for r in trend_rows if r["code"] in DISAGREE],
         "summary": summary,
-        "guardrails": guardrail_context(guard_table, t) if guards else None,
+        # Guardrail values stay in the units their conditions are written in.
+        "guardrails": guardrail_context(guard_table, base) if guards else None,
         "excluded": t("s.excluded", n=excluded) if excluded else "",
         "headline": _trend_flag(_rows(after[after["segment"] == "overall"], t), trend_codes,
                                 t),
         "sections": sections,
-        "transition": _rows(table[table["comparison"] == "transition_vs_before"], t),
+        "transition": _rows(view[view["comparison"] == "transition_vs_before"], t),
+        "grouped": [t("m.grouped", by=g.by, top=t.num(len(g.shown), 0),
+                      total=t("n_segments", n=len(g.shown) + len(g.rest)),
+                      rest=t.num(len(g.rest), 0)) for g in grouped.values()],
         "has_transition": rollout.announced is not None,
         "figures": figures,
         "mix": mix_rows, "mix_notes": mix_notes,
@@ -519,6 +595,7 @@ def build_report(
         "quality": [{**{k: str(v) for k, v in r.items()}, "rows": t.num(r["rows"], 0)}
                     for r in data.quality.to_dict("records")],
         "methods": _methods(table, names, opts, t), "opts": opts,
+        "minutes": sorted(t.minutes),
         "n_tests": n_tests,
         "comparisons": t("comparisons", n=n_tests),
         "units_note": "; ".join(t("p.units_item", metric=s["label"], units=s["units"])

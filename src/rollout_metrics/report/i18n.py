@@ -41,6 +41,7 @@ import babel
 import pandas as pd
 from babel import dates as bdates
 from babel import numbers as bnumbers
+from babel import units as bunits
 
 from rollout_metrics.metrics import REGISTRY, MetricOptions
 from rollout_metrics.plots import PLOT_TEXT
@@ -110,6 +111,16 @@ EN: dict[str, Message] = {
     "col.method_ids": "method ids",
     # cell values
     "yes": "yes", "no": "no", "overall": "overall",
+    "sig.trend": "yes †", "grid.caption": "The grid's cells as a table",
+    "other.segments": {"one": "{n} other segment", "other": "{n} other segments"},
+    "other.customers": {"one": "{n} customer", "other": "{n} customers"},
+    "other.observations": {"one": "{n} observation", "other": "{n} observations"},
+    "other.line": "{segments}, {size}",
+    "other.note": "{line}, grouped here; significant changes among them: {sig}",
+    "status.grouped": "grouped",
+    "m.grouped": "{by}: the {top} largest of {total} are shown one by one; the other "
+                 "{rest} are one line in the tables, the grid and the plots. Every segment "
+                 "was compared and counts in the family of comparisons.",
     "comparison.after_vs_before": "after vs before",
     "comparison.transition_vs_before": "transition vs before",
     "status.ok": "ok", "status.insufficient_data": "too few observations",
@@ -179,6 +190,9 @@ EN: dict[str, Message] = {
     # section texts
     "p.headline_note": "Units: {units}. Significance is after correcting for {comparisons} "
                        "({correction}); MDE is the minimum detectable effect at 80% power.",
+    "p.trend_mark": "†: significant before/after, but a trend that started before the "
+                    "change explains it (see the trend check), so no clear change.",
+    "p.minutes": "Times under an hour are shown in minutes.",
     "p.units_item": "{metric} in {units}",
     "p.transition": "Customers can react between the announcement and the change date. "
                     "These rows compare that window with the before period.",
@@ -212,10 +226,15 @@ EN: dict[str, Message] = {
     "n_days": {"one": "{n} day", "other": "{n} days"},
     # plot captions
     "cap.over-time": "Each metric per week; horizontal lines: the level of each period; "
-                     "dotted line: announcement; solid line: change date.",
+                     "dotted line: announcement; solid line: change date; dash-dotted line "
+                     "and hatched band: what the interrupted time series expects without "
+                     "the change (the trend before the announcement extended), where it "
+                     "was fitted.",
     "cap.heatmap": "For whom: the change after vs before in each segment (rows) and metric "
                    "(columns), in the metric's units; colour: better (purple) or worse "
-                   "(orange) for customers; framed and * : significant.",
+                   "(orange) for customers; framed and * : significant; dashed frame and †: "
+                   "significant before/after, but a trend that started before the change "
+                   "explains it, so no clear change.",
     "cap.forest": "{metric}: per-segment changes with confidence intervals.",
     "cap.handling-ecdf": "Handling time distribution per period.",
     "cap.churn-km": "Share of customers still active, per period.",
@@ -236,13 +255,16 @@ RU: dict[str, Message] = {
     "plot.over_time.daily": "по дням",
     "plot.fitted": "модель",
     "plot.counterfactual": "без изменения",
+    "plot.its_band": "без изменения: прежний тренд продолжен (временной ряд, полоса {level})",
     "plot.overall": "в целом",
     "plot.forest.xlabel": "изменение, после − до ({units})",
     "plot.forest.title": "{metric}: {comparison}\n(жирным/закрашено: значимо с поправкой)",
     "plot.heatmap.colorbar": "стандартизованное изменение (+ лучше для клиентов)",
     "plot.heatmap.title": "{comparison}: изменение в единицах метрики\n"
                           "(* значимо с поправкой)",
+    "plot.heatmap.trend": "† значимо, но это объясняет тренд, начавшийся до изменения",
     "plot.na": "н/д",
+    "plot.other_cell": "значимо: {n}",
     "plot.ecdf.label": "{period}: n = {n}, медиана {median} ч, p90 {p90} ч",
     "plot.ecdf.xlabel": "время решения, часы (логарифмическая шкала)",
     "plot.ecdf.ylabel": "доля обработанных обращений",
@@ -307,6 +329,19 @@ RU: dict[str, Message] = {
     "col.rows": "строк", "col.examples": "примеры", "col.test": "тест и интервал",
     "col.method_ids": "идентификаторы методов",
     "yes": "да", "no": "нет", "overall": "в целом",
+    "sig.trend": "да †", "grid.caption": "Ячейки сетки в виде таблицы",
+    "other.segments": {"one": "ещё {n} сегмент", "few": "ещё {n} сегмента",
+                       "many": "ещё {n} сегментов", "other": "ещё {n} сегмента"},
+    "other.customers": {"one": "{n} клиент", "few": "{n} клиента", "many": "{n} клиентов",
+                        "other": "{n} клиента"},
+    "other.observations": {"one": "{n} наблюдение", "few": "{n} наблюдения",
+                           "many": "{n} наблюдений", "other": "{n} наблюдения"},
+    "other.line": "{segments}, {size}",
+    "other.note": "{line}, объединены в одну строку; значимых изменений среди них: {sig}",
+    "status.grouped": "объединены",
+    "m.grouped": "{by}: по отдельности показаны {top} крупнейших из {total}; остальные "
+                 "{rest} — одна строка в таблицах, сетке и на графиках. Сравнивался каждый "
+                 "сегмент, и каждый входит в семейство сравнений.",
     "comparison.after_vs_before": "после против до",
     "comparison.transition_vs_before": "переход против до",
     "status.ok": "в порядке", "status.insufficient_data": "мало наблюдений",
@@ -388,6 +423,9 @@ RU: dict[str, Message] = {
                        "({correction}); МОЭ — минимальный обнаружимый эффект при мощности "
                        "80%.",
     "p.units_item": "{metric} — {units}",
+    "p.trend_mark": "†: значимо до/после, но это объясняет тренд, начавшийся до изменения "
+                    "(см. проверку тренда), поэтому явного изменения нет.",
+    "p.minutes": "Время меньше часа показано в минутах.",
     "p.transition": "Клиенты могут реагировать уже между анонсом и датой изменения. Эти "
                     "строки сравнивают это окно с периодом до.",
     "p.no_transition": "Дата анонса не указана, поэтому окна анонса нет.",
@@ -421,10 +459,14 @@ RU: dict[str, Message] = {
                "other": "{n} строки"},
     "n_days": {"one": "{n} день", "few": "{n} дня", "many": "{n} дней", "other": "{n} дня"},
     "cap.over-time": "Каждая метрика по неделям; горизонтальные линии — уровень каждого "
-                     "периода; пунктир — анонс; сплошная линия — дата изменения.",
+                     "периода; пунктир — анонс; сплошная линия — дата изменения; "
+                     "штрихпунктир и штрихованная полоса — чего ждёт прерванный временной "
+                     "ряд без изменения (тренд до анонса продолжен), где он построен.",
     "cap.heatmap": "Для кого: изменение после против до в каждом сегменте (строки) и метрике "
                    "(столбцы), в единицах метрики; цвет: лучше (фиолетовый) или хуже "
-                   "(оранжевый) для клиентов; рамка и * — значимо.",
+                   "(оранжевый) для клиентов; рамка и * — значимо; пунктирная рамка и † — "
+                   "значимо до/после, но это объясняет тренд, начавшийся до изменения, "
+                   "поэтому явного изменения нет.",
     "cap.forest": "{metric}: изменения по сегментам с доверительными интервалами.",
     "cap.handling-ecdf": "Распределение времени обработки по периодам.",
     "cap.churn-km": "Доля клиентов, которые ещё остаются, по периодам.",
@@ -541,12 +583,20 @@ assert tuple(MESSAGES) == LANGS
 _POINTS = {"one": "пункт", "few": "пункта", "many": "пунктов", "other": "пункта"}
 _PP = {"one": "процентный пункт", "few": "процентных пункта", "many": "процентных пунктов",
        "other": "процентного пункта"}
-_HOURS = {"one": "час", "few": "часа", "many": "часов", "other": "часа"}
 _SCORE = {"one": "балл", "few": "балла", "many": "баллов", "other": "балла"}
+#: The unit of the rates over active customer-days (complaints, contacts).
+RATE_UNITS = {"en": "per 1,000 active customers per 30 days",
+              "ru": "на 1000 активных клиентов за 30 дней"}
+#: Times below this many hours (overall, before and after) are shown in minutes.
+MINUTES_BELOW = 1.0
 
 #: Texts of the built-in metrics by registry name; other languages and metrics fall back
 #: to the registry's English (label, phrase, units, delta_units, method).
 METRIC_TEXT: dict[str, dict[str, dict[str, Any]]] = {
+    "en": {
+        "complaints": {"units": RATE_UNITS["en"], "delta_units": RATE_UNITS["en"]},
+        "contact_rate": {"units": RATE_UNITS["en"], "delta_units": RATE_UNITS["en"]},
+    },
     "ru": {
         "nps": {"label": "NPS", "subject": "NPS", "units": "пункты NPS",
                 "delta_units": _POINTS,
@@ -567,7 +617,7 @@ METRIC_TEXT: dict[str, dict[str, dict[str, Any]]] = {
                             "Лагранжа"},
         "complaints": {"label": "Жалобы (на 1000 клиентов за 30 дней)",
                        "subject": "Частота жалоб (на 1000 клиентов за 30 дней)",
-                       "units": "на 1000 клиентов за 30 дней", "delta_units": "",
+                       "units": RATE_UNITS["ru"], "delta_units": RATE_UNITS["ru"],
                        "method": "Точный пуассоновский критерий или, при сверхдисперсии "
                                  "дневного ряда, квазипуассоновская модель с днями недели; "
                                  "наблюдаемые частоты, интервал их разности — из интервала "
@@ -576,7 +626,7 @@ METRIC_TEXT: dict[str, dict[str, dict[str, Any]]] = {
                           "subject": {"median": "Медианное время обработки",
                                       "p90": "90-й процентиль времени обработки",
                                       "mean": "Среднее время обработки"},
-                          "units": "часы", "delta_units": _HOURS,
+                          "units": "часы",
                           "method": "Разность медиан (или 90-х процентилей): сглаженный "
                                     "бутстреп поминутных счётчиков, интервал и p-значение из "
                                     "того же бутстрепа (критерий Манна — Уитни оставлен как "
@@ -586,14 +636,14 @@ METRIC_TEXT: dict[str, dict[str, dict[str, Any]]] = {
             "subject": {"median": "Медианное время первого ответа",
                         "p90": "90-й процентиль времени первого ответа",
                         "mean": "Среднее время первого ответа"},
-            "units": "часы", "delta_units": _HOURS,
+            "units": "часы",
             "method": "Разность медиан (или 90-х процентилей) времени от создания обращения "
                       "до первого ответа среди отвеченных: сглаженный бутстреп поминутных "
                       "счётчиков; неотвеченные обращения посчитаны отдельно"},
         "contact_rate": {
             "label": "Обращения (на 1000 клиентов за 30 дней)",
             "subject": "Частота обращений (на 1000 клиентов за 30 дней)",
-            "units": "на 1000 клиентов за 30 дней", "delta_units": "",
+            "units": RATE_UNITS["ru"], "delta_units": RATE_UNITS["ru"],
             "method": "Все обращения на клиенто-дни активных клиентов: точный пуассоновский "
                       "критерий или, при сверхдисперсии дневного ряда, квазипуассоновская "
                       "модель с днями недели"},
@@ -632,13 +682,58 @@ def _decimal(text: str) -> Decimal:
         return Decimal(0)
 
 
-class Text:
-    """The words and number formats of one language: ``text(key, **values)``."""
+def is_time(name: str) -> bool:
+    """Whether ``name`` is a time metric (registry units: hours)."""
+    spec = REGISTRY.get(name)
+    return spec is not None and spec.units == "hours"
 
-    def __init__(self, lang: str = "en") -> None:
+
+def minutes_for(overall: pd.DataFrame) -> frozenset[str]:
+    """The time metrics shown in minutes: those whose overall level before and after (the
+    rows of ``overall``: ``metric, before, after`` in hours) is under :data:`MINUTES_BELOW`
+    hours, so a change of a few minutes does not read as ``0.0 hours``.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"metric": ["handling_time", "first_response_time", "nps"],
+    ...                      "before": [6.9, 0.9, 30.0], "after": [8.0, 0.92, 20.0]})
+    >>> sorted(minutes_for(rows))
+    ['first_response_time']
+    """
+    out = set()
+    for r in overall.to_dict("records"):
+        levels = [float(r["before"]), float(r["after"])]
+        if is_time(str(r["metric"])) and all(abs(v) < MINUTES_BELOW for v in levels
+                                              if not math.isnan(v)):
+            out.add(str(r["metric"]))
+    return frozenset(out)
+
+
+class Text:
+    """The words and number formats of one language: ``text(key, **values)``.
+
+    ``minutes``: time metrics shown in minutes rather than hours (:func:`minutes_for`);
+    their values are multiplied by :meth:`factor` before they are formatted.
+    """
+
+    def __init__(self, lang: str = "en", minutes: frozenset[str] = frozenset()) -> None:
         self.lang = check_lang(lang)
         self.locale = babel.Locale.parse(lang)
         self._messages = MESSAGES[lang]
+        self.minutes = minutes
+
+    def with_minutes(self, minutes: frozenset[str]) -> Text:
+        """The same language with ``minutes`` shown in minutes."""
+        return Text(self.lang, minutes)
+
+    def factor(self, name: str) -> float:
+        """From the results' units to the shown ones: 60 for a time shown in minutes."""
+        return 60.0 if name in self.minutes else 1.0
+
+    def _time_unit(self, name: str) -> str | None:
+        if not is_time(name):
+            return None
+        return "duration-minute" if name in self.minutes else "duration-hour"
 
     def __call__(self, key: str, /, **values: Any) -> str:
         msg = self._messages.get(key)
@@ -706,10 +801,14 @@ class Text:
         return METRIC_TEXT.get(self.lang, {}).get(name, {}).get(field)
 
     def label(self, name: str) -> str:
-        """The metric's label (registry name, then the registry's English label)."""
+        """The metric's label (registry name, then the registry's English label); a time
+        shown in minutes says so."""
         own = self._metric(name, "label")
         spec = REGISTRY.get(name)
-        return str(own) if own else (spec.label if spec else name)
+        label = str(own) if own else (spec.label if spec else name)
+        if name in self.minutes:
+            return f"{label.split(' (')[0]} ({self.units(name)})"
+        return label
 
     def short_label(self, name: str) -> str:
         """The label without its parenthesised units: ``Churn``."""
@@ -725,6 +824,9 @@ class Text:
         return spec.subject(MetricOptions(handling_stat=handling_stat)) if spec else name
 
     def units(self, name: str) -> str:
+        if name in self.minutes:
+            return bunits.get_unit_name("duration-minute", length="long",
+                                        locale=self.locale) or "minutes"
         own = self._metric(name, "units")
         spec = REGISTRY.get(name)
         return str(own) if own else (spec.units if spec else "")
@@ -735,7 +837,17 @@ class Text:
         return str(own) if own else (spec.method if spec else "")
 
     def units_after(self, name: str, shown: str) -> str:
-        """``shown`` followed by the unit of a change in the right plural form."""
+        """``shown`` followed by the unit of a change in the right plural form (times:
+        Babel's unit patterns)."""
+        unit_id = self._time_unit(name)
+        if unit_id is not None and shown != "–":
+            sign = shown[0] if shown[:1] in ("+", MINUS) else ""
+            point = bnumbers.get_decimal_symbol(self.locale)
+            digits = len(shown.rsplit(point, 1)[1]) if point in shown else 0
+            pattern = "#,##0" + ("." + "0" * digits if digits else "")
+            value = _decimal(shown)
+            return sign + bunits.format_unit(value, unit_id, length="long", format=pattern,
+                                             locale=self.locale).replace("-", MINUS)
         own = self._metric(name, "delta_units")
         if own is None:
             spec = REGISTRY.get(name)

@@ -50,8 +50,13 @@ def trend_check(
     data: Dataset, rollout: Rollout, table: pd.DataFrame, metrics: list[str], alpha: float,
     say: Callable[[str], None], reductions: Reductions | None = None,
     text: Text | None = None, handling_stat: str = "median",
+    curves: dict[str, pd.DataFrame] | None = None,
 ) -> tuple[list[dict[str, str]], list[Sentence], list[str]]:
     """Rows for the trend section, summary sentences for disagreements, and notes.
+
+    ``table`` holds the naive rows in the units the report shows (``text.factor``).
+    ``curves``, when given, receives each metric's overall ITS curve (``date, observed,
+    fitted, counterfactual, ci_low, ci_high, period`` in the results' units) for the plot.
 
     Each row's ``code`` is the verdict's code (:data:`DISAGREE`), ``verdict`` its words.
 
@@ -76,16 +81,23 @@ def trend_check(
             continue
         say(f"trend check {metric}")
         try:
-            its = its_metric(data, rollout, metric, alpha=alpha, reductions=reductions).table
+            fit = its_metric(data, rollout, metric, alpha=alpha, reductions=reductions)
+            its = fit.table
         except (RolloutMetricsError, np.linalg.LinAlgError) as exc:
             # One series that cannot be modelled (e.g. a singular design) is noted in its
             # place; the rest of the report is still written.
             notes.append(t("trend.no_its", metric=t.label(metric), error=exc))
             continue
+        if curves is not None:
+            curves[metric] = fit.series[fit.series["segment"] == "overall"]
         avg = its[(its["term"] == "average_effect") & (its["segment"] == "overall")]
         if avg.empty:
             continue
         n, a = naive.iloc[0], avg.iloc[0]
+        f = t.factor(metric)  # ``table`` is in the shown units already; the series is not
+        a = a.copy()
+        for col in ("delta", "ci_low", "ci_high"):
+            a[col] = float(a[col]) * f
         naive_sig = bool(n["significant"]) if pd.notna(n["significant"]) else False
         code = _verdict(naive_sig, float(n["delta"]), float(a["ci_low"]), float(a["ci_high"]))
         method = str(a["method"])
