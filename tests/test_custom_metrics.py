@@ -159,3 +159,21 @@ def test_toml_metric_mistakes_in_one_message(tmp_path: Any) -> None:
                        r"\(did you mean 'column'\?\).*\[metrics.chat_complaints\] column is "
                        r"required"):
         load_config(_toml(tmp_path, bad))
+
+
+def test_repeat_days_and_top_segments_from_the_toml(tmp_path: Any, sample: rm.Dataset) -> None:
+    from rollout_metrics.config import load_config
+
+    path = tmp_path / "rollout.toml"
+    path.write_text(f'[data]\npath = "{sample_path()}"\n[rollout]\nchange_date = 2025-09-01\n'
+                    '[analysis]\nmetrics = "repeat_contacts"\nrepeat_days = 3\n'
+                    'top_segments = 5\n', encoding="utf-8")
+    options = load_config(path).analysis.options()
+    assert options["repeat_days"] == 3 and options["top_segments"] == 5
+    rep = rm.build_report(sample, ROLLOUT, "repeat_contacts", **options)
+    three = rm.compare(sample, ROLLOUT, "repeat_contacts", repeat_days=3)
+    seven = rm.compare(sample, ROLLOUT, "repeat_contacts")
+    cols = ["n_before", "n_after", "before", "after"]
+    pd.testing.assert_frame_equal(rep.results[cols].reset_index(drop=True),
+                                  three[cols].reset_index(drop=True))
+    assert not three[cols].equals(seven[cols])

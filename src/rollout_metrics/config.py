@@ -41,7 +41,7 @@ Examples
 >>> load_config(folder / "bad.toml")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-rollout_metrics.errors.ConfigError: .../bad.toml: 5 problems: title must be a non-empty string, got 5 (an integer); [data] strict must be true or false (without quotes), got 'false' (a string); [rollout] change_date must be a date like 2025-09-01, got 20250901 (an integer); [analysis] unknown key 'seeds' (did you mean 'seed'?); known keys: by, metrics, alpha, correction, min_n, handling_stat, n_resamples, seed; [analysis] min_n must be a whole number >= 1, got -1 (an integer)
+rollout_metrics.errors.ConfigError: .../bad.toml: 5 problems: title must be a non-empty string, got 5 (an integer); [data] strict must be true or false (without quotes), got 'false' (a string); [rollout] change_date must be a date like 2025-09-01, got 20250901 (an integer); [analysis] unknown key 'seeds' (did you mean 'seed'?); known keys: by, metrics, alpha, correction, min_n, handling_stat, n_resamples, seed, repeat_days, top_segments; [analysis] min_n must be a whole number >= 1, got -1 (an integer)
 """
 
 from __future__ import annotations
@@ -343,12 +343,17 @@ class AnalysisSection:
         default="median", metadata=_key(_choice(HANDLING_STATS), "handling time statistic"))
     n_resamples: int = field(default=2000, metadata=_key(_whole(1), "bootstrap resamples"))
     seed: int = field(default=0, metadata=_key(_whole(0), "the bootstrap's random seed"))
+    repeat_days: int = field(
+        default=7, metadata=_key(_whole(1), "days within which a next ticket is a repeat"))
+    top_segments: int = field(
+        default=12, metadata=_key(_whole(1), "segments shown one by one per grouping"))
 
     def options(self) -> dict[str, Any]:
         """The keyword arguments of :func:`rollout_metrics.build_report` besides ``by``."""
         return {"alpha": self.alpha, "correction": self.correction, "min_n": self.min_n,
                 "handling_stat": self.handling_stat, "n_resamples": self.n_resamples,
-                "seed": self.seed}
+                "seed": self.seed, "repeat_days": self.repeat_days,
+                "top_segments": self.top_segments}
 
 
 @dataclass(frozen=True)

@@ -447,7 +447,7 @@ def build_report(
     alpha: float = 0.05, correction: str = "fdr_bh", min_n: int = 30,
     handling_stat: str = "median", n_resamples: int = 2000, seed: int = 0,
     guardrails: Sequence[str | Guardrail] | None = None,
-    progress: Progress | None = None, top_segments: int = 12,
+    progress: Progress | None = None, top_segments: int = 12, repeat_days: int = 7,
 ) -> Report:
     """Compare every metric overall and per segment and render the HTML report.
 
@@ -486,6 +486,8 @@ def build_report(
         other segments, 1,204 customers") in the tables, the grid and the forest plots
         (:mod:`rollout_metrics.report.many`); every segment is still compared and counted
         in the family of comparisons.
+    repeat_days
+        The follow-up window of repeat contacts, as in :func:`rollout_metrics.compare`.
 
     Returns
     -------
@@ -526,7 +528,7 @@ def build_report(
                                   f"{top_segments!r}")
     guards = check_guardrails(guardrails or [], names, announced=rollout.announced is not None)
     kwargs: dict[str, Any] = {"alpha": alpha, "min_n": min_n, "handling_stat": handling_stat,
-              "n_resamples": n_resamples, "seed": seed}
+              "n_resamples": n_resamples, "seed": seed, "repeat_days": repeat_days}
     say(f"comparing {', '.join(names)}" + (
         " by " + ", ".join(" × ".join(g) for g in groups) if by_list else ""))
     # One set of reductions for the whole report: each table is reduced once.
