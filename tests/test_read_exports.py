@@ -299,3 +299,20 @@ def test_cli_exit_code_2_on_undecodable_file(tmp_path: Path, capsys: Any) -> Non
     config = _config(tmp_path, 'path = "."\nencoding = "utf-8"')
     assert main(["report", "--config", str(config), "--out", str(tmp_path / "r.html")]) == 2
     assert "byte 0xff at line 2" in capsys.readouterr().err
+
+
+def test_a_damaged_utf8_file_is_not_guessed_as_another_encoding(tmp_path: Path) -> None:
+    # Without encoding=, one broken byte must not make the whole file cp1251 (garbled).
+    text = "customer_id;signup_date;region\n" + "".join(
+        f"{i};2025-01-0{i % 9 + 1};Москва\n" for i in range(1, 30))
+    data = bytearray(text.encode("utf-8"))
+    data[-3] = 0xFF
+    (tmp_path / "customers.csv").write_bytes(bytes(data))
+    with pytest.raises(DataValidationError, match=(
+            r"byte 0xff at line 30 .* while the rest of the file reads as UTF-8: the file is "
+            r"probably damaged there")):
+        rm.load_dataset(tmp_path)
+    # A real cp1251 export is still detected.
+    (tmp_path / "customers.csv").write_bytes(text.encode("cp1251"))
+    data = rm.load_dataset(tmp_path)
+    assert data.table("customers").collect()["region"].to_list()[0] == "Москва"

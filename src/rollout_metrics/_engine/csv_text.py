@@ -24,6 +24,7 @@ import codecs
 import csv
 import gzip
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -78,6 +79,19 @@ def _bad_bytes(path: str, table: str, encoding: str) -> str | None:
     return None
 
 
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|"
+                            rb"[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _mostly_utf8(head: bytes) -> bool:
+    """Whether ``head`` holds many valid multi-byte UTF-8 sequences and few bytes that are
+    not: UTF-8 with a damaged spot, not another encoding (cp1251 text almost never forms
+    valid UTF-8 sequences)."""
+    valid = len(_UTF8_SEQUENCE.findall(head))
+    stray = sum(b >= 0x80 for b in head) - sum(len(m) for m in _UTF8_SEQUENCE.findall(head))
+    return valid >= 4 and stray * 20 <= valid
+
+
 def detect_encoding(path: str, table: str) -> str:
     """The encoding of ``path``: ``utf-8-sig`` (a byte-order mark), ``utf-8`` when every byte
     decodes as UTF-8, else charset-normalizer's best guess."""
@@ -85,8 +99,15 @@ def detect_encoding(path: str, table: str) -> str:
         head = f.read(_CHUNK)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if _bad_bytes(path, table, "utf-8") is None:
+    bad = _bad_bytes(path, table, "utf-8")
+    if bad is None:
         return "utf-8"
+    if _mostly_utf8(head):
+        # Guessing another encoding would garble every other non-ASCII character.
+        raise DataValidationError(
+            f"{bad}, while the rest of the file reads as UTF-8: the file is probably damaged "
+            "there; fix that line, or pass the encoding if the file is not UTF-8, e.g. "
+            "read=ReadOptions(encoding='cp1251') or encoding = \"cp1251\" in [data]")
     from charset_normalizer import from_bytes
 
     matches = list(from_bytes(head))
