@@ -204,6 +204,7 @@ def try_parse_formats(
         spark_tries = ", ".join(
             f"try_to_timestamp({trimmed}, '{_java_pattern(f)}')" for f in formats)
         expr = f"coalesce({spark_tries})" if len(formats) > 1 else spark_tries
+        expr = f"CAST({expr} AS TIMESTAMP_NTZ)"  # naive, as on the other engines
         return _lazy(frame.to_native().withColumn(out, F.expr(expr)))
     raise NotImplementedError(f"text to timestamp conversion is not available for {impl}")
 
@@ -260,11 +261,16 @@ def try_parse_datetime(
 
         trimmed = f"trim(`{col}`)"
         if aware:
+            # Spark reads `10:00+02:00` only with seconds: `10:00:00+02:00`.
+            seconds = f"regexp_replace({trimmed}, '^(.{{16}})([Z+-])', '$1:00$2')"
             # An instant; shown in the session timezone: move it to wall-clock `timezone`.
-            sql = (f"from_utc_timestamp(to_utc_timestamp(try_to_timestamp({trimmed}), "
+            sql = (f"from_utc_timestamp(to_utc_timestamp(try_to_timestamp({seconds}), "
                    f"current_timezone()), '{timezone}')")
         else:
             sql = f"try_to_timestamp({trimmed})"
+        # Naive like on the other engines (a session-timezone timestamp collects as aware
+        # datetimes): the wall-clock time shown in the session timezone.
+        sql = f"CAST({sql} AS TIMESTAMP_NTZ)"
         return _lazy(frame.to_native().withColumn(col, F.expr(sql)))
     raise NotImplementedError(f"text to timestamp conversion is not available for {impl}")
 
