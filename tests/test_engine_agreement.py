@@ -182,3 +182,27 @@ def test_unicode_space_is_not_stripped_from_flags_and_markers(engine: str) -> No
     data = rm.load_dataset({"customers": CUSTOMERS, "tickets": SOURCES[engine](tickets)})
     assert list(zip(data.quality["rule"], data.quality["rows"], strict=True)) == [
         ("unparseable is_complaint", 2)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_integer_ids_with_a_gap_match_text_ids(engine: str, tmp_path: Path) -> None:
+    # pandas holds integer ids with a null as float64 (2.0): compared with text ids they are
+    # "2", as the integer column with a null of the other engines reads.
+    customers = pa.table({"customer_id": pa.array([1, 2, None], pa.int64()),
+                          "signup_date": ["2024-01-01"] * 3})
+    surveys = pd.DataFrame({"customer_id": ["1", "2", "C-4"],
+                            "responded_at": ["2025-01-10"] * 3, "nps_score": ["1", "2", "3"]})
+    frames = {"pandas": customers.to_pandas(), "polars": pl.from_arrow(customers),
+              "pyarrow": customers, "duckdb": duckdb.from_arrow(customers)}
+    (tmp_path / "c").mkdir()
+    (tmp_path / "s").mkdir()
+    if engine in frames:
+        source = frames[engine]
+    else:
+        source = _source(engine, customers.to_pandas().astype({"customer_id": "Int64"}),
+                         tmp_path / "c")
+    data = rm.load_dataset({"customers": source,
+                            "surveys": _source(engine, surveys, tmp_path / "s")})
+    assert list(zip(data.quality["table"], data.quality["rule"], data.quality["rows"],
+                    strict=True)) == [("customers", "missing customer_id", 1),
+                                      ("surveys", "unknown customer_id (not in customers)", 1)]

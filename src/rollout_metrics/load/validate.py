@@ -138,6 +138,17 @@ def _without_nan(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     return nan_to_null(frame, [c for c, t in schema.items() if t in (nw.Float32, nw.Float64)])
 
 
+def _id_text(col: str, dtype: Any) -> nw.Expr:
+    """Ids as text; a whole float (pandas holds integer ids with a gap as float64) as the
+    integer it holds, ``2.0`` -> ``"2"``, as an integer column with a null reads on the other
+    engines."""
+    v = nw.col(col)
+    if dtype not in (nw.Float32, nw.Float64):
+        return v.cast(nw.String).alias(col)
+    return nw.when(v.round(0) == v).then(v.cast(nw.Int64).cast(nw.String)).otherwise(
+        v.cast(nw.String)).alias(col)
+
+
 def _structural(table: str, col: str, what: str, bad: int, examples: str, names: list[str]) -> None:
     raise DataValidationError(
         f"{table}.{col}: {what}; {bad} rows affected. Examples: {examples}. "
@@ -368,7 +379,8 @@ class _Validator:
         own, theirs = self.frame.collect_schema()[key], known.collect_schema()[key]
         if own != theirs and (own == nw.String or theirs == nw.String):
             # Text ids on one side (C-4) and numbers on the other: compare them as text.
-            self.frame = self.frame.with_columns(nw.col(key).cast(nw.String))
+            self.frame = self.frame.with_columns(_id_text(key, own))
+            ids = ids.with_columns(_id_text(key, theirs))
             own = nw.String()
         ids = ids.with_columns(nw.col(key).cast(own))
         rule = f"unknown {key} (not in {what})"
