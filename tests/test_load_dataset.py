@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import narwhals as nw
 import pandas as pd
 import polars as pl
 import pytest
@@ -447,3 +448,36 @@ def test_a_users_duckdb_relation_beside_files(tmp_path: Path,
     data = rm.load_dataset({"customers": str(tmp_path / "customers.csv"),
                             "tickets": duckdb.from_df(tiny["tickets"])})
     assert data.rows.set_index("table").loc["tickets", "rows_used"] == 2
+
+
+def _validated_tables() -> int:
+    """Stored validated tables on the package's and on the default DuckDB connection."""
+    query = ("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE "
+             "'rollout_metrics_validated_%'")
+    return sum(int(c.sql(query).fetchall()[0][0])
+               for c in (connection(), duckdb.default_connection()))
+
+
+@pytest.mark.parametrize("source", ["csv", "duckdb"])
+def test_a_frame_taken_from_a_dataset_outlives_it(source: str, tmp_path: Path,
+                                                  tiny: dict[str, pd.DataFrame]) -> None:
+    import gc
+
+    gc.collect()
+    before = _validated_tables()
+    if source == "csv":
+        for t in ("customers", "tickets"):
+            tiny[t].to_csv(tmp_path / f"{t}.csv", index=False)
+        data = rm.load_dataset(tmp_path)
+    else:
+        data = rm.load_dataset({t: duckdb.from_df(tiny[t]) for t in ("customers", "tickets")})
+    tickets = data.tickets
+    assert tickets is not None
+    complaints = tickets.filter(nw.col("is_complaint"))
+    del data, tickets
+    gc.collect()
+    # the stored copy is still there for the frames taken from the dataset
+    assert complaints.collect()["ticket_id"].to_list() == [10]
+    del complaints
+    gc.collect()
+    assert _validated_tables() == before

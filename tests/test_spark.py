@@ -132,3 +132,61 @@ def test_boolean_and_timestamp_segments_match_pandas(spark: Any,
     got = rm.compare(data, ROLLOUT, ["nps"], by=[["vip"], ["cohort"]])
     want = rm.compare(rm.load_dataset(frames), ROLLOUT, ["nps"], by=[["vip"], ["cohort"]])
     pd.testing.assert_series_equal(got["segment"], want["segment"])
+
+
+def _spark_quality(spark: Any, surveys: pd.DataFrame, **kw: Any) -> list[tuple[str, int]]:
+    customers = spark.createDataFrame(
+        [("1", "2024-01-01"), ("2", "2024-02-01")], "customer_id STRING, signup_date STRING")
+    data = rm.load_dataset({"customers": customers,
+                            "surveys": spark.createDataFrame(surveys.astype(str))}, **kw)
+    return list(zip(data.quality["rule"], data.quality["rows"].astype(int), strict=True))
+
+
+def test_text_scores_and_timestamps_are_read_as_on_other_engines(spark: Any) -> None:
+    # One load per value is a Spark job each: every value in one table, one row per value,
+    # each counted under the rule tests/test_engine_agreement.py finds on the other engines.
+    from test_engine_agreement import SCORES, TIMESTAMPS
+
+    surveys = pd.DataFrame({"customer_id": "1", "responded_at": "2025-01-10",
+                            "nps_score": [v for v, _ in SCORES]})
+    want: dict[str, int] = {}
+    for _, expected in SCORES:
+        for rule, n in expected:
+            want[rule] = want.get(rule, 0) + n
+    assert dict(_spark_quality(spark, surveys)) == want
+    stamps = pd.DataFrame({"customer_id": "1", "nps_score": "8",
+                           "responded_at": [v for v, _ in TIMESTAMPS] + ["2025-01-11"] * 10})
+    want = {}
+    for _, expected in TIMESTAMPS:
+        for rule, n in expected:
+            want[rule] = want.get(rule, 0) + n
+    assert dict(_spark_quality(spark, stamps)) == want
+
+
+def test_offsets_are_converted_as_on_other_engines(spark: Any) -> None:
+    from test_engine_agreement import AWARE
+
+    values = list(AWARE)
+    surveys = pd.DataFrame({"customer_id": "1", "responded_at": values,
+                            "nps_score": [str(i) for i in range(len(values))]})
+    customers = spark.createDataFrame([("1", "2024-01-01")], "customer_id STRING, "
+                                      "signup_date STRING")
+    data = rm.load_dataset({"customers": customers, "surveys": spark.createDataFrame(surveys)},
+                           timezone="Europe/Berlin")
+    assert data.quality["rule"].tolist() == ["mixed naive/aware timestamps in responded_at"]
+    kept = data.table("surveys").collect().to_pandas()
+    got = {values[int(s)]: str(t) for s, t in zip(kept["nps_score"], kept["responded_at"],
+                                                   strict=True)}
+    assert got == {k: v for k, v in AWARE.items() if v is not None}
+
+
+def test_text_timestamps_from_csv_give_the_pandas_numbers(spark: Any, sample: rm.Dataset
+                                                          ) -> None:
+    # spark.read.csv without inferSchema: every column is text
+    frames = {t: spark.read.csv(str(SAMPLE / f"{t}.csv"), header=True)
+              for t in ("customers", "surveys", "tickets")}
+    data = rm.load_dataset(frames)
+    pd.testing.assert_frame_equal(data.rows, sample.rows)
+    got = rm.compare(data, ROLLOUT, by="tier", n_resamples=300)
+    expected = rm.compare(sample, ROLLOUT, by="tier", n_resamples=300)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, atol=1e-9)

@@ -22,9 +22,14 @@ import narwhals as nw
 import pandas as pd
 
 __all__ = [
-    "TZ_SUFFIX",
+    "HOUR_OFFSET",
+    "ISO_AWARE",
+    "ISO_NAIVE",
+    "WHITESPACE",
     "aware_to_local",
+    "nan_to_null",
     "native_datetime",
+    "number_pattern",
     "to_text",
     "try_cast_float",
     "try_parse_datetime",
@@ -33,8 +38,37 @@ __all__ = [
     "with_seconds_between",
 ]
 
-#: A trailing UTC offset or "Z": the text of a timezone-aware timestamp.
-TZ_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
+#: What is stripped around a text value on every engine: ASCII spaces, tabs and line breaks
+#: (engines disagree on Unicode spaces, which therefore stay part of the value).
+WHITESPACE = " \t\n\r\x0b\x0c"
+
+# The reading rules as regular expressions that every engine's regex dialect reads alike
+# (Python, Rust, RE2, Java): ASCII [0-9], no \d or \s, non-capturing groups only.
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?"
+_OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)"
+#: A naive ISO 8601 timestamp: ``2025-03-01``, ``2025-03-01 14:30``, ``2025-03-01T14:30:05.25``.
+ISO_NAIVE = rf"^{_DATE}(?:[T ]{_TIME})?$"
+#: An ISO 8601 timestamp with an offset right after the time: ``Z``, ``+02:00``, ``+0200``,
+#: ``+02``.
+ISO_AWARE = rf"^{_DATE}[T ]{_TIME}{_OFFSET}$"
+#: The end of an aware timestamp with an hour-only offset (``+02``), read as ``+02:00``.
+HOUR_OFFSET = r"[0-9][+-][0-9]{2}$"
+
+
+def number_pattern(decimal: str = ".") -> str:
+    """The text of a number: an optional sign, digits, and an optional decimal part after a
+    dot (or, with ``decimal=","``, a dot or a comma).  ``1_0``, ``0x5``, ``1e1``, ``nan``,
+    ``inf``, ``.5`` are not numbers.
+
+    Examples
+    --------
+    >>> import re
+    >>> [bool(re.match(number_pattern(), v)) for v in ("+8", "8.0", "8,0", "1_0", "nan")]
+    [True, True, False, False, False]
+    """
+    mark = "[.,]" if decimal == "," else "[.]"
+    return rf"^[+-]?[0-9]+(?:{mark}[0-9]+)?$"
 
 _POLARS_FORMATS = (
     "%Y-%m-%dT%H:%M:%S%.f",
@@ -170,6 +204,7 @@ def try_parse_formats(
         spark_tries = ", ".join(
             f"try_to_timestamp({trimmed}, '{_java_pattern(f)}')" for f in formats)
         expr = f"coalesce({spark_tries})" if len(formats) > 1 else spark_tries
+        expr = f"CAST({expr} AS TIMESTAMP_NTZ)"  # naive, as on the other engines
         return _lazy(frame.to_native().withColumn(out, F.expr(expr)))
     raise NotImplementedError(f"text to timestamp conversion is not available for {impl}")
 
@@ -179,6 +214,9 @@ def try_parse_datetime(
 ) -> nw.LazyFrame[Any]:
     """Parse the text column ``col`` as ISO-8601 timestamps; bad text becomes null.
 
+    Validation passes only text that matches :data:`ISO_NAIVE` (``aware=False``) or
+    :data:`ISO_AWARE` with a ``Z``, ``+HH:MM`` or ``+HHMM`` offset (``aware=True``), stripped:
+    on such text every engine reads the same instant (fractions beyond microseconds cut).
     With ``aware=True`` the values carry an offset: they are converted to
     ``timezone`` and returned as naive wall-clock time there.  With
     ``aware=False`` they are taken as wall-clock time in ``timezone`` already.
@@ -187,10 +225,6 @@ def try_parse_datetime(
     if impl is nw.Implementation.PANDAS:
         pdf = frame.to_native()
         raw = pdf[col].astype("string").str.strip()
-        if not aware:
-            # The few values with an offset are excluded by the mixed naive/aware rule;
-            # pandas refuses to parse a column that mixes them, so they are not parsed here.
-            raw = raw.mask(raw.str.contains(TZ_SUFFIX, regex=True).fillna(False))
         parsed = pd.to_datetime(raw, errors="coerce", format="ISO8601", utc=aware)
         if aware:
             parsed = parsed.dt.tz_convert(timezone).dt.tz_localize(None)
@@ -227,11 +261,16 @@ def try_parse_datetime(
 
         trimmed = f"trim(`{col}`)"
         if aware:
+            # Spark reads `10:00+02:00` only with seconds: `10:00:00+02:00`.
+            seconds = f"regexp_replace({trimmed}, '^(.{{16}})([Z+-])', '$1:00$2')"
             # An instant; shown in the session timezone: move it to wall-clock `timezone`.
-            sql = (f"from_utc_timestamp(to_utc_timestamp(try_to_timestamp({trimmed}), "
+            sql = (f"from_utc_timestamp(to_utc_timestamp(try_to_timestamp({seconds}), "
                    f"current_timezone()), '{timezone}')")
         else:
             sql = f"try_to_timestamp({trimmed})"
+        # Naive like on the other engines (a session-timezone timestamp collects as aware
+        # datetimes): the wall-clock time shown in the session timezone.
+        sql = f"CAST({sql} AS TIMESTAMP_NTZ)"
         return _lazy(frame.to_native().withColumn(col, F.expr(sql)))
     raise NotImplementedError(f"text to timestamp conversion is not available for {impl}")
 
@@ -260,6 +299,29 @@ def native_datetime(frame: nw.LazyFrame[Any], col: str, timezone: str) -> nw.Laz
         return None
     local = pdf[col].dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[us]")
     return _lazy(pdf.assign(**{col: local}))
+
+
+def nan_to_null(frame: nw.LazyFrame[Any], cols: list[str]) -> nw.LazyFrame[Any]:
+    """Float columns ``cols`` with NaN as null (pandas already reads NaN as null).
+
+    On DuckDB ``isnan`` is not used: over a Parquet scan it is folded to false from the
+    file's statistics (which leave NaN out), so the NaN would stay (DuckDB 1.x and 2.0).
+
+    Examples
+    --------
+    >>> import duckdb, narwhals as nw
+    >>> rel = duckdb.sql("SELECT * FROM (VALUES ('nan'::DOUBLE), (8.0), (NULL)) t(x)")
+    >>> nan_to_null(nw.from_native(rel), ["x"]).collect()["x"].to_list()
+    [None, 8.0, None]
+    """
+    if not cols:
+        return frame
+    if frame.implementation is nw.Implementation.DUCKDB:
+        rel = frame.to_native()
+        items = [f"CASE WHEN isfinite({_quote(c)}) OR isinf({_quote(c)}) THEN {_quote(c)} END "
+                 f"AS {_quote(c)}" if c in cols else _quote(c) for c in rel.columns]
+        return _lazy(rel.project(", ".join(items)))
+    return frame.with_columns(nw.col(c).fill_nan(None) for c in cols)
 
 
 def _object_text(value: Any) -> Any:

@@ -355,9 +355,14 @@ def materialize(frame: nw.LazyFrame[Any]) -> tuple[nw.LazyFrame[Any], Callable[[
     # .query runs on rel's connection, which may not be the default one.
     source = rel.query(f"{name}_source", f"SELECT * FROM {name}")
 
-    def drop() -> None:
+    def drop(con: duckdb.DuckDBPyRelation) -> None:
         with contextlib.suppress(duckdb.Error):
-            source.query(f"{name}_drop", f"DROP TABLE IF EXISTS {name}")
+            con.query(f"{name}_drop", f"DROP TABLE IF EXISTS {name}")
 
+    # The table lives as long as the relation reading it: a frame taken from a Dataset (and
+    # every frame derived from it) keeps working after the Dataset is gone.  The finalizer
+    # holds a second relation on the same connection, not `source` itself.
+    dropper = rel.query(f"{name}_keep", "SELECT 1")
+    release = weakref.finalize(source, drop, dropper)
     out: nw.LazyFrame[Any] = nw.from_native(source)
-    return out, drop
+    return out, release

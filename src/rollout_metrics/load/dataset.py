@@ -25,6 +25,7 @@ import narwhals as nw
 import pandas as pd
 
 from rollout_metrics._engine.excel import is_excel, sheet_names
+from rollout_metrics._engine.frames import is_spark
 from rollout_metrics._engine.io import (
     FileOptions,
     engine_errors,
@@ -271,10 +272,12 @@ def load_dataset(
         # A table stored by validation no longer reads its files; a lazy scan does.
         files={t: f for t, f in files.items() if f and validated[t].release is None},
     )
-    # Engine-side copies of the validated tables live exactly as long as the Dataset.
-    releases = [v.release for v in validated.values() if v.release is not None]
-    if releases:
-        weakref.finalize(dataset, _release_all, releases)
+    # A DuckDB copy of a validated table lives as long as a frame reading it (the Dataset's
+    # or one taken from it), a Spark cache as long as the Dataset.
+    spark = [v.release for v in validated.values()
+             if v.release is not None and is_spark(v.frame)]
+    if spark:
+        weakref.finalize(dataset, _release_all, spark)
     return dataset
 
 

@@ -26,9 +26,14 @@ import narwhals as nw
 import pandas as pd
 
 from rollout_metrics._engine.cast import (
-    TZ_SUFFIX,
+    HOUR_OFFSET,
+    ISO_AWARE,
+    ISO_NAIVE,
+    WHITESPACE,
     aware_to_local,
+    nan_to_null,
     native_datetime,
+    number_pattern,
     to_text,
     try_cast_float,
     try_parse_datetime,
@@ -70,6 +75,11 @@ class _Rule:
     name: str
     column: str
     flag: nw.Expr
+
+
+def _strip(col: str) -> nw.Expr:
+    """Text of ``col`` without the ASCII spaces, tabs and line breaks around it."""
+    return nw.col(col).str.strip_chars(WHITESPACE)
 
 
 def _present(col: str) -> nw.Expr:
@@ -117,8 +127,26 @@ def _without_null_markers(frame: nw.LazyFrame[Any], markers: tuple[str, ...]
     if not text or not markers:
         return frame
     return frame.with_columns(
-        nw.when(~nw.col(c).str.strip_chars().str.to_lowercase().is_in(markers))
+        nw.when(~_strip(c).str.to_lowercase().is_in(markers))
         .then(nw.col(c)).alias(c) for c in text)
+
+
+def _without_nan(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """Float columns with NaN read as empty, as pandas reads it (Polars, Arrow, DuckDB and
+    Spark keep NaN apart from null): a NaN score is no answer on every engine."""
+    schema = frame.collect_schema()
+    return nan_to_null(frame, [c for c, t in schema.items() if t in (nw.Float32, nw.Float64)])
+
+
+def _id_text(col: str, dtype: Any) -> nw.Expr:
+    """Ids as text; a whole float (pandas holds integer ids with a gap as float64) as the
+    integer it holds, ``2.0`` -> ``"2"``, as an integer column with a null reads on the other
+    engines."""
+    v = nw.col(col)
+    if dtype not in (nw.Float32, nw.Float64):
+        return v.cast(nw.String).alias(col)
+    return nw.when(v.round(0) == v).then(v.cast(nw.Int64).cast(nw.String)).otherwise(
+        v.cast(nw.String)).alias(col)
 
 
 def _structural(table: str, col: str, what: str, bad: int, examples: str, names: list[str]) -> None:
@@ -142,7 +170,7 @@ class _Validator:
         # In-memory frames have an order: error messages can cite row numbers.
         frame = with_row_numbers(frame)
         self.names = [c for c in frame.collect_schema().names() if c != "__row"]
-        self.frame = _without_null_markers(frame, read.null_words())
+        self.frame = _without_nan(_without_null_markers(frame, read.null_words()))
         self.rules: list[_Rule] = []
         self.release: Callable[[], None] | None = None
         # Whether the plan is worth computing once and storing (joins, text parsing) rather
@@ -207,32 +235,39 @@ class _Validator:
         elif dtype == nw.Date:
             self.frame = self.frame.with_columns(nw.col(name).cast(nw.Datetime("us")))
         elif dtype == nw.String:
-            raw = f"__raw_{name}"
-            text = nw.col(name).str.strip_chars()
+            raw, stripped = f"__raw_{name}", f"__text_{name}"
             self.frame = self.frame.with_columns(
-                nw.when(text != "").then(nw.col(name)).otherwise(None).alias(raw)
+                nw.when(_strip(name) != "").then(nw.col(name)).otherwise(None).alias(raw),
+                _strip(name).alias(stripped),
             )
-            aware = nw.col(raw).str.contains(TZ_SUFFIX).fill_null(False)
+            # Only the documented ISO forms are read as text timestamps, on every engine:
+            # what each engine's own parser makes of `T10`, `24:00`, ` BC` or ` UTC` differs.
+            text = nw.col(stripped)
+            aware = text.str.contains(ISO_AWARE).fill_null(False)
+            naive = text.str.contains(ISO_NAIVE).fill_null(False)
             n_aware, n_naive = self.frame.select(
                 aware.cast(nw.Int64).sum().alias("a"),
                 (~nw.col(raw).is_null() & ~aware).cast(nw.Int64).sum().alias("n"),
             ).collect().row(0)
-            majority_aware = n_aware > n_naive
+            majority_aware = bool(n_aware) and n_aware > n_naive
             if n_aware and n_naive:
-                minority = (~aware & ~nw.col(raw).is_null()) if majority_aware else aware
+                minority = naive if majority_aware else aware
                 self.rules.append(_Rule(f"mixed naive/aware timestamps in {name}", raw, minority))
+            if majority_aware:
+                # An hour-only offset (`+02`, as PostgreSQL writes it) is `+02:00`.
+                hour = text.str.contains(HOUR_OFFSET).fill_null(False)
+                iso = nw.when(aware & hour).then(nw.concat_str(text, nw.lit(":00"))).when(
+                    aware).then(text)
+            else:
+                iso = nw.when(naive).then(text)
+            self.frame = self.frame.with_columns(iso.otherwise(None).alias(name))
             self.frame = try_parse_datetime(
-                self.frame, name, aware=bool(majority_aware), timezone=self.tz
-            )
-            # Only ISO dates count: engines differ on words like "today" or "now".
-            iso = nw.col(raw).str.contains(r"^\s*\d{4}-\d{2}-\d{2}").fill_null(False)
-            self.frame = self.frame.with_columns(
-                nw.when(iso).then(nw.col(name)).otherwise(None).alias(name)
+                self.frame, name, aware=majority_aware, timezone=self.tz
             )
             what = "a timestamp (ISO 8601, e.g. 2025-03-01 14:30)"
             if self.formats:
                 alt = f"__fmt_{name}"
-                self.frame = try_parse_formats(self.frame, raw, alt, self.formats)
+                self.frame = try_parse_formats(self.frame, stripped, alt, self.formats)
                 self.frame = self.frame.with_columns(
                     nw.coalesce(nw.col(name), nw.col(alt)).alias(name)).drop(alt)
                 shown = self.read.date_format or self.formats[1]
@@ -254,9 +289,13 @@ class _Validator:
         name = col.name
         if dtype == nw.String:
             raw = f"__raw_{name}"
-            text = nw.col(name).str.strip_chars()
+            text = _strip(name)
+            # A number is a sign, digits and a decimal part, on every engine: `1_0`, `0x5`,
+            # `1e1`, `nan` and `inf` are not (engines' own casts disagree on them).
+            number = text.str.contains(number_pattern(self.read.decimal)).fill_null(False)
             self.frame = self.frame.with_columns(
-                nw.when(text != "").then(nw.col(name)).otherwise(None).alias(raw)
+                nw.when(text != "").then(nw.col(name)).otherwise(None).alias(raw),
+                nw.when(number).then(text).otherwise(None).alias(name),
             )
             self.frame = try_cast_float(self.frame, name, self.read.decimal)
             comma = " (decimal mark ',')" if self.read.decimal == "," else ""
@@ -287,7 +326,7 @@ class _Validator:
             v = nw.col(raw)
             mapped = nw.when(v == 1).then(nw.lit(True)).when(v == 0).then(nw.lit(False))
         elif dtype == nw.String:
-            v = nw.col(raw).str.strip_chars().str.to_lowercase()
+            v = _strip(raw).str.to_lowercase()
             mapped = nw.when(v.is_in(self.read.true_words())).then(nw.lit(True)).when(
                 v.is_in(self.read.false_words())).then(nw.lit(False))
         else:
@@ -340,7 +379,8 @@ class _Validator:
         own, theirs = self.frame.collect_schema()[key], known.collect_schema()[key]
         if own != theirs and (own == nw.String or theirs == nw.String):
             # Text ids on one side (C-4) and numbers on the other: compare them as text.
-            self.frame = self.frame.with_columns(nw.col(key).cast(nw.String))
+            self.frame = self.frame.with_columns(_id_text(key, own))
+            ids = ids.with_columns(_id_text(key, theirs))
             own = nw.String()
         ids = ids.with_columns(nw.col(key).cast(own))
         rule = f"unknown {key} (not in {what})"
