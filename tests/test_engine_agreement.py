@@ -206,3 +206,14 @@ def test_integer_ids_with_a_gap_match_text_ids(engine: str, tmp_path: Path) -> N
     assert list(zip(data.quality["table"], data.quality["rule"], data.quality["rows"],
                     strict=True)) == [("customers", "missing customer_id", 1),
                                       ("surveys", "unknown customer_id (not in customers)", 1)]
+
+
+@pytest.mark.parametrize("engine", list(SOURCES))
+def test_float_ids_with_a_gap_beside_text_customer_ids(engine: str) -> None:
+    customers = pd.DataFrame({"customer_id": ["1", "C-4"], "signup_date": ["2024-01-01"] * 2})
+    surveys = pd.DataFrame({"customer_id": [1.0, None, 2.5, float("inf")],
+                            "responded_at": ["2025-01-10"] * 4, "nps_score": [1, 2, 3, 4]})
+    data = rm.load_dataset({"customers": SOURCES[engine](customers),
+                            "surveys": SOURCES[engine](surveys)})
+    assert list(zip(data.quality["rule"], data.quality["rows"], strict=True)) == [
+        ("missing customer_id", 1), ("unknown customer_id (not in customers)", 2)]

@@ -145,8 +145,11 @@ def _id_text(col: str, dtype: Any) -> nw.Expr:
     v = nw.col(col)
     if dtype not in (nw.Float32, nw.Float64):
         return v.cast(nw.String).alias(col)
-    return nw.when(v.round(0) == v).then(v.cast(nw.Int64).cast(nw.String)).otherwise(
-        v.cast(nw.String)).alias(col)
+    # pandas casts every row of a branch: the integer cast sees 0 where the value is no
+    # whole number within float precision.
+    whole = (v.is_finite() & (v.round(0) == v) & (v.abs() < 2.0**53)).fill_null(False)
+    integer = nw.when(whole).then(v).otherwise(nw.lit(0.0)).cast(nw.Int64).cast(nw.String)
+    return nw.when(whole).then(integer).otherwise(v.cast(nw.String)).alias(col)
 
 
 def _structural(table: str, col: str, what: str, bad: int, examples: str, names: list[str]) -> None:
