@@ -7,7 +7,6 @@ Skipped with a reason only when pyspark or Java is missing.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -24,23 +23,6 @@ if shutil.which("java") is None:  # pragma: no cover - machines have Java 17
 pytestmark = pytest.mark.spark
 SAMPLE = sample_path()
 ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]").appName("rollout-metrics-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ column mapping are applied by rollout-metrics, as on every other engine.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,23 +20,6 @@ from export_fixtures import RU_COLUMNS, russian, write_canonical
 pytestmark = pytest.mark.spark
 ROLLOUT = rm.Rollout("2025-09-01")
 METRICS = ["nps", "csat", "churn", "complaints", "handling_time"]
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]").appName("rollout-metrics-exports")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def _numbers(data: rm.Dataset) -> pd.DataFrame:

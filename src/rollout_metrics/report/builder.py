@@ -65,6 +65,21 @@ def _png(fig: Figure) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def temp_beside(path: Path) -> tuple[Path, Path]:
+    """``(target, temporary file)`` for writing ``path`` atomically: the target is the file a
+    symbolic link points to; the temporary name sits in its folder (created)."""
+    target = path.resolve() if path.is_symlink() else path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target, target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
+def settle(tmp: Path, target: Path) -> None:
+    """Rename the complete ``tmp`` over ``target``, keeping a replaced file's permissions."""
+    if target.exists():
+        shutil.copymode(target, tmp)
+    os.replace(tmp, target)
+
+
 def write_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder.
 
@@ -83,10 +98,8 @@ def write_atomic(path: str | Path, text: str) -> Path:
     ['a.html']
     """
     out = Path(path)
-    target = out.resolve() if out.is_symlink() else out
-    target.parent.mkdir(parents=True, exist_ok=True)
     data = memoryview(text.encode("utf-8"))  # fails before any file is touched
-    tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    target, tmp = temp_beside(out)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         try:
@@ -95,9 +108,7 @@ def write_atomic(path: str | Path, text: str) -> Path:
             os.fsync(fd)
         finally:
             os.close(fd)
-        if target.exists():
-            shutil.copymode(target, tmp)
-        os.replace(tmp, target)
+        settle(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

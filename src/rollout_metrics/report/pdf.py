@@ -11,7 +11,6 @@ never cut.  Only the standard library is imported here.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import subprocess
 import tempfile
@@ -95,10 +94,10 @@ def write_pdf(html: str, path: str | Path, *, chromium: str | None = None) -> Pa
     b'%PDF'
     """
     browser = chromium or find_chromium()
+    from rollout_metrics.report.builder import settle, temp_beside
+
     out = Path(path)
-    target = out.resolve() if out.is_symlink() else out
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    target, tmp = temp_beside(out)
     try:
         with tempfile.TemporaryDirectory(prefix="rollout-metrics-pdf-") as work:
             page = Path(work) / "report.html"
@@ -118,9 +117,7 @@ def write_pdf(html: str, path: str | Path, *, chromium: str | None = None) -> Pa
             last = (done.stderr or "").strip().splitlines()[-1:] or ["no message"]
             raise PdfError(f"{browser} did not print a PDF (exit {done.returncode}): "
                            f"{last[0]}")
-        if target.exists():
-            shutil.copymode(target, tmp)
-        os.replace(tmp, target)
+        settle(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
