@@ -30,7 +30,7 @@ import pandas as pd
 
 from rollout_metrics.comparison import MIN_RESIDUAL_DF
 from rollout_metrics.errors import InsufficientDataError
-from rollout_metrics.infer.overlap import cohort_share_diff
+from rollout_metrics.infer.overlap import cohort_share_diff, ratio_of_sums_diff
 from rollout_metrics.infer.power import mde_from_se
 from rollout_metrics.infer.ranks import mann_whitney_counts, quantile_diff
 from rollout_metrics.infer.rates import overdispersed_rate_test, poisson_rate_test, rate_test_auto
@@ -41,6 +41,7 @@ from rollout_metrics.stats.sufficient import (
     EventExposure,
     NpsCounts,
     Proportion,
+    RatioOfSums,
     ValueCounts,
 )
 
@@ -284,6 +285,54 @@ SIMULATIONS: dict[str, Sim] = {
 }
 
 
+def revenue_customers(rng: np.random.Generator, n: int = 2000, *, tail: float = 2.5,
+                      winsorize: float | None = 0.999, value: str = "amount",
+                      per: str = "order") -> RatioOfSums:
+    """``n`` customers over two periods with no effect.  Each customer has an order rate
+    ~ gamma (shape 0.5, mean 2 orders a period: many with none or one, a few with many) and a
+    spending level ~ log-normal(3.5, 0.5) that persist across periods, so a customer's orders
+    are correlated; an order's amount is the level x log-normal(0, 0.6), and 2% of orders
+    are multiplied by 1 + 5 Pareto(``tail``) (a heavy tail: ``tail`` 1.5 has no variance).
+    Active days per period: 56, or uniform 1-56 for a fifth of the customers (joined or left
+    within it).  Amounts are capped at the ``winsorize`` quantile of the before period's.
+    ``value``/``per`` as in :func:`rollout_metrics.reduce.orders.order_moments`."""
+    lam = rng.gamma(0.5, 4.0, n)
+    level = rng.lognormal(3.5, 0.5, n)
+    counts = [rng.poisson(lam) for _ in range(2)]
+    amounts = []
+    for k in counts:
+        owner = np.repeat(np.arange(n), k)
+        x = level[owner] * rng.lognormal(0.0, 0.6, owner.size)
+        heavy = rng.random(owner.size) < 0.02
+        x[heavy] *= 1.0 + 5.0 * rng.pareto(tail, int(heavy.sum()))
+        amounts.append((owner, x))
+    if winsorize is not None and amounts[0][1].size:
+        cap = float(np.quantile(amounts[0][1], winsorize))  # linear, as order_cap
+        amounts = [(o, np.minimum(x, cap)) for o, x in amounts]
+    ys = []
+    ns = []
+    for (owner, x), k in zip(amounts, counts, strict=True):
+        y = np.bincount(owner, weights=x, minlength=n) if value == "amount" else k.astype(float)
+        days = np.where(rng.random(n) < 0.2, rng.integers(1, 57, n), 56).astype(float)
+        ys.append(y)
+        ns.append(k.astype(float) if per == "order" else days)
+    variables = {"y_before": ys[0], "n_before": ns[0], "y_after": ys[1], "n_after": ns[1]}
+    names = list(variables)
+    moments = {v: float(variables[v].sum()) for v in names}
+    for i, a in enumerate(names):
+        for b in names[i:]:
+            moments[f"{a}*{b}"] = float((variables[a] * variables[b]).sum())
+    customers = (("before", int((ns[0] > 0).sum())), ("after", int((ns[1] > 0).sum())))
+    return RatioOfSums("before", ("before", "after"), tuple(moments.items()), customers)
+
+
+def sim_revenue(rng: np.random.Generator, n: int = 2000, **kwargs: object
+                ) -> tuple[float, bool | None]:
+    """A/A of a revenue metric (:func:`revenue_customers`) through the clustered ratio test."""
+    b = revenue_customers(rng, n, **kwargs)  # type: ignore[arg-type]
+    return _outcome(ratio_of_sums_diff(b, b.at("after")))
+
+
 def calibrate(sim: Sim, n_sims: int, seed: int) -> tuple[float, float]:
     """(false-positive rate at ALPHA, CI coverage of 0); coverage NaN for tests without a CI."""
     rng = np.random.default_rng(seed)
@@ -325,6 +374,14 @@ TEST_CASES: list[tuple[str, Sim, int]] = [
     ("repeat_contacts_clustered_n300", functools.partial(sim_repeat_contacts, n=300), 123),
     ("repeat_contacts_clustered_disjoint",
      functools.partial(sim_repeat_contacts, n=4000, disjoint=True), 125),
+    ("average_check_capped", sim_revenue, 127),
+    ("average_check_capped_n100", functools.partial(sim_revenue, n=180), 128),
+    ("average_check_uncapped", functools.partial(sim_revenue, winsorize=None), 129),
+    ("revenue_per_customer_capped", functools.partial(sim_revenue, per="customer"), 130),
+    ("revenue_per_customer_capped_n100",
+     functools.partial(sim_revenue, n=100, per="customer"), 131),
+    ("orders_per_customer",
+     functools.partial(sim_revenue, value="orders", per="customer", winsorize=None), 132),
 ]
 #: Known limits, printed by ``--test-cases`` beside the cases but not tested: the daily rate
 #: test assumes days independent given the weekday pattern; repeat contacts 1-7 days after a
@@ -337,6 +394,9 @@ LIMIT_CASES: list[tuple[str, Sim, int]] = [
     ("repeat_contacts_as_independent_LIMIT", sim_repeat_contacts_independent, 124),
     ("repeat_contacts_disjoint_as_independent_LIMIT",
      functools.partial(sim_repeat_contacts_independent, n=4000, disjoint=True), 126),
+    ("average_check_uncapped_pareto1.5_LIMIT",
+     functools.partial(sim_revenue, tail=1.5, winsorize=None), 133),
+    ("average_check_capped_pareto1.5", functools.partial(sim_revenue, tail=1.5), 134),
 ]
 TEST_N_SIMS = 4000
 FPR_BAND, COVERAGE_BAND = (0.04, 0.06), (0.94, 0.96)

@@ -34,7 +34,7 @@ def rollout() -> rm.Rollout:
 @pytest.fixture(scope="session")
 def sample_frames() -> dict[str, pd.DataFrame]:
     """The bundled sample CSVs as raw pandas frames (as an analyst would read them)."""
-    return {t: pd.read_csv(SAMPLE / f"{t}.csv") for t in ("customers", "surveys", "tickets")}
+    return {t: pd.read_csv(SAMPLE / f"{t}.csv") for t in ("customers", "surveys", "tickets", "orders")}
 
 
 @pytest.fixture

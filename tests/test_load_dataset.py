@@ -39,6 +39,8 @@ def test_sample_quality_table_is_fully_explained(sample: rm.Dataset) -> None:
         ("surveys", "nps_score outside 0-10"): 4,
         ("surveys", "unknown customer_id (not in customers)"): 3,
         ("tickets", "resolved_at before created_at"): 3,
+        ("orders", "negative amount"): 2,
+        ("orders", "missing amount"): 1,
     }
     assert (sample.rows["rows_read"] - sample.rows["rows_excluded"]
             == sample.rows["rows_used"]).all()
@@ -102,8 +104,8 @@ def test_at_least_one_table_required(tiny: dict[str, pd.DataFrame]) -> None:
 
 
 def test_unknown_table_name(tiny: dict[str, pd.DataFrame]) -> None:
-    with pytest.raises(DataValidationError, match=r"unknown table\(s\) \['orders'\]"):
-        rm.load_dataset({**tiny, "orders": tiny["tickets"]})
+    with pytest.raises(DataValidationError, match=r"unknown table\(s\) \['order'\]"):
+        rm.load_dataset({**tiny, "order": tiny["tickets"]})
 
 
 def test_missing_folder_and_file(tmp_path: Path) -> None:
@@ -251,8 +253,10 @@ def test_table_accessor_errors(tiny: dict[str, pd.DataFrame]) -> None:
     data = rm.load_dataset({"customers": tiny["customers"]})
     with pytest.raises(DataValidationError, match="this dataset has no tickets table"):
         data.table("tickets")
-    with pytest.raises(DataValidationError, match="unknown table 'orders'"):
+    with pytest.raises(DataValidationError, match="this dataset has no orders table"):
         data.table("orders")
+    with pytest.raises(DataValidationError, match="unknown table 'order'"):
+        data.table("order")
 
 
 def test_fingerprint_is_stable(sample: rm.Dataset) -> None:

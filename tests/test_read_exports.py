@@ -234,7 +234,7 @@ def test_workbook_without_table_sheets(exports: Path, tmp_path: Path) -> None:
     book.add_worksheet("Клиенты").write_row(0, 0, ["id"])
     book.close()
     with pytest.raises(DataValidationError, match=(
-            r"export\.xlsx: no sheet is named after a table \(customers, surveys, tickets\); "
+            r"export\.xlsx: no sheet is named after a table \(customers, surveys, tickets, orders\); "
             r"sheets: \['Клиенты'\]")):
         rm.load_dataset(tmp_path / "export.xlsx")
 

@@ -4,7 +4,8 @@ The truth is copied here from truth.json by the generator's constants: NPS -15 p
 VIP only; phone handling 1.5x slower (population median 4 h -> 6 h); churn hazard x3 in the
 announcement window and unchanged after; complaints x(1 + 1.5 e^(-t/14)), 1.37x on average
 over the 8-week window; CSAT has a pre-existing decline and no change effect; contact volume
-unchanged; first response unchanged but for the phone shift implied by the slower resolution.
+unchanged; first response unchanged but for the phone shift implied by the slower resolution;
+order amounts x0.85 for VIP after the change, orders per customer unchanged.
 """
 
 from __future__ import annotations
@@ -112,3 +113,19 @@ def test_first_response_time_unchanged_but_for_a_small_phone_shift(sample: rm.Da
     for channel in ("phone", "email", "chat", "sms", "social"):
         row = _row(t, channel)
         assert row.ci_low <= _truth("first_response_time", channel)["delta"] <= row.ci_high
+
+
+def test_average_check_and_revenue_fall_for_vip_only(by_tier: pd.DataFrame) -> None:
+    for metric in ("average_check", "average_check_uncapped", "revenue_per_customer"):
+        t = by_tier[by_tier.metric == metric]
+        vip = _row(t, "VIP")
+        assert vip.significant and vip.delta < 0, metric
+        ratio = _truth(metric, "VIP")["ratio"]
+        assert vip.ci_low <= vip.before * (ratio - 1) <= vip.ci_high, metric
+        for tier in ("new", "regular"):
+            assert _truth(metric, tier)["ratio"] == 1.0
+            assert not _row(t, tier).significant, (metric, tier)
+        assert not t[t.comparison == "transition_vs_before"]["significant"].any(), metric
+    orders = by_tier[by_tier.metric == "orders_per_customer"]
+    assert _truth("orders_per_customer", "overall")["ratio"] == 1.0
+    assert not orders["significant"].fillna(False).any()

@@ -92,7 +92,7 @@ def test_one_family_for_the_whole_report(report: rm.Report, soup: BeautifulSoup)
     channel = report.results[report.results["by"] == "channel"]
     assert set(channel["metric"]) == {"complaints", "handling_time", "first_response_time",
                                       "contact_rate"}
-    assert (report.results["segment"] == "overall").sum() == 14
+    assert (report.results["segment"] == "overall").sum() == 22
 
 
 def test_data_quality_counts_every_excluded_row(sample: rm.Dataset,

@@ -79,8 +79,8 @@ def test_russian_numbers_dates_and_plurals(ru_report: rm.Report,
     lede = ru_soup.select_one(".lede").get_text()
     assert "16 июн." in lede and "2025" in lede and "окно анонса" in lede
     n = int(ru_report.results["p_adjusted"].notna().sum())
-    assert n == 96  # «96 сравнений»
-    assert "с поправкой на 96 сравнений" in ru_soup.select_one("#summary").get_text()
+    assert n == 128  # «128 сравнений»
+    assert "с поправкой на 128 сравнений" in ru_soup.select_one("#summary").get_text()
     assert ru_soup.select_one("h1").get_text() == "Отчёт о внедрении изменений"
 
 

@@ -52,7 +52,7 @@ def test_truth_lists_injected_effects_and_bad_rows() -> None:
     assert vip[0]["delta"] == -15.0
     assert {q["rule"] for q in truth["injected_quality_issues"]} == {
         "nps_score outside 0-10", "unknown customer_id (not in customers)",
-        "resolved_at before created_at"}
+        "resolved_at before created_at", "negative amount", "missing amount"}
 
 
 def test_generated_shape_is_realistic() -> None:
@@ -66,6 +66,20 @@ def test_generated_shape_is_realistic() -> None:
     minutes = (tickets["resolved_at"] - tickets["created_at"]).dt.total_seconds() / 60
     assert (minutes.dropna() % 1 == 0).all()
     assert tickets["resolved_at"].isna().sum() > 0  # open tickets at the data's end
+    # About 6 orders per active customer-year, amounts with a heavy right tail.
+    orders = tables["orders"]
+    amount = orders["amount"].dropna()
+    assert 20_000 < len(orders) < 30_000
+    assert amount.quantile(0.999) > 5 * amount.median()
+    assert (amount < 0).sum() == 2 and orders["amount"].isna().sum() == 1
+
+
+def test_other_tables_do_not_depend_on_the_orders() -> None:
+    with_orders, _ = sample.generate(seed=3, n_customers=300)
+    without, _ = sample.generate(seed=3, n_customers=300, orders_per_year=0.0)
+    assert "orders" not in without
+    for name, frame in without.items():
+        pd.testing.assert_frame_equal(frame, with_orders[name])
 
 
 def test_command_line_writes_parquet(tmp_path: Path) -> None:

@@ -256,6 +256,7 @@ def _run(args: argparse.Namespace) -> int:
         rollout = Rollout("2025-09-01", announced="2025-08-11")
         by: Any = SAMPLE_BY
         title, options = "Sample rollout report", {}
+        metrics = _supported(data, metrics, guards)
         monitor = _monitor(args, config, rollout, say)
     else:
         rollout = config.to_rollout()
@@ -315,11 +316,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _supported(data: Any, metrics: list[str], guards: list[Guardrail]) -> list[str]:
-    """The default metrics the data can feed; each one left out is named on stderr, and a
-    guardrail on one is an error."""
+    """The default metrics the data can feed; each one left out is named on stderr (the
+    revenue metrics without an orders table silently), and a guardrail on one is an
+    error."""
     from rollout_metrics.stats.daily import supported_metrics
 
-    kept, skipped = supported_metrics(data, metrics)
+    kept, skipped = supported_metrics(data, metrics, quiet_optional=True)
     for message in skipped:
         print(f"rollout-metrics: note: left out: {message}", file=sys.stderr)
     left = {m.split(":")[0] for m in skipped}

@@ -23,7 +23,7 @@ import pandas as pd
 
 from rollout_metrics.errors import DataValidationError, MissingColumnError, PeriodError
 from rollout_metrics.infer.multiple import finish_family
-from rollout_metrics.infer.overlap import cohort_share_diff
+from rollout_metrics.infer.overlap import cohort_share_diff, ratio_of_sums_diff
 from rollout_metrics.infer.power import mde_from_se, mde_nps, mde_proportion, mde_rate
 from rollout_metrics.infer.ranks import quantile_diff
 from rollout_metrics.infer.rates import poisson_rate_test, rate_test_auto
@@ -104,6 +104,10 @@ MIN_RESIDUAL_DF = 20
 #: Customers a cohort share needs in each period's cohort (the Wald interval of the clustered
 #: difference; benchmarks/calibration.py, cases contact_share_*).
 MIN_COHORT = 100
+#: Customers (clusters) a ratio of sums needs in each period: the delta-method Wald test
+#: of the average check on heavy-tailed amounts is calibrated from 100 customers per period
+#: (benchmarks/calibration.py, cases average_check_*, revenue_per_customer_*).
+MIN_CUSTOMERS = 100
 
 
 def _mde_rate(b: EventExposure, a: EventExposure, phi: float, alpha: float) -> float:
@@ -130,6 +134,11 @@ def _test_welch(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffResult,
 def _test_cohort_share(b: Any, a: Any, _: Daily, o: MetricOptions
                        ) -> tuple[DiffResult, float]:
     r = cohort_share_diff(b, a, alpha=o.alpha)
+    return r, mde_from_se(r.se, alpha=o.alpha)
+
+
+def _test_ratio(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffResult, float]:
+    r = ratio_of_sums_diff(b, a, alpha=o.alpha)
     return r, mde_from_se(r.se, alpha=o.alpha)
 
 
@@ -215,6 +224,9 @@ TESTS: dict[str, RowTest] = {
                           "freedom of the daily model (28 days); min_n does not apply"),
     "cohort_share": RowTest(_test_cohort_share, _enough_n(MIN_COHORT),
                             f"max(min_n, {MIN_COHORT}) customers in each period's cohort"),
+    "ratio_clustered": RowTest(_test_ratio, _enough_n(MIN_CUSTOMERS),
+                               f"max(min_n, {MIN_CUSTOMERS}) customers with orders (or active "
+                               "days) in each period"),
     "poisson_exact": RowTest(_test_poisson, _enough_poisson,
                              "one event in the two periods; min_n does not apply"),
 }
@@ -368,7 +380,7 @@ def _segments(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str]
 def _metric_rows(spec: MetricSpec, red: Reductions, rollout: Rollout,
                  groups: list[list[str]], opts: MetricOptions) -> list[dict[str, Any]]:
     data = red.data
-    usable = [g for g in groups if set(g) <= set(available_segments(data, spec.table))]
+    usable = [g for g in groups if set(g) <= set(available_segments(data, spec.segment_table))]
     missing = [g for g in groups if g not in usable]
     comps = comparisons(rollout)
     rows: list[dict[str, Any]] = []
@@ -415,10 +427,10 @@ def default_metrics(data: Dataset) -> list[str]:
     Examples
     --------
     >>> import rollout_metrics as rm
-    >>> default_metrics(rm.load_sample())[-2:]
-    ['first_response_time', 'contact_rate']
+    >>> default_metrics(rm.load_sample())[-4:]  # the revenue metrics need the orders table
+    ['average_check', 'average_check_uncapped', 'revenue_per_customer', 'orders_per_customer']
     """
-    kept, skipped = supported_metrics(data, DEFAULT_METRICS)
+    kept, skipped = supported_metrics(data, DEFAULT_METRICS, quiet_optional=True)
     for message in skipped:
         warnings.warn(f"left out of the default metrics: {message}", UserWarning, stacklevel=3)
     return kept or list(DEFAULT_METRICS)  # nothing supported: the metrics' own errors say why
@@ -428,7 +440,7 @@ def _check_segments(data: Dataset, names: list[str], groups: list[list[str]]) ->
     """A segment column must exist for at least one selected metric."""
     for group in groups:
         for col in group:
-            tables = {get_metric(m).table for m in names}
+            tables = {get_metric(m).segment_table for m in names}
             if not any(col in available_segments(data, t) for t in tables):
                 known = sorted({c for t in tables for c in available_segments(data, t)})
                 why = (" (no customers table was given: customer segments need it)"
@@ -456,6 +468,7 @@ def compare(
     seed: int = 0,
     reductions: Reductions | None = None,
     repeat_days: int = 7,
+    winsorize: float | None = 0.999,
 ) -> pd.DataFrame:
     """Compare every metric before vs after the change, overall and per segment.
 
@@ -469,9 +482,12 @@ def compare(
     metrics
         Names from the registry (:mod:`rollout_metrics.metrics`): ``"nps"``, ``"csat"``,
         ``"churn"``, ``"complaints"``, ``"handling_time"``, ``"first_response_time"``,
-        ``"contact_rate"`` (the defaults, :data:`DEFAULT_METRICS`), ``"csat_mean"``,
-        ``"contact_share"``, ``"repeat_contacts"`` and any registered metric.  By default a metric whose table or column the data lacks is left
-        out with a warning naming it (:func:`default_metrics`); a metric asked for by name
+        ``"contact_rate"``, ``"average_check"``, ``"average_check_uncapped"``,
+        ``"revenue_per_customer"``, ``"orders_per_customer"`` (the defaults,
+        :data:`DEFAULT_METRICS`), ``"csat_mean"``, ``"contact_share"``, ``"repeat_contacts"``
+        and any registered metric.  By default a metric whose table or column the data lacks
+        is left out with a warning naming it (:func:`default_metrics`; the revenue metrics
+        without an orders table silently); a metric asked for by name
         that the data cannot support raises :class:`~rollout_metrics.MissingColumnError`.
     by
         A segment column; a list of columns, crossed (``["tier", "region"]`` gives
@@ -504,13 +520,20 @@ def compare(
     repeat_days
         The repeat-contact window N of ``"repeat_contacts"``: a ticket counts as repeated
         when the same customer opens another within N days (whole days, default 7).
+    winsorize
+        The capped revenue metrics (``average_check``, ``revenue_per_customer``) cap each
+        order amount at this quantile of the before period's amounts (default 0.999, the
+        99.9th percentile; ``None`` or 1.0: no cap); ``average_check_uncapped`` shows the
+        amounts as recorded.
 
     Returns
     -------
     pandas.DataFrame
         The columns of :data:`COLUMNS` plus one per ``by`` column.  Units: NPS points,
         CSAT % top-2-box, churn % per 30 customer-days, complaints and contacts per 1,000
-        active customers per 30 days, handling and first-response time hours.  ``before`` and ``after`` are the observed
+        active customers per 30 days, handling and first-response time hours, average check
+        per order and revenue per active customer per 30 days in the data's currency, orders
+        per 100 active customers per 30 days.  ``before`` and ``after`` are the observed
         values and ``delta = after - before`` on every row.  ``p_value``, ``significant`` and
         the interval come from one inference per row, so a row with ``p_value < alpha`` has an
         interval excluding 0 and vice versa (handling-time quantiles: the bootstrap interval
@@ -550,10 +573,16 @@ def compare(
     if isinstance(repeat_days, bool) or not isinstance(repeat_days, int) or repeat_days < 1:
         raise DataValidationError(f"repeat_days must be a whole number of days >= 1, got "
                                   f"{repeat_days!r}")
+    if winsorize is not None and (isinstance(winsorize, bool)
+                                  or not isinstance(winsorize, int | float)
+                                  or not 0.5 <= winsorize <= 1.0):
+        raise DataValidationError(f"winsorize must be a quantile in [0.5, 1] (or None), got "
+                                  f"{winsorize!r}")
     red = reductions if reductions is not None else Reductions(data)
     opts = MetricOptions(alpha=alpha, min_n=min_n, nps_method=nps_method,
                          csat_threshold=csat_threshold, handling_stat=handling_stat,
-                         n_resamples=n_resamples, seed=seed, repeat_days=repeat_days)
+                         n_resamples=n_resamples, seed=seed, repeat_days=repeat_days,
+                         winsorize=winsorize)
     rows = [row for s in specs for row in _metric_rows(s, red, rollout, groups, opts)]
     columns = list(dict.fromkeys(c for g in groups for c in g))
     return finish(rows, columns, alpha, correction)

@@ -41,7 +41,7 @@ Examples
 >>> load_config(folder / "bad.toml")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-rollout_metrics.errors.ConfigError: .../bad.toml: 5 problems: title must be a non-empty string, got 5 (an integer); [data] strict must be true or false (without quotes), got 'false' (a string); [rollout] change_date must be a date like 2025-09-01, got 20250901 (an integer); [analysis] unknown key 'seeds' (did you mean 'seed'?); known keys: by, metrics, alpha, correction, min_n, handling_stat, n_resamples, seed, repeat_days, top_segments; [analysis] min_n must be a whole number >= 1, got -1 (an integer)
+rollout_metrics.errors.ConfigError: .../bad.toml: 5 problems: title must be a non-empty string, got 5 (an integer); [data] strict must be true or false (without quotes), got 'false' (a string); [rollout] change_date must be a date like 2025-09-01, got 20250901 (an integer); [analysis] unknown key 'seeds' (did you mean 'seed'?); known keys: by, metrics, alpha, correction, min_n, handling_stat, n_resamples, seed, repeat_days, top_segments, winsorize; [analysis] min_n must be a whole number >= 1, got -1 (an integer)
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ __all__ = [
     "load_config",
 ]
 
-TABLES = ("customers", "surveys", "tickets")
+TABLES = ("customers", "surveys", "tickets", "orders")
 CORRECTIONS = ("fdr_bh", "holm", "by", "none")
 HANDLING_STATS = ("median", "p90", "mean")
 SCHEDULES = ("daily", "weekly")
@@ -137,6 +137,12 @@ def _whole(low: int) -> Check:
 def _share(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
         raise _Bad("must be a number between 0 and 1 (exclusive)")
+    return float(value)
+
+
+def _cap_quantile(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.5 <= value <= 1:
+        raise _Bad("must be a quantile between 0.5 and 1 (1: no cap), e.g. 0.999")
     return float(value)
 
 
@@ -265,14 +271,17 @@ def _fail_on(value: Any) -> tuple[str, ...]:
 # -- the schema ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DataSection:
-    """``[data]``: where the three tables are and how to read them."""
+    """``[data]``: where the tables are and how to read them."""
 
     path: Path | None = field(
-        default=None, metadata=_key(_path, "a folder with customers, surveys and tickets"))
+        default=None,
+        metadata=_key(_path, "a folder with customers, surveys, tickets (and orders)"))
     customers: Path | None = field(
         default=None, metadata=_key(_path, "the customers file (instead of path)"))
     surveys: Path | None = field(default=None, metadata=_key(_path, "the surveys file"))
     tickets: Path | None = field(default=None, metadata=_key(_path, "the tickets file"))
+    orders: Path | None = field(
+        default=None, metadata=_key(_path, "the orders file (optional: revenue metrics)"))
     columns: dict[str, Any] | None = field(
         default=None, metadata=_key(_columns, "your column names -> ours"))
     strict: bool = field(
@@ -333,7 +342,7 @@ class AnalysisSection:
     by: str | list[str | list[str]] | None = field(
         default=None, metadata=_key(_by, "segments"))
     metrics: tuple[str, ...] | None = field(
-        default=None, metadata=_key(_metrics, "metric names (default: the five)"))
+        default=None, metadata=_key(_metrics, "metric names (default: every default metric the data feeds)"))
     alpha: float = field(default=0.05, metadata=_key(_share, "the significance level"))
     correction: str = field(
         default="fdr_bh", metadata=_key(_choice(CORRECTIONS), "multiple-comparison correction"))
@@ -347,13 +356,16 @@ class AnalysisSection:
         default=7, metadata=_key(_whole(1), "days within which a next ticket is a repeat"))
     top_segments: int = field(
         default=12, metadata=_key(_whole(1), "segments shown one by one per grouping"))
+    winsorize: float = field(
+        default=0.999, metadata=_key(_cap_quantile, "quantile of the before period's order "
+                                     "amounts that caps them (1: no cap)"))
 
     def options(self) -> dict[str, Any]:
         """The keyword arguments of :func:`rollout_metrics.build_report` besides ``by``."""
         return {"alpha": self.alpha, "correction": self.correction, "min_n": self.min_n,
                 "handling_stat": self.handling_stat, "n_resamples": self.n_resamples,
                 "seed": self.seed, "repeat_days": self.repeat_days,
-                "top_segments": self.top_segments}
+                "top_segments": self.top_segments, "winsorize": self.winsorize}
 
 
 @dataclass(frozen=True)
@@ -467,7 +479,7 @@ def _check_data(values: dict[str, Any], folder: Path, problems: list[str]) -> No
     given = [k for k in ("path", *TABLES) if k in values]
     if len(given) == 0:
         problems.append("[data] needs path (a folder with the tables) or a file per table "
-                        "(customers, surveys, tickets)")
+                        "(customers, surveys, tickets, orders)")
     elif "path" in values and len(given) > 1:
         problems.append(f"[data] path and {', '.join(given[1:])} are both given; use path "
                         "(a folder) or one file per table, not both")

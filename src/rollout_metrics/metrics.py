@@ -21,7 +21,11 @@ table. Three kinds of daily series exist:
   tickets, followed ones), so the inference can be clustered by customer; ``compare``, the
   forest plot, the heatmap and mix shift show it, the over-time plot and the time-series
   designs do not.  The table says which pattern: ``customers`` (contact share) or
-  ``tickets`` (repeat contacts within ``MetricOptions.repeat_days``).
+  ``tickets`` (repeat contacts within ``MetricOptions.repeat_days``); for ``orders`` the
+  cells are ratios of per-customer sums with their cross-period products
+  (:mod:`rollout_metrics.reduce.orders`): ``columns`` names the numerator (``amount``:
+  revenue, ``orders``: order count), ``exposure`` whether the denominator is the
+  customer's active days (else orders), ``capped`` whether amounts are winsorised.
 
 Examples
 --------
@@ -48,6 +52,7 @@ from rollout_metrics.stats.sufficient import (
     EventExposure,
     NpsCounts,
     Proportion,
+    RatioOfSums,
     ValueCounts,
 )
 
@@ -55,6 +60,7 @@ __all__ = [
     "DEFAULT_METRICS",
     "DURATION_ENDS",
     "KINDS",
+    "OPTIONAL_TABLES",
     "REGISTRY",
     "MetricOptions",
     "MetricSpec",
@@ -69,6 +75,9 @@ QUANTILES = {"median": 0.5, "p90": 0.9}
 #: The end timestamps a ``durations`` metric may measure to (its ``needs``), with the name of
 #: the measure in :func:`rollout_metrics.reduce.counts.handling_counts`.
 DURATION_ENDS = {"resolved_at": "resolution", "first_response_at": "first_response"}
+#: Tables whose metrics are in :data:`DEFAULT_METRICS` but left out without a word when the
+#: table is not given (most exports have no orders).
+OPTIONAL_TABLES = ("orders",)
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,9 @@ class MetricOptions:
     csat_threshold: int = 4
     handling_stat: str = "median"
     repeat_days: int = 7
+    #: Quantile of the before period's order amounts at which amounts are capped (``None``
+    #: or 1.0: no cap) for the capped revenue metrics.
+    winsorize: float | None = 0.999
     n_resamples: int = 2000
     seed: int = 0
 
@@ -100,7 +112,8 @@ class MetricSpec:
     label
         Short human label (axis titles, table captions).
     table
-        The canonical table whose rows it reduces: ``surveys``, ``tickets`` or ``customers``.
+        The canonical table whose rows it reduces: ``surveys``, ``tickets``, ``customers``
+        or ``orders``.
     needs
         The optional column of ``table`` it cannot do without (``None``: only required ones);
         for ``durations`` the end timestamp of the duration (a key of :data:`DURATION_ENDS`).
@@ -141,6 +154,12 @@ class MetricSpec:
         Per-row columns the counts reduction of ``table`` adds and sums per day for this
         metric (user-defined metrics, :func:`rollout_metrics.define_metric`); ``columns``
         names them.
+    exposure
+        For ``orders`` metrics: the denominator is each customer's active days (revenue or
+        orders per active customer; needs the customers table) instead of orders.
+    capped
+        For ``orders`` metrics: amounts are capped at ``MetricOptions.winsorize`` of the
+        before period.
     """
 
     name: str
@@ -161,15 +180,17 @@ class MetricSpec:
     relative: bool = True
     delta_units: str = ""
     row_counts: tuple[RowCount, ...] = ()
+    exposure: bool = False
+    capped: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise DataValidationError(f"metric {self.name!r}: kind must be one of {KINDS}, "
                                       f"got {self.kind!r}")
-        if self.table not in ("surveys", "tickets", "customers"):
+        if self.table not in ("surveys", "tickets", "customers", "orders"):
             raise DataValidationError(
-                f"metric {self.name!r}: table must be surveys, tickets or customers, got "
-                f"{self.table!r}")
+                f"metric {self.name!r}: table must be surveys, tickets, customers or orders, "
+                f"got {self.table!r}")
         if self.direction not in (-1, 1):
             raise DataValidationError(
                 f"metric {self.name!r}: direction must be +1 (higher is better) or -1, got "
@@ -178,6 +199,12 @@ class MetricSpec:
             raise DataValidationError(
                 f"metric {self.name!r}: a durations metric needs one of {sorted(DURATION_ENDS)} "
                 f"(its end timestamp), got {self.needs!r}")
+
+    @property
+    def segment_table(self) -> str:
+        """The table whose columns (with the customer attributes) can segment it: the
+        customers for a metric per active customer over orders."""
+        return "customers" if self.exposure else self.table
 
     @property
     def has_daily_series(self) -> bool:
@@ -219,6 +246,15 @@ def _durations(s: Mapping[str, Any], _: MetricOptions) -> ValueCounts:
 
 def _cohort(s: Mapping[str, Any], _: MetricOptions) -> CohortShare:
     return CohortShare(str(s["period"]), tuple(s["periods"]), tuple(s["patterns"]))
+
+
+def _ratio_of_sums(s: Mapping[str, Any], _: MetricOptions) -> RatioOfSums:
+    return RatioOfSums(str(s["period"]), tuple(s["periods"]), tuple(s["moments"]),
+                       tuple(s["customers"]))
+
+
+def _ratio(stat: RatioOfSums, _: MetricOptions) -> float:
+    return stat.ratio
 
 
 def _nps_point(stat: NpsCounts, _: MetricOptions) -> float:
@@ -395,9 +431,55 @@ for _spec in (
                "test with the variance clustered by customer",
         daily="none: tickets are pooled per customer (no daily series)",
     ),
+    MetricSpec(
+        name="average_check", label="Average check (capped)", table="orders", needs=None,
+        kind="cohort", columns=("amount",), statistic=_ratio_of_sums, point=_ratio,
+        test="ratio_clustered", units="per order", scale=1.0, direction=1,
+        phrase="The average check (revenue per order, amounts capped)",
+        method="Revenue over orders, order amounts capped at the before period's 99.9th "
+               "percentile (winsorize); ratio of sums per customer, delta-method variance "
+               "clustered by customer, Wald interval and z test",
+        daily="none: revenue and orders are pooled per customer (no daily series)",
+        capped=True,
+    ),
+    MetricSpec(
+        name="average_check_uncapped", label="Average check (uncapped)", table="orders",
+        needs=None, kind="cohort", columns=("amount",), statistic=_ratio_of_sums,
+        point=_ratio, test="ratio_clustered", units="per order", scale=1.0, direction=1,
+        phrase="The average check (revenue per order, amounts as recorded)",
+        method="Revenue over orders; ratio of sums per customer, delta-method variance "
+               "clustered by customer, Wald interval and z test (heavy tails: see the capped "
+               "row)",
+        daily="none: revenue and orders are pooled per customer (no daily series)",
+    ),
+    MetricSpec(
+        name="revenue_per_customer", label="Revenue per active customer (per 30 days)",
+        table="orders", needs=None, kind="cohort", columns=("amount",),
+        statistic=_ratio_of_sums, point=_ratio, test="ratio_clustered",
+        units="per active customer per 30 days", scale=30.0, direction=1,
+        phrase="Revenue per active customer (per 30 days, amounts capped)",
+        method="Revenue (amounts capped as for the average check) over active customer-days, "
+               "x 30; every active customer counts, with or without orders; ratio of sums "
+               "per customer, delta-method variance clustered by customer, Wald interval and "
+               "z test",
+        daily="none: revenue and active days are pooled per customer (no daily series)",
+        exposure=True, capped=True,
+    ),
+    MetricSpec(
+        name="orders_per_customer", label="Orders (per 100 active customers per 30 days)",
+        table="orders", needs=None, kind="cohort", columns=("orders",),
+        statistic=_ratio_of_sums, point=_ratio, test="ratio_clustered",
+        units="per 100 active customers per 30 days", scale=3000.0, direction=1,
+        phrase="Orders per 100 active customers (per 30 days)",
+        method="Orders over active customer-days, x 3000; ratio of sums per customer, "
+               "delta-method variance clustered by customer, Wald interval and z test",
+        daily="none: orders and active days are pooled per customer (no daily series)",
+        exposure=True,
+    ),
 ):
     register_metric(_spec)
 
 _BUILT_IN = frozenset(REGISTRY)
 DEFAULT_METRICS = ("nps", "csat", "churn", "complaints", "handling_time", "first_response_time",
-                   "contact_rate")
+                   "contact_rate", "average_check", "average_check_uncapped",
+                   "revenue_per_customer", "orders_per_customer")

@@ -16,11 +16,14 @@ weeks before they take effect.  Injected effects, written to ``truth.json``:
 * churn hazard triples during the announcement window (anticipatory churn), and
   is unchanged after the change;
 * CSAT top-2-box has a pre-existing linear decline over the whole year and no
-  change effect, so a naive before/after comparison is biased.
+  change effect, so a naive before/after comparison is biased;
+* orders (about 6 per active customer-year, their own random stream so the other tables do
+  not depend on them): the average check falls by 15% for VIP customers only; orders per
+  customer are unchanged.
 
 A handful of bad rows (NPS 11, a survey from an unknown customer, a ticket
-resolved before it was created) are injected so the data-quality section has
-something to show; they are listed in ``truth.json``.
+resolved before it was created, orders with a negative or no amount) are injected so the
+data-quality section has something to show; they are listed in ``truth.json``.
 
 Run ``python -m rollout_metrics.sample`` to rewrite the bundled sample (the package's
 ``_sample/`` folder, :data:`BUNDLED`), or ``--out DIR --tickets 10_000_000 --format parquet``
@@ -30,7 +33,7 @@ Examples
 --------
 >>> tables, truth = generate(seed=1, n_customers=200)
 >>> sorted(tables), truth["change_date"]
-(['customers', 'surveys', 'tickets'], '2025-09-01')
+(['customers', 'orders', 'surveys', 'tickets'], '2025-09-01')
 """
 
 from __future__ import annotations
@@ -69,6 +72,12 @@ CHURN_PER_30D = 0.015
 ANTICIPATORY_CHURN = 3.0
 CSAT_TOP2_START, CSAT_TOP2_SLOPE_PER_YEAR = 0.82, -0.15
 WEEKDAY_WEIGHT = np.array([1.15, 1.1, 1.05, 1.05, 1.0, 0.6, 0.5])  # Mon..Sun
+#: Median order amount by tier; a customer's own level (log-normal, sigma 0.4) and an order's
+#: spread (log-normal, sigma 0.5) around it; 1% of orders x (1 + 5 Pareto(2.5)).
+CHECK_MEDIAN = {"new": 35.0, "regular": 45.0, "VIP": 90.0}
+VIP_CHECK_AFTER = 0.85
+#: The orders' own random stream (``default_rng([seed, ORDER_STREAM])``).
+ORDER_STREAM = 11
 
 
 def _day(d: dt.date) -> int:
@@ -193,6 +202,36 @@ def _tickets(rng: np.random.Generator, customers: pd.DataFrame, first: np.ndarra
     return frame
 
 
+def _orders(seed: int, customers: pd.DataFrame, first: np.ndarray, end: np.ndarray,
+            per_year: float, bad_rows: bool) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    rng = np.random.default_rng([seed, ORDER_STREAM])
+    owner, day = _events(rng, first, end, per_year)
+    tier = customers["tier"].to_numpy()[owner]
+    level = rng.lognormal(0.0, 0.4, len(customers))
+    median = np.array([CHECK_MEDIAN[t] for t in TIERS])[pd.Index(TIERS).get_indexer(
+        pd.Index(tier))]
+    amount = median * level[owner] * rng.lognormal(0.0, 0.5, owner.size)
+    heavy = rng.random(owner.size) < 0.01
+    amount[heavy] *= 1.0 + 5.0 * rng.pareto(2.5, int(heavy.sum()))
+    amount[(tier == "VIP") & (day >= _day(CHANGE))] *= VIP_CHECK_AFTER
+    frame = pd.DataFrame({
+        "order_id": np.arange(owner.size),
+        "customer_id": customers["customer_id"].to_numpy()[owner],
+        "ordered_at": _timestamps(day, rng),
+        "amount": np.round(amount, 2),
+    })
+    frame = frame.sort_values("ordered_at", kind="stable").reset_index(drop=True)
+    frame["order_id"] = [f"ORD-{i:06d}" for i in range(1, len(frame) + 1)]
+    issues: list[dict[str, Any]] = []
+    if bad_rows and len(frame) > 10:
+        bad = rng.choice(frame.index, 3, replace=False)
+        frame.loc[bad[:2], "amount"] = -frame.loc[bad[:2], "amount"]
+        frame.loc[bad[2], "amount"] = np.nan
+        issues = [{"table": "orders", "rule": "negative amount", "rows": 2},
+                  {"table": "orders", "rule": "missing amount", "rows": 1}]
+    return frame, issues
+
+
 def _inject_bad_rows(tables: dict[str, pd.DataFrame], rng: np.random.Generator
                      ) -> list[dict[str, Any]]:
     surveys, tickets = tables["surveys"], tables["tickets"]
@@ -270,6 +309,20 @@ def _truth(surveys_per_year: float) -> dict[str, Any]:
                "ratio": 1.0, "delta": 0.0, "note": "tickets per active customer-year are "
                "constant; complaints are a larger share of the same tickets"}
               for c in ("after_vs_before", "transition_vs_before")),
+            *({"metric": m, "by": "tier", "segment": t, "comparison": "after_vs_before",
+               "ratio": VIP_CHECK_AFTER if t == "VIP" else 1.0,
+               "units": "ratio after / before of the population mean",
+               "note": "order amounts x 0.85 for VIP after the change" if t == "VIP"
+               else "no effect"}
+              for m in ("average_check", "average_check_uncapped", "revenue_per_customer")
+              for t in TIERS),
+            {"metric": "average_check", "by": None, "segment": "overall",
+             "comparison": "after_vs_before",
+             "note": "falls through VIP alone: VIP orders are about 15% of the orders and "
+                     "30% of the revenue, so the overall average check falls by about 5%"},
+            {"metric": "orders_per_customer", "by": None, "segment": "overall",
+             "comparison": "after_vs_before", "ratio": 1.0,
+             "note": "orders per active customer-year are constant"},
             *({"metric": "first_response_time", "by": "channel", "segment": c,
                "comparison": "after_vs_before",
                "delta": (_first_response_median_hours(MEDIAN_HOURS[c] * PHONE_SLOWDOWN)
@@ -290,8 +343,9 @@ def generate(
     surveys_per_year: float = 8.0,
     tickets_per_year: float = 10.0,
     bad_rows: bool = True,
+    orders_per_year: float = 6.0,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    """Generate the three tables and the truth about the injected effects.
+    """Generate the tables and the truth about the injected effects.
 
     Parameters
     ----------
@@ -299,15 +353,17 @@ def generate(
         Seed of the random generator; the same seed gives the same tables.
     n_customers
         Customers active at some point in the year.
-    surveys_per_year, tickets_per_year
-        Mean survey responses and tickets per active customer-year.
+    surveys_per_year, tickets_per_year, orders_per_year
+        Mean survey responses, tickets and orders per active customer-year (orders 0: no
+        orders table).
     bad_rows
         Inject a few rule-breaking rows so the data-quality report has content.
 
     Returns
     -------
     tables, truth
-        ``{"customers": ..., "surveys": ..., "tickets": ...}`` as pandas frames, and the
+        ``{"customers": ..., "surveys": ..., "tickets": ..., "orders": ...}`` as pandas
+        frames, and the
         dict written to ``truth.json``.
     """
     rng = np.random.default_rng(seed)
@@ -321,6 +377,11 @@ def generate(
     truth["seed"] = seed
     truth["n_customers"] = n_customers
     truth["injected_quality_issues"] = _inject_bad_rows(tables, rng) if bad_rows else []
+    if orders_per_year > 0:
+        tables["orders"], issues = _orders(seed, customers, first, end, orders_per_year,
+                                           bad_rows)
+        truth["injected_quality_issues"] += issues
+        truth["orders_per_customer_year"] = orders_per_year
     return tables, truth
 
 
@@ -361,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.tickets:
         n = args.customers or math.ceil(args.tickets / 10 * 1.12)
         tables, truth = generate(args.seed, n, surveys_per_year=2.2, tickets_per_year=11.0,
-                                 bad_rows=False)
+                                 bad_rows=False, orders_per_year=0.0)
     else:
         tables, truth = generate(args.seed, args.customers or 5000)
     write(tables, truth, args.out, args.format)

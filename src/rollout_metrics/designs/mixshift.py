@@ -41,13 +41,17 @@ from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import normalise_by
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.periods import period_table
-from rollout_metrics.stats.sufficient import EventExposure, ValueCounts
+from rollout_metrics.stats.sufficient import EventExposure, RatioOfSums, ValueCounts
 
 __all__ = ["mix_shift"]
 
 
 def _weight(stat: Any) -> float:
-    return float(stat.exposure) if isinstance(stat, EventExposure) else float(stat.n)
+    if isinstance(stat, EventExposure):
+        return float(stat.exposure)
+    if isinstance(stat, RatioOfSums):  # a ratio of sums weighs its segments by its denominator
+        return float(stat.units)
+    return float(stat.n)
 
 
 def _reweighted(spec: MetricSpec, before: list[Any], after: list[Any], opts: MetricOptions

@@ -1,4 +1,5 @@
-"""Difference of two shares of units that share customers, clustered by customer.
+"""Difference of two shares (or ratios of sums) of units that share customers, clustered by
+customer.
 
 The customers active when one period starts and those active when the next starts are mostly
 the same people, so the two shares are not independent samples.  With ``x`` a customer's
@@ -13,6 +14,13 @@ of the difference of means in an OLS of the stacked (customer, period) outcomes 
 indicator with standard errors clustered by customer (R ``sandwich::vcovCL(type = "HC0",
 cadjust = FALSE)``, ``tests/r/contact_share.R``).  Without overlap it is the unpooled Wald
 variance; with full overlap, the paired (McNemar) one.
+
+Revenue metrics are ratios of sums of any per-customer values (revenue over orders, or over
+active days): :func:`ratio_of_sums_diff` takes the same linearised variance from the sums of
+products of the per-customer values (:class:`~rollout_metrics.stats.sufficient.RatioOfSums`),
+``Σ u_i² = S_aa / N_a² + S_bb / N_b² - 2 S_ab / (N_a N_b)`` with ``S_ab = Σ (y_ai - R_a n_ai)
+(y_bi - R_b n_bi)`` expanded into those sums.  R: the same clustered OLS on ``y/n`` weighted
+by ``n`` (``tests/r/average_check.R``).
 
 Examples
 --------
@@ -34,9 +42,9 @@ import math
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.infer.results import DiffResult
 from rollout_metrics.infer.two_sample import check_alpha, essentially_constant, normal_p, z_quantile
-from rollout_metrics.stats.sufficient import CohortShare
+from rollout_metrics.stats.sufficient import CohortShare, RatioOfSums
 
-__all__ = ["cohort_share_diff"]
+__all__ = ["cohort_share_diff", "ratio_of_sums_diff"]
 
 
 def cohort_share_diff(before: CohortShare, after: CohortShare, *, alpha: float = 0.05
@@ -79,4 +87,59 @@ def cohort_share_diff(before: CohortShare, after: CohortShare, *, alpha: float =
         statistic=z, method="cohort_share_clustered_wald", n_before=nb, n_after=na,
         alpha=alpha, extra={"se": se, "overlap": float(overlap)}, se=se,
         degenerate=degenerate,
+    )
+
+
+def _cross(s: RatioOfSums, a: str, b: str, ra: float, rb: float) -> float:
+    """``Σ (y_a - ra n_a)(y_b - rb n_b)`` over customers from the sums of products."""
+    ya, na, yb, nb = f"y_{a}", f"n_{a}", f"y_{b}", f"n_{b}"
+    return (s.product(ya, yb) - rb * s.product(ya, nb) - ra * s.product(na, yb)
+            + ra * rb * s.product(na, nb))
+
+
+def ratio_of_sums_diff(before: RatioOfSums, after: RatioOfSums, *, alpha: float = 0.05
+                       ) -> DiffResult:
+    """``after.ratio - before.ratio`` with a Wald interval and z test from the delta-method
+    variance clustered by customer (module docstring).
+
+    A period without units raises; a variance at rounding level is ``degenerate``: no
+    p-value and no interval.  ``extra`` holds ``se``.
+
+    Examples
+    --------
+    >>> from rollout_metrics.stats.sufficient import RatioOfSums
+    >>> m = {"y_before": 300.0, "n_before": 6.0, "y_after": 350.0, "n_after": 5.0,
+    ...      "y_before*y_before": 25000.0, "y_before*n_before": 480.0,
+    ...      "n_before*n_before": 10.0, "y_after*y_after": 32000.0,
+    ...      "y_after*n_after": 450.0, "n_after*n_after": 7.0, "y_before*y_after": 0.0,
+    ...      "y_before*n_after": 0.0, "n_before*y_after": 0.0, "n_before*n_after": 0.0}
+    >>> b = RatioOfSums("before", ("before", "after"), tuple(m.items()),
+    ...                 (("before", 4), ("after", 3)))
+    >>> r = ratio_of_sums_diff(b, b.at("after"))
+    >>> r.before, r.after, r.method
+    (50.0, 70.0, 'ratio_of_sums_clustered_wald')
+    """
+    alpha = check_alpha(alpha)
+    if before.periods != after.periods:
+        raise DataValidationError("ratio_of_sums_diff needs two cells of the same customers")
+    nb, na = before.units, after.units
+    if nb <= 0 or na <= 0:
+        raise DataValidationError(f"a period without units: {nb:g} before, {na:g} after")
+    rb, ra = before.ratio, after.ratio
+    pb, pa = before.period, after.period
+    var = (_cross(before, pa, pa, ra, ra) / na**2 + _cross(before, pb, pb, rb, rb) / nb**2
+           - 2.0 * _cross(before, pa, pb, ra, rb) / (na * nb))
+    se = math.sqrt(max(var, 0.0))
+    diff = ra - rb
+    degenerate = essentially_constant(se, rb, ra)
+    if degenerate:
+        low = high = z = p = math.nan
+    else:
+        z = diff / se
+        half = z_quantile(alpha) * se
+        low, high, p = diff - half, diff + half, normal_p(z)
+    return DiffResult(
+        before=rb, after=ra, estimate=diff, ci_low=low, ci_high=high, p_value=p,
+        statistic=z, method="ratio_of_sums_clustered_wald", n_before=before.n,
+        n_after=after.n, alpha=alpha, extra={"se": se}, se=se, degenerate=degenerate,
     )

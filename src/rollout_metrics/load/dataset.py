@@ -9,6 +9,7 @@ Examples
 customers       5000              0       5000
   surveys      31856              7      31849
   tickets      40447              3      40444
+   orders      24308              3      24305
 """
 
 from __future__ import annotations
@@ -43,16 +44,16 @@ from rollout_metrics.sample import BUNDLED
 
 __all__ = ["Dataset", "load_dataset", "load_sample", "sample_path"]
 
-TABLE_NAMES = ("customers", "surveys", "tickets")
+TABLE_NAMES = ("customers", "surveys", "tickets", "orders")
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """The validated customers, surveys and tickets tables, and what was excluded.
+    """The validated customers, surveys, tickets and orders tables, and what was excluded.
 
     Attributes
     ----------
-    customers, surveys, tickets
+    customers, surveys, tickets, orders
         narwhals LazyFrames on the input's own engine, with canonical column names and
         types (timestamps naive, in ``timezone``); ``None`` for a table not given.
     quality
@@ -76,6 +77,8 @@ class Dataset:
     #: Per table, ``(path, size, mtime_ns)`` of the files a lazy scan reads.
     files: Mapping[str, tuple[tuple[str, int, int], ...]] = field(
         default_factory=dict, repr=False, compare=False)
+    #: The optional orders table (revenue metrics); ``None`` when not given.
+    orders: nw.LazyFrame[Any] | None = None
 
     def table(self, name: str) -> nw.LazyFrame[Any]:
         """The validated table ``name``; a clear error when it was not loaded, or when a
@@ -163,19 +166,21 @@ def load_dataset(
     strict: bool = False,
     read: ReadOptions | Mapping[str, ReadOptions] | None = None,
 ) -> Dataset:
-    """Read and validate the customers, surveys and tickets tables.
+    """Read and validate the customers, surveys, tickets and orders tables.
 
     Parameters
     ----------
     source
-        A folder holding ``customers``, ``surveys`` and ``tickets`` files (``.csv``,
+        A folder holding ``customers``, ``surveys``, ``tickets`` and (optionally) ``orders``
+        files (``.csv``,
         ``.parquet`` or ``.xlsx``, or a sub-folder / ``name-*.parquet`` glob of part files);
         an Excel workbook (or a folder holding only one) with sheets named after the
         tables; or a dict mapping each table name to a path, a glob or a dataframe
         (pandas, Polars, PyArrow, DuckDB, PySpark).  Each table is optional: without
         ``customers`` the metrics per active customer (churn, complaint and contact rates,
-        contact share) and customer segments are not available, and ids in the other tables
-        are not checked against customers.
+        contact share, revenue and orders per customer) and customer segments are not
+        available, and ids in the other tables are not checked against customers.  Without
+        ``orders`` the revenue metrics are left out.
     columns
         Your column names -> canonical names, per table
         (``{"tickets": {"opened": "created_at"}}``) or one mapping for all tables.
@@ -241,7 +246,7 @@ def load_dataset(
     # Without customers, ids cannot be checked against them (nor can any be unknown).
     known = validated["customers"].frame if "customers" in validated else None
     try:
-        for t in ("surveys", "tickets"):
+        for t in ("surveys", "tickets", "orders"):
             if t in frames:
                 with engine_errors(t, sources[t]):
                     validated[t] = validate_table(
@@ -263,6 +268,7 @@ def load_dataset(
         customers=validated["customers"].frame if "customers" in validated else None,
         surveys=validated["surveys"].frame if "surveys" in validated else None,
         tickets=validated["tickets"].frame if "tickets" in validated else None,
+        orders=validated["orders"].frame if "orders" in validated else None,
         quality=quality,
         rows=rows,
         timezone=timezone,
@@ -321,8 +327,8 @@ def sample_path() -> Path:
     Returns
     -------
     pathlib.Path
-        The folder holding ``customers.csv``, ``surveys.csv``, ``tickets.csv`` and
-        ``truth.json``.
+        The folder holding ``customers.csv``, ``surveys.csv``, ``tickets.csv``,
+        ``orders.csv`` and ``truth.json``.
 
     Raises
     ------
@@ -332,7 +338,7 @@ def sample_path() -> Path:
     Examples
     --------
     >>> sorted(p.name for p in sample_path().iterdir() if p.suffix in (".csv", ".json"))
-    ['customers.csv', 'surveys.csv', 'tickets.csv', 'truth.json']
+    ['customers.csv', 'orders.csv', 'surveys.csv', 'tickets.csv', 'truth.json']
     """
     if not (BUNDLED / "customers.csv").is_file():
         raise DataValidationError(

@@ -153,7 +153,7 @@ def options_for(read: ReadOptions | Mapping[str, ReadOptions] | None, table: str
     if isinstance(read, Mapping):
         from rollout_metrics.errors import did_you_mean
 
-        names = ("customers", "surveys", "tickets")
+        names = ("customers", "surveys", "tickets", "orders")
         for key, value in read.items():
             if key not in names:
                 raise DataValidationError(

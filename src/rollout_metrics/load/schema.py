@@ -1,6 +1,7 @@
 """The canonical tables of rollout-metrics and their columns, in one place.
 
-Three tables describe a company's customers and what they said and asked:
+Three tables describe a company's customers and what they said and asked, and an optional
+fourth what they bought:
 
 ``customers``
     ``customer_id`` (id), ``signup_date`` (datetime), ``churn_date`` (datetime, empty
@@ -13,6 +14,10 @@ Three tables describe a company's customers and what they said and asked:
 ``tickets``
     ``ticket_id``, ``customer_id``, ``created_at``, ``first_response_at`` (optional),
     ``resolved_at`` (empty while open), ``channel``, ``is_complaint`` (bool), ``category``.
+
+``orders`` (optional)
+    ``order_id``, ``customer_id``, ``ordered_at``, ``amount`` (a non-negative number in the
+    shop's currency), plus any segment columns of the order (``channel``...).
 
 Real exports never use these names: pass ``columns={"tickets": {"opened": "created_at"}}``
 (your name -> canonical name) to :func:`rollout_metrics.load_dataset`.
@@ -29,9 +34,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["TABLES", "TENURE_BANDS", "ColumnSpec", "Kind", "TableSpec"]
+__all__ = ["CORE_TABLES", "TABLES", "TENURE_BANDS", "ColumnSpec", "Kind", "TableSpec"]
 
-Kind = Literal["id", "datetime", "score", "bool", "text"]
+Kind = Literal["id", "datetime", "score", "amount", "bool", "text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +138,23 @@ TABLES: dict[str, TableSpec] = {
         key="ticket_id",
         time="created_at",
     ),
+    "orders": TableSpec(
+        "orders",
+        (
+            ColumnSpec("order_id", "id", description="unique order key"),
+            ColumnSpec("customer_id", "id", description="who ordered"),
+            ColumnSpec("ordered_at", "datetime", description="when the order was placed"),
+            ColumnSpec("amount", "amount", low=0,
+                       description="order value (a number >= 0, in one currency)"),
+        ),
+        key="order_id",
+        time="ordered_at",
+    ),
 }
+
+#: The tables ``rollout-metrics init`` recognises in an export folder (``orders`` is mapped by
+#: hand).
+CORE_TABLES = ("customers", "surveys", "tickets")
 
 #: Tenure bands (days since signup at the change date), lower bound inclusive.
 TENURE_BANDS: tuple[tuple[str, int, int | None], ...] = (

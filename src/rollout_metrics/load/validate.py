@@ -219,6 +219,8 @@ class _Validator:
             self._datetime(col, dtype)
         elif col.kind == "score":
             self._score(col, dtype)
+        elif col.kind == "amount":
+            self._amount(col, dtype)
         elif col.kind == "bool":
             self._bool(col, dtype)
             if not col.nullable:
@@ -290,6 +292,36 @@ class _Validator:
 
     def _score(self, col: ColumnSpec, dtype: Any) -> None:
         name = col.name
+        self._number(col, dtype, f"scores {col.low:g}-{col.high:g}")
+        v = nw.col(name)
+        if col.low is not None and col.high is not None:
+            self.rules.append(_Rule(
+                f"{name} outside {col.low:g}-{col.high:g}", name,
+                (~v.is_null() & ((v < col.low) | (v > col.high))).fill_null(False),
+            ))
+        self.rules.append(_Rule(
+            f"{name} not a whole number", name,
+            (~v.is_null() & (v.round(0) != v)).fill_null(False),
+        ))
+
+    def _amount(self, col: ColumnSpec, dtype: Any) -> None:
+        """A money amount: a finite number >= ``col.low``; an empty one is excluded."""
+        name = col.name
+        self._number(col, dtype, "amounts")
+        v = nw.col(name)
+        # NaN was read as empty before; an infinite float is no amount.
+        self.rules.append(_Rule(f"{name} not finite", name,
+                                (~v.is_null() & ~v.is_finite()).fill_null(False)))
+        if col.low is not None:
+            self.rules.append(_Rule(f"negative {name}" if col.low == 0 else
+                                    f"{name} below {col.low:g}", name,
+                                    (~v.is_null() & (v < col.low)).fill_null(False)))
+        self.rules.append(_Rule(f"missing {name}", name, v.is_null()))
+
+    def _number(self, col: ColumnSpec, dtype: Any, expected: str) -> None:
+        """Read ``col`` as a float: text by the number rule (unparseable values counted),
+        numbers cast; any other type is a structural error."""
+        name = col.name
         if dtype == nw.String:
             raw = f"__raw_{name}"
             text = _strip(name)
@@ -307,17 +339,7 @@ class _Validator:
         elif dtype.is_numeric():
             self.frame = self.frame.with_columns(nw.col(name).cast(nw.Float64))
         else:
-            self._kind_error(name, dtype, f"scores {col.low:g}-{col.high:g}")
-        v = nw.col(name)
-        if col.low is not None and col.high is not None:
-            self.rules.append(_Rule(
-                f"{name} outside {col.low:g}-{col.high:g}", name,
-                (~v.is_null() & ((v < col.low) | (v > col.high))).fill_null(False),
-            ))
-        self.rules.append(_Rule(
-            f"{name} not a whole number", name,
-            (~v.is_null() & (v.round(0) != v)).fill_null(False),
-        ))
+            self._kind_error(name, dtype, expected)
 
     def _bool(self, col: ColumnSpec, dtype: Any) -> None:
         name = col.name

@@ -459,6 +459,7 @@ def build_report(
     handling_stat: str = "median", n_resamples: int = 2000, seed: int = 0,
     guardrails: Sequence[str | Guardrail] | None = None,
     progress: Progress | None = None, top_segments: int = 12, repeat_days: int = 7,
+    winsorize: float | None = 0.999,
 ) -> Report:
     """Compare every metric overall and per segment and render the HTML report.
 
@@ -499,6 +500,9 @@ def build_report(
         in the family of comparisons.
     repeat_days
         The follow-up window of repeat contacts, as in :func:`rollout_metrics.compare`.
+    winsorize
+        The cap of order amounts for the capped revenue metrics, as in
+        :func:`rollout_metrics.compare`.
 
     Returns
     -------
@@ -539,7 +543,8 @@ def build_report(
                                   f"{top_segments!r}")
     guards = check_guardrails(guardrails or [], names, announced=rollout.announced is not None)
     kwargs: dict[str, Any] = {"alpha": alpha, "min_n": min_n, "handling_stat": handling_stat,
-              "n_resamples": n_resamples, "seed": seed, "repeat_days": repeat_days}
+              "n_resamples": n_resamples, "seed": seed, "repeat_days": repeat_days,
+              "winsorize": winsorize}
     say(f"comparing {', '.join(names)}" + (
         " by " + ", ".join(" × ".join(g) for g in groups) if by_list else ""))
     # One set of reductions for the whole report: each table is reduced once.

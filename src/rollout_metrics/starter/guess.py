@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rollout_metrics._engine.peek import Peek
-from rollout_metrics.load.schema import TABLES, ColumnSpec
+from rollout_metrics.load.schema import CORE_TABLES, TABLES, ColumnSpec
 from rollout_metrics.starter.sniff import Profile, profile
 from rollout_metrics.starter.vocabulary import field_for, table_for_name
 
@@ -36,7 +36,8 @@ __all__ = ["FileGuess", "guess_file", "guess_files"]
 _BY_VALUES: dict[str, tuple[tuple[str, float | None, float | None], ...]] = {
     "surveys": (("nps_score", 0.0, 10.0), ("csat_score", 1.0, 5.0)),
     "tickets": (("is_complaint", None, None),)}
-_KIND = {"id": None, "datetime": "datetime", "bool": "flag", "text": None, "score": "number"}
+_KIND = {"id": None, "datetime": "datetime", "bool": "flag", "text": None, "score": "number",
+         "amount": "number"}
 
 
 @dataclass
@@ -112,7 +113,7 @@ def guess_file(peek: Peek) -> FileGuess:
     named = table_for_name(peek.sheet or "") or table_for_name(peek.path.name)
     best: FileGuess | None = None
     ties: list[str] = []
-    for table in TABLES:
+    for table in CORE_TABLES:
         mapping, score, doubts = _map(peek, table, profiles)
         score += table == named
         if best is None or score > best.score:

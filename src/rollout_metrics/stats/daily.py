@@ -34,7 +34,13 @@ import pandas as pd
 
 from rollout_metrics.errors import DataValidationError, MissingColumnError
 from rollout_metrics.load.dataset import Dataset
-from rollout_metrics.metrics import DURATION_ENDS, MetricOptions, MetricSpec, get_metric
+from rollout_metrics.metrics import (
+    DURATION_ENDS,
+    OPTIONAL_TABLES,
+    MetricOptions,
+    MetricSpec,
+    get_metric,
+)
 from rollout_metrics.reduce.counts import (
     active_customers,
     handling_counts,
@@ -57,8 +63,8 @@ def overall_key(by: Sequence[str]) -> tuple[str, ...]:
 
 def per_customer(spec: MetricSpec) -> bool:
     """Whether ``spec`` needs the customers table: its own table, or active customers as the
-    denominator (a ``rate``)."""
-    return spec.table == "customers" or spec.kind == "rate"
+    denominator (a ``rate``, revenue or orders per active customer)."""
+    return spec.table == "customers" or spec.kind == "rate" or spec.exposure
 
 
 def check_metric_columns(data: Dataset, spec: MetricSpec, options: MetricOptions) -> None:
@@ -76,9 +82,12 @@ def check_metric_columns(data: Dataset, spec: MetricSpec, options: MetricOptions
         )
 
 
-def supported_metrics(data: Dataset, names: Sequence[str]) -> tuple[list[str], list[str]]:
+def supported_metrics(data: Dataset, names: Sequence[str], *, quiet_optional: bool = False
+                      ) -> tuple[list[str], list[str]]:
     """Split ``names`` into the metrics ``data`` supports and one message per metric it cannot
-    (its table or column is missing), naming what is missing.
+    (its table or column is missing), naming what is missing.  With ``quiet_optional`` a
+    metric of an optional table that was not given (:data:`~rollout_metrics.metrics.
+    OPTIONAL_TABLES`: orders) is left out without a message.
 
     Examples
     --------
@@ -91,6 +100,8 @@ def supported_metrics(data: Dataset, names: Sequence[str]) -> tuple[list[str], l
     for name in names:
         spec = get_metric(name)
         if getattr(data, spec.table, None) is None:
+            if quiet_optional and spec.table in OPTIONAL_TABLES:
+                continue
             skipped.append(f"{name}: no {spec.table} table was given")
             continue
         if data.customers is None and per_customer(spec):

@@ -27,6 +27,7 @@ from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import DURATION_ENDS, MetricOptions, MetricSpec
 from rollout_metrics.reduce.cohorts import contact_patterns, repeat_patterns
 from rollout_metrics.reduce.counts import handling_counts
+from rollout_metrics.reduce.orders import moment_names, order_cap, order_moments
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.daily import (
@@ -94,6 +95,8 @@ def period_table(source: Dataset | Reductions, rollout: Rollout, spec: MetricSpe
     red = Reductions.of(source)
     if spec.kind == "durations":
         return _durations_table(red, rollout, spec, by_list, options, periods)
+    if spec.table == "orders":
+        return _orders_table(red, rollout, spec, by_list, options, periods)
     if spec.kind == "cohort":
         return _cohort_table(red, rollout, spec, by_list, options, periods)
     series = daily_series(red, rollout, spec, by_list, options)
@@ -167,4 +170,36 @@ def _cohort_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[
         for p in periods:
             cells[(i, p)] = spec.statistic(
                 {"period": p, "periods": periods, "patterns": patterns}, options)
+    return PeriodTable(spec, tuple(by), keys, cells, {}, None, periods)
+
+
+def _orders_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
+                  options: MetricOptions, periods: tuple[str, ...]) -> PeriodTable:
+    check_metric_columns(red.data, spec, options)
+    q = options.winsorize
+    cap = order_cap(red, rollout, q) if spec.capped and q is not None and q < 1.0 else None
+
+    def reduced(cols: list[str]) -> pd.DataFrame:
+        return order_moments(red, rollout, cols, value=spec.columns[0],
+                             per="customer" if spec.exposure else "order", cap=cap,
+                             metric=spec.name)
+
+    names = moment_names(periods)
+    # The overall row is reduced on its own: a customer whose orders fall in two channels is
+    # one cluster overall, not two.
+    overall = reduced([])
+    keys: list[tuple[Any, ...]] = [overall_key(by)]
+    rows: list[pd.Series | None] = [overall.iloc[0] if len(overall) else None]
+    if by:
+        segs = reduced(by)
+        for _, seg in segs.iterrows():
+            keys.append(tuple(seg[c] for c in by))
+            rows.append(seg)
+    cells: dict[tuple[int, str], Any] = {}
+    for i, row in enumerate(rows):
+        moments = tuple((n, float(row[n]) if row is not None else 0.0) for n in names)
+        customers = tuple((p, int(row[f"k_{p}"]) if row is not None else 0) for p in periods)
+        for p in periods:
+            cells[(i, p)] = spec.statistic({"period": p, "periods": periods, "moments": moments,
+                                            "customers": customers}, options)
     return PeriodTable(spec, tuple(by), keys, cells, {}, None, periods)

@@ -28,6 +28,7 @@ __all__ = [
     "Moments",
     "NpsCounts",
     "Proportion",
+    "RatioOfSums",
     "ValueCounts",
 ]
 
@@ -271,3 +272,73 @@ class CohortShare:
         """successes / n; NaN when the cohort is empty."""
         n = self.n
         return self.successes / n if n else float("nan")
+
+
+@dataclass(frozen=True, slots=True)
+class RatioOfSums:
+    """A ratio of two sums over customers, ``Σ y / Σ n`` in ``period``, kept with the sums
+    of every product of two per-customer sums over the periods, so that periods sharing
+    customers can be compared with the variance clustered by customer
+    (:func:`rollout_metrics.infer.overlap.ratio_of_sums_diff`).
+
+    ``moments`` maps the names of :func:`rollout_metrics.reduce.orders.moment_names`
+    (``y_<p>``, ``n_<p>``, ``<a>*<b>``) to their sums; ``customers`` maps each period to the
+    customers with a unit (an order, an active day) in it.
+
+    Examples
+    --------
+    >>> r = RatioOfSums("before", ("before", "after"),
+    ...                 (("y_before", 300.0), ("n_before", 6.0)), (("before", 4),))
+    >>> r.ratio, r.n, r.units
+    (50.0, 4, 6.0)
+    """
+
+    period: str
+    periods: tuple[str, ...]
+    moments: tuple[tuple[str, float], ...]
+    customers: tuple[tuple[str, int], ...]
+
+    def at(self, period: str) -> RatioOfSums:
+        """The same customers seen from ``period``."""
+        return RatioOfSums(period, self.periods, self.moments, self.customers)
+
+    def __add__(self, other: RatioOfSums) -> RatioOfSums:
+        if (self.period, self.periods) != (other.period, other.periods):
+            raise ValueError("RatioOfSums cells of different periods do not add")
+        sums = dict(self.moments)
+        for k, v in other.moments:
+            sums[k] = sums.get(k, 0.0) + v
+        count = dict(self.customers)
+        for k, c in other.customers:
+            count[k] = count.get(k, 0) + c
+        return RatioOfSums(self.period, self.periods, tuple(sums.items()),
+                           tuple(count.items()))
+
+    def moment(self, name: str) -> float:
+        """The sum named ``name`` (0 when absent)."""
+        return dict(self.moments).get(name, 0.0)
+
+    def product(self, a: str, b: str) -> float:
+        """The sum over customers of ``a * b`` (two of ``y_<p>``, ``n_<p>``), in either order."""
+        sums = dict(self.moments)
+        return sums.get(f"{a}*{b}", sums.get(f"{b}*{a}", 0.0))
+
+    @property
+    def n(self) -> int:
+        """Customers with a unit in the period (the clusters)."""
+        return dict(self.customers).get(self.period, 0)
+
+    @property
+    def units(self) -> float:
+        """The denominator ``Σ n`` (orders, or active customer-days)."""
+        return self.moment(f"n_{self.period}")
+
+    @property
+    def total(self) -> float:
+        """The numerator ``Σ y`` (revenue, or orders)."""
+        return self.moment(f"y_{self.period}")
+
+    @property
+    def ratio(self) -> float:
+        """``Σ y / Σ n``; NaN when ``Σ n`` is 0."""
+        return self.total / self.units if self.units else float("nan")

@@ -1,0 +1,228 @@
+"""Per-customer order sums on the data's own engine, for the revenue metrics (clustered by
+customer).
+
+Each revenue metric is a ratio of two sums over customers, ``R_p = Σ y_ip / Σ n_ip`` per
+period ``p``: revenue over orders (average check), or revenue or orders over the customer's
+active days (per active customer).  Its variance clustered by customer needs, per segment,
+the sums of ``y_p``, ``n_p`` and of every product of two of them over the periods (the
+before and after periods share customers).  The engine computes each customer's ``y_p`` and
+``n_p`` (one group-by of the orders, joined to the customers for active days) and then
+those sums per segment: one row per segment leaves the engine.
+
+The cap of a capped metric is the ``winsorize`` quantile (linear interpolation, R's type 7)
+of the order amounts of the before period only, so the after period cannot move it; it is
+taken exactly from the few largest amounts, on the engine.
+
+Examples
+--------
+>>> import pandas as pd, rollout_metrics as rm
+>>> orders = pd.DataFrame({"order_id": [1, 2, 3, 4], "customer_id": [1, 1, 2, 2],
+...                        "ordered_at": ["2025-01-05", "2025-01-20", "2025-02-03",
+...                                       "2025-02-10"], "amount": [10.0, 30.0, 50.0, 70.0]})
+>>> data = rm.load_dataset({"orders": orders})
+>>> r = rm.Rollout("2025-02-01", pre_days=30, post_days=30)
+>>> m = order_moments(data, r, [], value="amount", per="order")
+>>> m[["customers", "y_before", "n_before", "y_after", "n_after"]].to_dict("records")
+[{'customers': 2, 'y_before': 40.0, 'n_before': 2.0, 'y_after': 120.0, 'n_after': 2.0}]
+>>> order_cap(data, r, 0.5)
+20.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import narwhals as nw
+import pandas as pd
+
+from rollout_metrics._engine.cast import with_seconds_between
+from rollout_metrics.errors import DataValidationError, MissingColumnError
+from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.reduce.reduction import ReductionKey, Reductions
+from rollout_metrics.reduce.segments import attach_segments
+from rollout_metrics.rollout import Rollout
+
+__all__ = ["moment_names", "order_cap", "order_moments"]
+
+DAY = 86400.0
+
+
+def moment_names(periods: tuple[str, ...] | list[str]) -> list[str]:
+    """The per-customer variables (``y_<p>``, ``n_<p>``) and their pairwise products
+    (``<a>*<b>``), in the order of the reduced columns.
+
+    Examples
+    --------
+    >>> moment_names(["before", "after"])[:5]
+    ['y_before', 'n_before', 'y_after', 'n_after', 'y_before*y_before']
+    """
+    names = [f"{x}_{p}" for p in periods for x in ("y", "n")]
+    return names + [f"{a}*{b}" for i, a in enumerate(names) for b in names[i:]]
+
+
+def order_cap(source: Dataset | Reductions, rollout: Rollout, quantile: float) -> float:
+    """The ``quantile`` (linear interpolation) of the order amounts of the before period.
+
+    Only the amounts above the lower order statistic are read (``n (1 - q) + 1`` of them),
+    so the cap of 10M orders at 0.999 reads 10,000 values.  ``nan`` when the before period
+    has no orders.
+    """
+    if not 0.0 < quantile <= 1.0:
+        raise DataValidationError(f"winsorize must be a quantile in (0, 1], got {quantile!r}")
+    red = Reductions.of(source)
+    lo, hi = rollout.windows()["before"]
+    key = ReductionKey("order_cap", (), (lo, hi), "period", (quantile,))
+    return float(red.get(key, lambda: _cap(red.data, lo, hi, quantile)))
+
+
+def _cap(data: Dataset, lo: dt.datetime, hi: dt.datetime, q: float) -> float:
+    before = data.table("orders").filter((nw.col("ordered_at") >= lo)
+                                          & (nw.col("ordered_at") < hi))
+    n = int(before.select(nw.len()).collect().item())
+    if n == 0:
+        return math.nan
+    h = (n - 1) * q  # R type 7: x[floor(h)] + (h - floor(h)) (x[floor(h) + 1] - x[floor(h)])
+    low = math.floor(h)
+    largest = (before.select(nw.col("amount")).sort("amount", descending=True)
+               .head(n - low).collect().get_column("amount").to_list())
+    top: list[float] = sorted(float(v) for v in largest)  # ascending: x[low], x[low + 1]...
+    upper = top[1] if len(top) > 1 else top[0]
+    return top[0] + (h - low) * (upper - top[0])
+
+
+def _amount(cap: float | None) -> nw.Expr:
+    v = nw.col("amount")
+    return v if cap is None or math.isnan(cap) else v.clip(upper_bound=cap)
+
+
+def _per_customer_orders(red: Reductions, frame: nw.LazyFrame[Any], keys: list[str],
+                         windows: dict[str, tuple[dt.datetime, dt.datetime]], value: str,
+                         cap: float | None) -> nw.LazyFrame[Any]:
+    """Per customer (and segment keys): ``y_<p>`` (revenue or orders) and ``c_<p>`` (orders)
+    of each period."""
+    helpers = []
+    for p, (lo, hi) in windows.items():
+        inside = (nw.col("ordered_at") >= lo) & (nw.col("ordered_at") < hi)
+        y = _amount(cap) if value == "amount" else nw.lit(1.0)
+        helpers += [nw.when(inside).then(y).otherwise(nw.lit(0.0)).cast(nw.Float64)
+                    .alias(f"y_{p}"),
+                    inside.cast(nw.Float64).alias(f"c_{p}")]
+    cols = [c for p in windows for c in (f"y_{p}", f"c_{p}")]
+    return frame.with_columns(*helpers).group_by("customer_id", *keys).agg(
+        *[nw.col(c).sum() for c in cols])
+
+
+def _active_days(frame: nw.LazyFrame[Any], windows: dict[str, tuple[dt.datetime, dt.datetime]]
+                 ) -> nw.LazyFrame[Any]:
+    """``n_<p>``: the customer's active days in each period, ``signup day <= d < churn day``
+    (the exposure rule of the rates)."""
+    names = frame.collect_schema().names()
+    out = frame
+    for p, (lo, hi) in windows.items():
+        length = float((hi - lo).days)
+        out = with_seconds_between(out, f"__first_{p}", "signup_date", lo)
+        first = (nw.col(f"__first_{p}") / DAY).floor().clip(lower_bound=0.0)
+        if "churn_date" in names:
+            out = with_seconds_between(out, f"__last_{p}", "churn_date", lo)
+            last = (nw.col(f"__last_{p}") / DAY).floor().fill_null(length).clip(
+                upper_bound=length)
+        else:
+            last = nw.lit(length)
+        out = out.with_columns((last - first).clip(lower_bound=0.0).alias(f"n_{p}"))
+    return out.drop([c for c in out.collect_schema().names() if c.startswith("__first_")
+                     or c.startswith("__last_")])
+
+
+def _moments(red: Reductions, rollout: Rollout, by: list[str], value: str, per: str,
+             cap: float | None, metric: str) -> pd.DataFrame:
+    windows = rollout.windows()
+    periods = list(windows)
+    if per == "order":
+        seg = attach_segments(red, "orders", by, rollout, metric=metric)
+        sums = _per_customer_orders(red, seg.frame, seg.keys, windows, value, cap)
+        sums = sums.with_columns(*[nw.col(f"c_{p}").alias(f"n_{p}") for p in periods])
+        keys = seg.keys
+    elif per == "customer":
+        if red.data.customers is None:
+            raise MissingColumnError(f"{metric}: counted per active customer; the customers "
+                                     "table was not given")
+        seg = attach_segments(red, "customers", by, rollout, metric=metric)
+        base = _active_days(seg.frame.select("customer_id", *seg.keys, "signup_date", *(
+            ["churn_date"] if "churn_date" in seg.frame.collect_schema().names() else [])),
+            windows)
+        orders = _per_customer_orders(red, red.data.table("orders"), [], windows, value, cap)
+        orders = orders.with_columns(nw.col("customer_id").cast(
+            base.collect_schema()["customer_id"]))
+        sums = (base.select("customer_id", *seg.keys, *[f"n_{p}" for p in periods])
+                .join(orders, on="customer_id", how="left")
+                .with_columns(*[nw.col(f"y_{p}").fill_null(0.0) for p in periods]))
+        keys = seg.keys
+    else:
+        raise ValueError(per)
+    names = moment_names(periods)
+    variables = names[:2 * len(periods)]
+    products = [nw.col(a) * nw.col(b) if a != b else nw.col(a) ** 2
+                for a, b in (n.split("*") for n in names[2 * len(periods):])]
+    units = nw.sum_horizontal(*[nw.col(f"n_{p}") for p in periods])
+    per_customer = (sums.filter(units > 0)
+                    .with_columns(*[e.alias(f"__m{i}") for i, e in enumerate(products)],
+                                  *[(nw.col(f"n_{p}") > 0).cast(nw.Int64).alias(f"k_{p}")
+                                    for p in periods],
+                                  nw.lit(1).cast(nw.Int64).alias("__one")))
+    reduced = per_customer.group_by(*keys).agg(
+        nw.col("__one").sum().alias("customers"),
+        *[nw.col(f"k_{p}").sum() for p in periods],
+        *[nw.col(v).sum() for v in variables],
+        *[nw.col(f"__m{i}").sum() for i in range(len(products))],
+    ) if keys else per_customer.select(
+        nw.col("__one").sum().alias("customers"),
+        *[nw.col(f"k_{p}").sum() for p in periods],
+        *[nw.col(v).sum() for v in variables],
+        *[nw.col(f"__m{i}").sum() for i in range(len(products))],
+    )
+    out = reduced.collect().to_pandas().rename(
+        columns={f"__m{i}": n for i, n in enumerate(names[2 * len(periods):])})
+    counts = ["customers", *[f"k_{p}" for p in periods]]
+    for c in counts:
+        out[c] = pd.to_numeric(out[c]).fillna(0).astype("int64")
+    for c in names:
+        out[c] = pd.to_numeric(out[c]).astype("float64")
+    if "__seg" in out.columns:
+        out["__seg"] = pd.to_numeric(out["__seg"]).fillna(-1).astype("int64")
+        out = seg.decode(out, list(by))
+    elif by:
+        out = out.sort_values(list(by), kind="stable").reset_index(drop=True)
+    return out[[*by, *counts, *names]]
+
+
+def order_moments(source: Dataset | Reductions, rollout: Rollout, by: list[str], *,
+                  value: str, per: str, cap: float | None = None, metric: str = "orders"
+                  ) -> pd.DataFrame:
+    """Per segment: ``customers`` (with a unit in some period), ``k_<p>`` (customers with a
+    unit in period ``p``) and the sums of :func:`moment_names` over customers.
+
+    Parameters
+    ----------
+    value
+        ``"amount"``: ``y`` is revenue (amounts capped at ``cap``); ``"orders"``: ``y`` counts
+        orders.
+    per
+        ``"order"``: ``n`` counts the customer's orders (segments of the orders table or the
+        customer); ``"customer"``: ``n`` is the customer's active days in the period, every
+        active customer counts, with or without orders (customer segments only).
+    cap
+        Upper cap of an order amount (:func:`order_cap`), ``None`` for none.
+    """
+    if value not in ("amount", "orders") or per not in ("order", "customer"):
+        raise ValueError(f"value={value!r}, per={per!r}")
+    if cap is not None and math.isnan(cap):
+        cap = None
+    red = Reductions.of(source)
+    change = rollout.change_date if "tenure_band" in by else None
+    key = ReductionKey("order_moments", tuple(by), tuple(rollout.windows().items()), "period",
+                       (change, value, per, cap))
+    result: pd.DataFrame = red.get(
+        key, lambda: _moments(red, rollout, list(by), value, per, cap, metric))
+    return result.copy()
