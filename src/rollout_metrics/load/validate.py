@@ -159,33 +159,46 @@ class _Survey:
     stamps: dict[str, tuple[int, int]]
 
 
+#: A value with whitespace around it (what :func:`_strip` would remove).
+_SPACED = r"^[ \t\n\r\x0b\x0c]|[ \t\n\r\x0b\x0c]$"
+
+
 def _survey(frame: nw.LazyFrame[Any], stamps: list[str], markers: tuple[str, ...]) -> _Survey:
     """One pass over every text column of ``frame`` (instead of one per column and check).
 
     ``stamps`` are the text timestamp columns whose offset-carrying values are counted:
-    values are counted as they read once null markers are empty.
+    values are counted as they read once null markers are empty.  Only values with
+    whitespace around them or no longer than the longest marker are compared with the
+    markers (a regular expression and a length are cheaper than stripping every value).
     """
     schema = frame.collect_schema()
     text = [c for c, t in schema.items() if t == nw.String and c != "__row"]
+    # Blank text is no value even without markers.
+    words = markers or ("",)
+    longest = max(len(w) for w in words)
     exprs = []
     for i, c in enumerate(text):
-        exprs.append(_count(nw.col(c) != _strip(c), f"s{i}"))
-        if markers:
-            exprs.append(_count(_is_marker(c, markers), f"m{i}"))
+        spaced = nw.col(c).str.contains(_SPACED)
+        exprs.append(_count(spaced, f"s{i}"))
+        short = nw.col(c).str.len_chars() <= longest
+        # when/then: DuckDB compares only the rows that pass (not so with AND).
+        maybe = nw.when(short | spaced).then(_is_marker(c, words)).otherwise(nw.lit(False))
+        exprs.append(_count(maybe, f"m{i}"))
     for i, c in enumerate(stamps):
-        aware = _strip(c).str.contains(ISO_AWARE).fill_null(False)
-        present = ~nw.col(c).is_null() & (_strip(c) != "")
-        if markers:
-            present = present & ~_is_marker(c, markers)
-        exprs += [_count(aware, f"a{i}"), _count(present & ~aware, f"n{i}")]
+        exprs += [_count(_strip(c).str.contains(ISO_AWARE), f"a{i}"),
+                  nw.col(c).count().alias(f"v{i}")]
     if not exprs:
         return _Survey(frozenset(), frozenset(), frozenset(), {})
     row = frame.select(*exprs).collect().rows(named=True)[0]
+    index = {c: i for i, c in enumerate(text)}
+    # A marker is never a timestamp: rows with a value and no offset are the rest.
     return _Survey(
         text=frozenset(text),
         plain=frozenset(c for i, c in enumerate(text) if not row[f"s{i}"]),
         marked=frozenset(c for i, c in enumerate(text) if markers and row[f"m{i}"]),
-        stamps={c: (int(row[f"a{i}"] or 0), int(row[f"n{i}"] or 0))
+        stamps={c: (int(row[f"a{i}"] or 0),
+                    int(row[f"v{i}"] or 0) - int(row[f"a{i}"] or 0)
+                    - int(row[f"m{index[c]}"] or 0))
                 for i, c in enumerate(stamps)},
     )
 
