@@ -7,6 +7,14 @@ count (auto-increment keys, the usual case), one bit per possible id answers the
 same question exactly in a single streaming pass: DuckDB's ``bitstring_agg`` sets
 the bit of every id seen (0.24 s and 0.13 s on the same data).
 
+Text ids (and integer ids too sparse for a bitmap) are checked on 64-bit hashes
+(DuckDB's ``hash``): grouping and joining integers is cheaper than grouping and joining
+text.  Distinct hashes prove distinct ids; a hash shared by two rows is either a
+duplicate or a collision, and only the ids of such hashes are compared exactly.  An id
+is known when its hash is a known id's hash and both hashes stand for one id each (the
+smallest and largest id of the hash agree); ids of a hash that stands for more are
+compared exactly.
+
 Each function answers ``True`` only when it has *proved* that no row breaks the
 rule; ``False`` means "not proved" (rows break it, or the fast path does not apply),
 and the caller falls back to the general rule, which finds and counts the rows.
@@ -33,9 +41,74 @@ from rollout_metrics._engine.cast import quote_identifier as _quote
 __all__ = ["all_known", "clean_keys", "no_duplicates"]
 
 #: The bitmap costs (largest - smallest id) bits: allowed up to 64 bits per id and
-#: 2**31 bits (256 MiB) at most; sparser or larger ranges use the general rule.
+#: 2**31 bits (256 MiB) at most; sparser or larger ranges are checked on hashes.
 _BITS_PER_ID = 64
 _MAX_BITS = 2**31
+#: Hashes shared by more rows (or ids) than this are not compared exactly: so many
+#: collisions of 64-bit hashes do not happen, the ids repeat (the general rule counts them).
+_MAX_SHARED_HASHES = 16
+#: The 64-bit hash of an id (SQL, ``{}`` the column).
+_HASH = "hash({})"
+
+
+def _h(column: str) -> str:
+    return _HASH.format(column)
+
+
+def _hashable(dtype: Any) -> bool:
+    """Equal values of these types have equal hashes (not floats: ``0.0`` and ``-0.0``)."""
+    return bool(dtype == nw.String or dtype.is_integer())
+
+
+def _unique_by_hash(frame: nw.LazyFrame[Any], key: str, n: int, n_hashes: int) -> bool:
+    """``n`` ids with ``n_hashes`` distinct hashes: unique when the hashes are, or when the
+    ids sharing a hash (a few) are distinct."""
+    if n == n_hashes:
+        return True
+    if n - n_hashes > _MAX_SHARED_HASHES:
+        return False
+    k = _quote(key)
+    rel = frame.to_native().filter(f"{k} IS NOT NULL")
+    shared = [h for (h,) in rel.aggregate(f"{_h(k)} AS h, count(*) AS n", f"{_h(k)}")
+              .filter("n > 1").project("h").limit(_MAX_SHARED_HASHES + 1).fetchall()]
+    if not shared or len(shared) > _MAX_SHARED_HASHES:
+        return False
+    listed = ", ".join(f"{int(h)}::UBIGINT" for h in shared)
+    n_rows, n_ids = rel.filter(f"{_h(k)} IN ({listed})").aggregate(
+        f"count(*), count(DISTINCT {k})").fetchall()[0]
+    return int(n_rows) == int(n_ids)
+
+
+def _hash_groups(frame: nw.LazyFrame[Any], key: str, alias: str) -> Any:
+    """Per hash of the non-null ``key``: the hash, its smallest and its largest id."""
+    k = _quote(key)
+    return (frame.to_native().filter(f"{k} IS NOT NULL")
+            .aggregate(f"{_h(k)} AS h, min({k}) AS lo, max({k}) AS hi", f"{_h(k)}")
+            .set_alias(alias))
+
+
+def _known_by_hash(frame: nw.LazyFrame[Any], key: str, known: nw.LazyFrame[Any]) -> bool:
+    """Every non-null ``key`` of ``frame`` is in ``known``, proved on hashes."""
+    seen, ids = _hash_groups(frame, key, "s"), _hash_groups(known, key, "k")
+    joined = seen.join(ids, "s.h = k.h", how="left")
+    unknown, shared = joined.aggregate(
+        "count(*) FILTER (WHERE k.h IS NULL), "
+        "count(*) FILTER (WHERE k.h IS NOT NULL AND (s.lo <> s.hi OR k.lo <> k.hi "
+        "OR s.lo <> k.lo))").fetchall()[0]
+    if unknown:
+        return False  # a hash no known id has: that id is unknown
+    if not shared:
+        return True
+    if shared > _MAX_SHARED_HASHES:
+        return False
+    hashes = joined.filter("s.lo <> s.hi OR k.lo <> k.hi OR s.lo <> k.lo").project(
+        "s.h").fetchall()
+    listed = ", ".join(f"{int(h)}::UBIGINT" for (h,) in hashes)
+    k = _quote(key)
+    mine = frame.to_native().filter(f"{k} IS NOT NULL AND {_h(k)} IN ({listed})")
+    theirs = known.to_native().filter(f"{_h(k)} IN ({listed})").project(k)
+    missing = mine.project(k).distinct().join(theirs.set_alias("t"), f"{k}", how="anti")
+    return not missing.fetchall()
 
 
 def _dense_range(frame: nw.LazyFrame[Any], key: str) -> tuple[int, int, int] | None:
@@ -83,25 +156,40 @@ def clean_keys(frame: nw.LazyFrame[Any], key: str | None, ref: str | None = None
     """
     if frame.implementation is not nw.Implementation.DUCKDB:
         return False, False
+    schema = frame.collect_schema()
     aggregates = []
     own = _dense_range(frame, key) if key else None
     if own is not None:
         aggregates.append(f"bit_count(bitstring_agg({_quote(str(key))}, {own[0]}, {own[1]})) "
                           "AS dup_bits")
+    hashed_key = key is not None and own is None and _hashable(schema[key])
+    if hashed_key:
+        k = _quote(str(key))
+        aggregates.append(f"count({k}) AS n_key, "
+                          f"count(DISTINCT {_h(k)}) FILTER (WHERE {k} IS NOT NULL) AS n_hash")
     ref_range = None
-    if ref is not None and known is not None and frame.collect_schema()[ref].is_integer():
-        ref_range = _dense_range(known, ref)
+    hashed_ref = False
+    if ref is not None and known is not None:
+        if schema[ref].is_integer():
+            ref_range = _dense_range(known, ref)
         if ref_range is not None:
             aggregates.append(_bitmap_sql(ref, ref_range[0], ref_range[1]))
-    if not aggregates:
-        return False, False
-    row = _row(frame, aggregates)
+        else:
+            theirs = known.collect_schema()[ref]
+            hashed_ref = (known.implementation is nw.Implementation.DUCKDB
+                          and schema[ref] == theirs and _hashable(theirs))
+    row = _row(frame, aggregates) if aggregates else {}
     unique = own is not None and row["dup_bits"] is not None and int(row["dup_bits"]) == own[2]
+    if hashed_key:
+        unique = _unique_by_hash(frame, str(key), int(row["n_key"] or 0),
+                                 int(row["n_hash"] or 0))
     all_in = False
     if ref_range is not None and known is not None:
         known_bits, _ = _bits(_row(known, [_bitmap_sql(str(ref), *ref_range[:2])]), str(ref))
         seen_bits, outside = _bits(row, str(ref))
         all_in = outside == 0 and seen_bits & ~known_bits == 0
+    elif hashed_ref and ref is not None and known is not None:
+        all_in = _known_by_hash(frame, ref, known)
     return unique, all_in
 
 

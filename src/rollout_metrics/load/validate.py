@@ -119,16 +119,88 @@ def _examples(
     return "; ".join(parts)
 
 
-def _without_null_markers(frame: nw.LazyFrame[Any], markers: tuple[str, ...]
-                          ) -> nw.LazyFrame[Any]:
-    """Text columns with every null marker (``N/A``, ``-``...) read as empty."""
+def _is_marker(col: str, markers: tuple[str, ...], strip: bool = True) -> nw.Expr:
+    """Value of ``col`` is a null marker (``N/A``, ``-``...), case and spaces aside."""
+    text = _strip(col) if strip else nw.col(col)
+    return text.str.to_lowercase().is_in(markers)
+
+
+def _without_null_markers(frame: nw.LazyFrame[Any], markers: tuple[str, ...],
+                          survey: _Survey | None = None) -> nw.LazyFrame[Any]:
+    """Text columns with every null marker (``N/A``, ``-``...) read as empty; with a
+    ``survey``, only the columns it found a marker in (none: the frame as it is)."""
     schema = frame.collect_schema()
-    text = [c for c, t in schema.items() if t == nw.String and c != "__row"]
+    text = [c for c, t in schema.items() if t == nw.String and c != "__row"
+            and (survey is None or c in survey.marked or c not in survey.text)]
     if not text or not markers:
         return frame
     return frame.with_columns(
-        nw.when(~_strip(c).str.to_lowercase().is_in(markers))
+        nw.when(~_is_marker(c, markers, survey is None or c not in survey.plain))
         .then(nw.col(c)).alias(c) for c in text)
+
+
+def _count(flag: nw.Expr, name: str) -> nw.Expr:
+    return flag.fill_null(False).cast(nw.Int64).sum().alias(name)
+
+
+@dataclass(frozen=True)
+class _Survey:
+    """What one pass over a table's raw text columns found, so that later steps skip work.
+
+    ``text``: the text columns looked at; ``plain``: those with no value that has spaces,
+    tabs or line breaks around it (nothing to strip); ``marked``: those with a null marker;
+    ``stamps``: per text timestamp column, rows with an offset (``+02:00``, ``Z``) and rows
+    with a value but no offset.
+    """
+
+    text: frozenset[str]
+    plain: frozenset[str]
+    marked: frozenset[str]
+    stamps: dict[str, tuple[int, int]]
+
+
+#: A value with whitespace around it (what :func:`_strip` would remove).
+_SPACED = r"^[ \t\n\r\x0b\x0c]|[ \t\n\r\x0b\x0c]$"
+
+
+def _survey(frame: nw.LazyFrame[Any], stamps: list[str], markers: tuple[str, ...]) -> _Survey:
+    """One pass over every text column of ``frame`` (instead of one per column and check).
+
+    ``stamps`` are the text timestamp columns whose offset-carrying values are counted:
+    values are counted as they read once null markers are empty.  Only values with
+    whitespace around them or no longer than the longest marker are compared with the
+    markers (a regular expression and a length are cheaper than stripping every value).
+    """
+    schema = frame.collect_schema()
+    text = [c for c, t in schema.items() if t == nw.String and c != "__row"]
+    # Blank text is no value even without markers.
+    words = markers or ("",)
+    longest = max(len(w) for w in words)
+    exprs = []
+    for i, c in enumerate(text):
+        spaced = nw.col(c).str.contains(_SPACED)
+        exprs.append(_count(spaced, f"s{i}"))
+        short = nw.col(c).str.len_chars() <= longest
+        # when/then: DuckDB compares only the rows that pass (not so with AND).
+        maybe = nw.when(short | spaced).then(_is_marker(c, words)).otherwise(nw.lit(False))
+        exprs.append(_count(maybe, f"m{i}"))
+    for i, c in enumerate(stamps):
+        exprs += [_count(_strip(c).str.contains(ISO_AWARE), f"a{i}"),
+                  nw.col(c).count().alias(f"v{i}")]
+    if not exprs:
+        return _Survey(frozenset(), frozenset(), frozenset(), {})
+    row = frame.select(*exprs).collect().rows(named=True)[0]
+    index = {c: i for i, c in enumerate(text)}
+    # A marker is never a timestamp: rows with a value and no offset are the rest.
+    return _Survey(
+        text=frozenset(text),
+        plain=frozenset(c for i, c in enumerate(text) if not row[f"s{i}"]),
+        marked=frozenset(c for i, c in enumerate(text) if markers and row[f"m{i}"]),
+        stamps={c: (int(row[f"a{i}"] or 0),
+                    int(row[f"v{i}"] or 0) - int(row[f"a{i}"] or 0)
+                    - int(row[f"m{index[c]}"] or 0))
+                for i, c in enumerate(stamps)},
+    )
 
 
 def _without_nan(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
@@ -173,7 +245,11 @@ class _Validator:
         # In-memory frames have an order: error messages can cite row numbers.
         frame = with_row_numbers(frame)
         self.names = [c for c in frame.collect_schema().names() if c != "__row"]
-        self.frame = _without_nan(_without_null_markers(frame, read.null_words()))
+        schema = frame.collect_schema()
+        stamps = [c.name for c in spec.columns
+                  if c.kind == "datetime" and c.name in self.names and schema[c.name] == nw.String]
+        self.survey = _survey(frame, stamps, read.null_words())
+        self.frame = _without_nan(_without_null_markers(frame, read.null_words(), self.survey))
         self.rules: list[_Rule] = []
         self.release: Callable[[], None] | None = None
         # Whether the plan is worth computing once and storing (joins, text parsing) rather
@@ -181,6 +257,11 @@ class _Validator:
         self.costly = False
         # Text columns converted to a type: (column, raw copy, what was expected).
         self.parsed: list[tuple[str, str, str]] = []
+
+    def _trim(self, col: str, source: str | None = None) -> nw.Expr:
+        """``col`` without the whitespace around it; as it is when the survey found none in
+        ``source`` (the raw column ``col`` copies; default ``col``)."""
+        return nw.col(col) if (source or col) in self.survey.plain else _strip(col)
 
     # -- structure -------------------------------------------------------------
     def check_required(self) -> None:
@@ -242,18 +323,21 @@ class _Validator:
         elif dtype == nw.String:
             raw, stripped = f"__raw_{name}", f"__text_{name}"
             self.frame = self.frame.with_columns(
-                nw.when(_strip(name) != "").then(nw.col(name)).otherwise(None).alias(raw),
-                _strip(name).alias(stripped),
+                nw.when(self._trim(name) != "").then(nw.col(name)).otherwise(None).alias(raw),
+                self._trim(name).alias(stripped),
             )
             # Only the documented ISO forms are read as text timestamps, on every engine:
             # what each engine's own parser makes of `T10`, `24:00`, ` BC` or ` UTC` differs.
             text = nw.col(stripped)
             aware = text.str.contains(ISO_AWARE).fill_null(False)
             naive = text.str.contains(ISO_NAIVE).fill_null(False)
-            n_aware, n_naive = self.frame.select(
-                aware.cast(nw.Int64).sum().alias("a"),
-                (~nw.col(raw).is_null() & ~aware).cast(nw.Int64).sum().alias("n"),
-            ).collect().row(0)
+            if name in self.survey.stamps:  # counted with the table's other text columns
+                n_aware, n_naive = self.survey.stamps[name]
+            else:
+                n_aware, n_naive = self.frame.select(
+                    aware.cast(nw.Int64).sum().alias("a"),
+                    (~nw.col(raw).is_null() & ~aware).cast(nw.Int64).sum().alias("n"),
+                ).collect().row(0)
             majority_aware = bool(n_aware) and n_aware > n_naive
             if n_aware and n_naive:
                 minority = naive if majority_aware else aware
@@ -324,7 +408,7 @@ class _Validator:
         name = col.name
         if dtype == nw.String:
             raw = f"__raw_{name}"
-            text = _strip(name)
+            text = self._trim(name)
             # A number is a sign, digits and a decimal part, on every engine: `1_0`, `0x5`,
             # `1e1`, `nan` and `inf` are not (engines' own casts disagree on them).
             number = text.str.contains(number_pattern(self.read.decimal)).fill_null(False)
@@ -351,7 +435,7 @@ class _Validator:
             v = nw.col(raw)
             mapped = nw.when(v == 1).then(nw.lit(True)).when(v == 0).then(nw.lit(False))
         elif dtype == nw.String:
-            v = _strip(raw).str.to_lowercase()
+            v = self._trim(raw, name).str.to_lowercase()
             mapped = nw.when(v.is_in(self.read.true_words())).then(nw.lit(True)).when(
                 v.is_in(self.read.false_words())).then(nw.lit(False))
         else:
