@@ -561,6 +561,7 @@ def build_report(
         handling_stat=handling_stat, curves=curves)
     trend_codes = {r["metric"]: r["code"] for r in trend_rows}
     figures = _figures(red, rollout, view, names, alpha, say, t, trend_codes, curves)
+    say("tables")
     customer_cols = set(data.segment_columns)
     summary: list[Sentence] = executive_summary(
         shown, correction=correction, alpha=alpha, customer_columns=customer_cols,
