@@ -34,7 +34,7 @@ from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter, ScalarFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, ScalarFormatter
 
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.infer.survival import kaplan_meier
@@ -272,21 +272,36 @@ def plot_over_time(
         ax.set_ylabel(_axis_label(metric, tx))
         _number_axis(ax.yaxis, text)
         ax.grid(axis="y", alpha=0.3)
-    locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
-    axes[-1].xaxis.set_major_locator(locator)
     if text is None:
+        locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
+        axes[-1].xaxis.set_major_locator(locator)
         axes[-1].xaxis.set_major_formatter(
             mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
-    else:  # the month names of the language
+    else:  # month starts, named once in the language (no date rules run at each draw)
+        ticks = _month_ticks(axes[-1].get_xlim())
+        axes[-1].xaxis.set_major_locator(FixedLocator(list(ticks)))
         axes[-1].xaxis.set_major_formatter(FuncFormatter(
-            lambda x, _pos: tx.date(mdates.num2date(x).date(),  # type: ignore[no-untyped-call]
-                                    "MMMd")))
+            lambda x, _pos: ticks.get(x) or tx.date(
+                mdates.num2date(x).date(), "MMMd")))  # type: ignore[no-untyped-call]
+        for x in ticks:
+            ticks[x] = tx.date(mdates.num2date(x).date(), "MMMd")  # type: ignore[no-untyped-call]
     axes[0].legend(loc="upper left", fontsize=8, ncols=5, frameon=False)
     what = tx("plot.over_time.weekly" if freq == "W" else "plot.over_time.daily")
     where = plain(", ".join(f"{k} = {v}" for k, v in (segment or {}).items()))
     fig.suptitle(tx("plot.over_time.title", freq=what, where="; " + where if where else "",
                     level=tx.level(alpha)), fontsize=10)
     return fig
+
+
+def _month_ticks(limits: tuple[float, float]) -> dict[float, str]:
+    """The first days of the months between ``limits`` (matplotlib date numbers), the
+    15th too when that gives fewer than four ticks; their labels are filled in later."""
+    lo, hi = (pd.Timestamp(mdates.num2date(x)).tz_localize(None)  # type: ignore[no-untyped-call]
+              for x in limits)
+    days = pd.date_range(lo.normalize(), hi, freq="MS")
+    if len(days) < 4:
+        days = pd.date_range(lo.normalize(), hi, freq="SMS")
+    return {float(mdates.date2num(d.to_pydatetime())): "" for d in days}  # type: ignore[no-untyped-call]
 
 
 def _axis_label(metric: str, tx: PlotText) -> str:
