@@ -1,6 +1,7 @@
 """No two texts of a report figure overlap, in either language, at the sizes the report
 draws them: tick labels, axis labels, titles, legends, annotations (the period labels of
-the over-time plot) and cell texts; and every text lies inside its figure."""
+the over-time plot) and cell texts; every text lies inside its figure, and no label in a plot covers a point
+of its lines."""
 
 from __future__ import annotations
 
@@ -62,6 +63,8 @@ def _texts(fig: Figure) -> list[Text]:
         if legend is not None:
             found += legend.get_texts()
     found += fig.texts
+    for legend in fig.legends:
+        found += [*legend.get_texts(), legend.get_title()]
     unique = {id(t): t for t in found}  # the suptitle is also one of the figure's texts
     return [t for t in unique.values() if t.get_visible() and t.get_text().strip()]
 
@@ -88,9 +91,24 @@ def _check(name: str, fig: Figure) -> list[str]:
     return problems
 
 
+def _on_data(name: str, fig: Figure) -> list[str]:
+    """Texts placed in a plot (annotations) that cover a point of one of its lines."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    problems = []
+    for ax in fig.axes:
+        points = [line.get_transform().transform(line.get_xydata())
+                  for line in ax.get_lines()]
+        for text in ax.texts:
+            box = _box(text, renderer)
+            if any(box.count_contains(p) for p in points):
+                problems.append(f"{name}: {text.get_text()!r} covers a point of a line")
+    return problems
+
+
 def test_no_text_overlaps_another(figures: dict[str, Figure]) -> None:
     assert len(figures) >= 10
-    problems = [p for name, fig in figures.items() for p in _check(name, fig)]
+    problems = [p for name, fig in figures.items()
+                for p in [*_check(name, fig), *_on_data(name, fig)]]
     assert not problems, "\n".join(problems)
 
 
