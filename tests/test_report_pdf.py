@@ -121,3 +121,25 @@ def test_cli_writes_pdf_beside_the_html(tmp_path: Path) -> None:
                  "--n-resamples", "100"]) == 0
     assert out.exists() and (tmp_path / "ru.pdf").read_bytes().startswith(b"%PDF-")
     assert _pages(tmp_path / "ru.pdf") > 1
+
+
+def _print_css(html: str) -> str:
+    style = re.search(r"<style>(.*?)</style>", html, re.S)
+    assert style is not None
+    block = re.search(r"@media print\s*\{(.*)\}", style.group(1), re.S)
+    assert block is not None
+    return re.sub(r"\s+", " ", re.sub(r"/\*.*?\*/", "", block.group(1), flags=re.S))
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_print_keeps_headings_with_what_follows(sample: rm.Dataset, lang: str) -> None:
+    rep = rm.build_report(sample, ROLLOUT, ["nps"], by="tier", lang=lang, n_resamples=100)
+    css = _print_css(rep.html())
+    rules = {k.strip(): v for k, v in re.findall(r"([^{}]+)\{([^{}]*)\}", css)}
+    heading = rules[".rm-report h2, .rm-report h3"]
+    assert "break-after: avoid" in heading and "page-break-after: avoid" in heading
+    follower = rules[".rm-report h2 + *, .rm-report h3 + *"]
+    assert "break-before: avoid" in follower and "page-break-before: avoid" in follower
+    kept = next(v for k, v in rules.items() if ".rm-report figure" in k
+                and ".rm-report table" in k)
+    assert "break-inside: avoid" in kept

@@ -34,7 +34,7 @@ from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import FuncFormatter, ScalarFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, ScalarFormatter
 
 from rollout_metrics.errors import DataValidationError
 from rollout_metrics.infer.survival import kaplan_meier
@@ -244,6 +244,7 @@ def plot_over_time(
             t = t.assign(**{c: t[c] * f for c in ("value", "ci_low", "ci_high")})
             levels = levels.assign(value=levels["value"] * f)
         mid = t["start"] + (t["end"] - t["start"]) / 2
+        labels: list[tuple[str, str, Any]] = []
         for period, style in PERIOD_STYLE.items():
             rows = t["period"] == period
             if not rows.any():
@@ -256,9 +257,7 @@ def plot_over_time(
             lv = levels[levels["period"] == period].iloc[0]
             ax.hlines(lv["value"], lv["start"], lv["end"], color=style["color"],
                       linewidth=2.5, alpha=0.9)
-            ax.annotate(f"{name} {tx.num(lv['value'])}", (lv["start"], lv["value"]),
-                        xytext=(2, 4), textcoords="offset points", fontsize=8,
-                        color=style["color"])
+            labels.append((period, f"{name} {tx.num(lv['value'])}", lv["start"]))
         _mark_dates(ax, rollout)
         curve = (counterfactual or {}).get(metric)
         if curve is not None and not curve.empty:
@@ -272,21 +271,59 @@ def plot_over_time(
         ax.set_ylabel(_axis_label(metric, tx))
         _number_axis(ax.yaxis, text)
         ax.grid(axis="y", alpha=0.3)
-    locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
-    axes[-1].xaxis.set_major_locator(locator)
+        _period_labels(ax, labels)
     if text is None:
+        locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
+        axes[-1].xaxis.set_major_locator(locator)
         axes[-1].xaxis.set_major_formatter(
             mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
-    else:  # the month names of the language
+    else:  # month starts, named once in the language (no date rules run at each draw)
+        ticks = _month_ticks(axes[-1].get_xlim())
+        axes[-1].xaxis.set_major_locator(FixedLocator(list(ticks)))
         axes[-1].xaxis.set_major_formatter(FuncFormatter(
-            lambda x, _pos: tx.date(mdates.num2date(x).date(),  # type: ignore[no-untyped-call]
-                                    "MMMd")))
-    axes[0].legend(loc="upper left", fontsize=8, ncols=5, frameon=False)
+            lambda x, _pos: ticks.get(x) or tx.date(
+                mdates.num2date(x).date(), "MMMd")))  # type: ignore[no-untyped-call]
+        for x in ticks:
+            ticks[x] = tx.date(mdates.num2date(x).date(), "MMMd")  # type: ignore[no-untyped-call]
+    # Below the panels, not over the data.
+    handles, names_shown = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names_shown, loc="outside lower center", fontsize=8,
+               ncols=min(len(handles), 4), frameon=False)
     what = tx("plot.over_time.weekly" if freq == "W" else "plot.over_time.daily")
     where = plain(", ".join(f"{k} = {v}" for k, v in (segment or {}).items()))
     fig.suptitle(tx("plot.over_time.title", freq=what, where="; " + where if where else "",
                     level=tx.level(alpha)), fontsize=10)
     return fig
+
+
+#: Headroom above the data of an over-time panel, as a share of its data range: the
+#: period labels sit there, clear of the lines and bands.
+LABEL_ROOM = 0.3
+
+
+def _period_labels(ax: Axes, labels: list[tuple[str, str, Any]]) -> None:
+    """Each period's level (``before 34.6``) at the top of the panel, from the period's
+    start, in the headroom added above the data; the transition's a line lower, so a
+    short transition window never puts two labels side by side."""
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi + LABEL_ROOM * (hi - lo))
+    for period, label, start in labels:
+        y = 0.96 if period != "transition" else 0.86
+        ax.annotate(label, (mdates.date2num(start), y),  # type: ignore[no-untyped-call]
+                    xycoords=("data", "axes fraction"), xytext=(3, 0),
+                    textcoords="offset points", va="top", fontsize=8,
+                    color=PERIOD_STYLE[period]["color"])
+
+
+def _month_ticks(limits: tuple[float, float]) -> dict[float, str]:
+    """The first days of the months between ``limits`` (matplotlib date numbers), the
+    15th too when that gives fewer than four ticks; their labels are filled in later."""
+    lo, hi = (pd.Timestamp(mdates.num2date(x)).tz_localize(None)  # type: ignore[no-untyped-call]
+              for x in limits)
+    days = pd.date_range(lo.normalize(), hi, freq="MS")
+    if len(days) < 4:
+        days = pd.date_range(lo.normalize(), hi, freq="SMS")
+    return {float(mdates.date2num(d.to_pydatetime())): "" for d in days}  # type: ignore[no-untyped-call]
 
 
 def _axis_label(metric: str, tx: PlotText) -> str:
@@ -563,7 +600,10 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
                                    edgecolor="black" if r["mark"] == "*" else "0.35",
                                    linewidth=2 if r["mark"] == "*" else 1.5,
                                    linestyle="-" if r["mark"] == "*" else "--"))
-    ax.set_xticklabels([plain(tx.short_label(m)) for m in metrics], rotation=0)
+    # Long names (Russian ones) on two lines, so neighbouring columns never touch.
+    ax.set_xticklabels(["\n".join(textwrap.wrap(plain(tx.short_label(m)), 13,
+                                                break_on_hyphens=False))
+                        for m in metrics], rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
     title = tx("plot.heatmap.title", comparison=tx.comparison(comparison))
@@ -618,7 +658,8 @@ def plot_handling_ecdf(data: Dataset | Reductions, rollout: Rollout, *,
                                                                              else 1)))
     ax.axhline(0.5, color="0.7", linewidth=0.6)
     ax.axhline(0.9, color="0.7", linewidth=0.6)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    # Lower right: empty under the curves' upper tails, clear of the median and p90 lines.
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
     ax.set_title(tx("plot.ecdf.title"), fontsize=9)
     return fig

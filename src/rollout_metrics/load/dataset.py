@@ -348,6 +348,107 @@ def sample_path() -> Path:
     return BUNDLED
 
 
+#: Where :func:`load_sample` keeps the validated sample (``off``: nowhere).
+CACHE_ENV = "ROLLOUT_METRICS_CACHE"
+
+
+def _sample_cache_folder() -> Path | None:
+    """The folder of the validated sample for this sample, this code and this DuckDB.
+
+    Keyed by a hash of the sample's CSV files and of every module of ``load/`` and
+    ``_engine/`` (the rules that validate them), so a changed rule or sample never reads a
+    stale copy.  ``None`` when ``ROLLOUT_METRICS_CACHE=off``.
+    """
+    import os
+    from importlib.metadata import version
+
+    root = os.environ.get(CACHE_ENV)
+    if root == "off":
+        return None
+    if not root:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        root = str(Path(base) / "rollout-metrics")
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(version("duckdb").encode())
+    for f in [*(sample_path() / f"{t}.csv" for t in TABLE_NAMES),
+              *sorted(here.glob("*.py")), *sorted((here.parent / "_engine").glob("*.py"))]:
+        digest.update(f.name.encode() + f.read_bytes())
+    return Path(root) / f"sample-{digest.hexdigest()[:16]}"
+
+
+def _from_cache(folder: Path) -> Dataset | None:
+    """The validated sample stored by :func:`_to_cache`, or ``None`` when it is not there."""
+    import json
+
+    from rollout_metrics._engine.io import materialize
+
+    meta_file = folder / "meta.json"
+    if not meta_file.is_file():
+        return None
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    frames = {}
+    for t in TABLE_NAMES:
+        frames[t], _ = materialize(read_table(str(folder / f"{t}.parquet"), table=t))
+    # The types validation gives: text as Python objects, counts as int64.
+    quality = pd.DataFrame(meta["quality"], columns=QUALITY_COLUMNS).astype(
+        {c: "int64" if c == "rows" else object for c in QUALITY_COLUMNS})
+    rows = pd.DataFrame(meta["rows"], columns=["table", "rows_read", "rows_excluded",
+                                               "rows_used"])
+    return Dataset(
+        customers=frames["customers"], surveys=frames["surveys"], tickets=frames["tickets"],
+        quality=quality, rows=rows, timezone="UTC",
+        time_ranges={t: (dt.datetime.fromisoformat(lo), dt.datetime.fromisoformat(hi))
+                     for t, (lo, hi) in meta["time_ranges"].items()})
+
+
+def _to_cache(data: Dataset, folder: Path) -> None:
+    """Store the validated tables (Parquet) and their counts (JSON) in ``folder``, whole or
+    not at all (written beside it and renamed)."""
+    import json
+    import os
+    import secrets
+    import shutil
+
+    tmp = folder.with_name(f".{folder.name}.{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        tmp.mkdir(parents=True)
+        for t in TABLE_NAMES:
+            data.table(t).sink_parquet(str(tmp / f"{t}.parquet"))
+        meta = {"quality": data.quality.astype({"rows": "int64"}).to_dict("records"),
+                "rows": data.rows.to_dict("records"),
+                "time_ranges": {t: [lo.isoformat(), hi.isoformat()]
+                                for t, (lo, hi) in data.time_ranges.items()}}
+        (tmp / "meta.json").write_text(json.dumps(meta, default=int), encoding="utf-8")
+        os.replace(tmp, folder)
+    except OSError:  # a read-only home or a concurrent writer: the next load validates again
+        pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def load_sample(**kwargs: Any) -> Dataset:
-    """The bundled synthetic sample (see :mod:`rollout_metrics.sample` and ``truth.json``)."""
-    return load_dataset(sample_path(), **kwargs)
+    """The bundled synthetic sample (see :mod:`rollout_metrics.sample` and ``truth.json``).
+
+    Without options, the validated sample is kept after its first load (Parquet and the
+    counts, in ``$ROLLOUT_METRICS_CACHE``, else ``$XDG_CACHE_HOME/rollout-metrics`` or
+    ``~/.cache/rollout-metrics``; ``ROLLOUT_METRICS_CACHE=off`` keeps nothing) and later
+    loads read it instead of validating the CSV files again: the same rows, quality table
+    and fingerprint.  Options (``timezone=`` ...) always validate the CSV files.
+
+    Examples
+    --------
+    >>> data = load_sample()
+    >>> data.rows["rows_used"].tolist()
+    [5000, 31849, 40444]
+    """
+    if kwargs:
+        return load_dataset(sample_path(), **kwargs)
+    folder = _sample_cache_folder()
+    if folder is not None:
+        cached = _from_cache(folder)
+        if cached is not None:
+            return cached
+    data = load_dataset(sample_path())
+    if folder is not None:
+        _to_cache(data, folder)
+    return data

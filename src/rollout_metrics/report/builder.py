@@ -61,7 +61,9 @@ CHUNK = 1 << 20
 
 def _png(fig: Figure) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
+    # The fastest zlib level: a report's figures encode in a tenth of the time, ~8% larger.
+    fig.savefig(buf, format="png", dpi=90, metadata={"Software": None},
+                pil_kwargs={"compress_level": 1})
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -566,6 +568,7 @@ def build_report(
         handling_stat=handling_stat, curves=curves)
     trend_codes = {r["metric"]: r["code"] for r in trend_rows}
     figures = _figures(red, rollout, view, names, alpha, say, t, trend_codes, curves)
+    say("tables")
     customer_cols = set(data.segment_columns)
     summary: list[Sentence] = executive_summary(
         shown, correction=correction, alpha=alpha, customer_columns=customer_cols,
