@@ -396,6 +396,7 @@ def _from_cache(folder: Path) -> Dataset | None:
                                                "rows_used"])
     return Dataset(
         customers=frames["customers"], surveys=frames["surveys"], tickets=frames["tickets"],
+        orders=frames["orders"],
         quality=quality, rows=rows, timezone="UTC",
         time_ranges={t: (dt.datetime.fromisoformat(lo), dt.datetime.fromisoformat(hi))
                      for t, (lo, hi) in meta["time_ranges"].items()})
@@ -439,7 +440,7 @@ def load_sample(**kwargs: Any) -> Dataset:
     --------
     >>> data = load_sample()
     >>> data.rows["rows_used"].tolist()
-    [5000, 31849, 40444]
+    [5000, 31849, 40444, 24305]
     """
     if kwargs:
         return load_dataset(sample_path(), **kwargs)
