@@ -139,9 +139,11 @@ def test_deterministic(sample: rm.Dataset, by_tier: pd.DataFrame) -> None:
     counts = ["average_check", "average_check_uncapped", "revenue_per_customer",
               "orders_per_customer"]
     exact = ~by_tier["metric"].isin(counts)
-    assert again[exact].to_csv() == by_tier[exact].to_csv()
+    own = [c for c in by_tier.columns if c != "p_adjusted"]
+    assert again.loc[exact, own].to_csv() == by_tier.loc[exact, own].to_csv()
     # The revenue metrics sum floating-point amounts, which DuckDB adds in parallel in a
-    # thread-dependent order: repeated runs agree to rounding, not bit for bit.
+    # thread-dependent order: repeated runs agree to rounding, not bit for bit (and so do the
+    # adjusted p-values of the one family they belong to).
     pd.testing.assert_frame_equal(again, by_tier, check_exact=False, rtol=1e-12, atol=1e-12)
 
 

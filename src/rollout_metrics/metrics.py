@@ -432,9 +432,9 @@ for _spec in (
         daily="none: tickets are pooled per customer (no daily series)",
     ),
     MetricSpec(
-        name="average_check", label="Average check (capped)", table="orders", needs=None,
+        name="average_check", label="Average check, capped", table="orders", needs=None,
         kind="cohort", columns=("amount",), statistic=_ratio_of_sums, point=_ratio,
-        test="ratio_clustered", units="per order", scale=1.0, direction=1,
+        test="ratio_clustered", units="per order", scale=1.0, direction=1, delta_units="per order",
         phrase="The average check (revenue per order, amounts capped)",
         method="Revenue over orders, order amounts capped at the before period's 99.9th "
                "percentile (winsorize); ratio of sums per customer, delta-method variance "
@@ -443,9 +443,10 @@ for _spec in (
         capped=True,
     ),
     MetricSpec(
-        name="average_check_uncapped", label="Average check (uncapped)", table="orders",
+        name="average_check_uncapped", label="Average check, uncapped", table="orders",
         needs=None, kind="cohort", columns=("amount",), statistic=_ratio_of_sums,
         point=_ratio, test="ratio_clustered", units="per order", scale=1.0, direction=1,
+        delta_units="per order",
         phrase="The average check (revenue per order, amounts as recorded)",
         method="Revenue over orders; ratio of sums per customer, delta-method variance "
                "clustered by customer, Wald interval and z test (heavy tails: see the capped "
@@ -457,6 +458,7 @@ for _spec in (
         table="orders", needs=None, kind="cohort", columns=("amount",),
         statistic=_ratio_of_sums, point=_ratio, test="ratio_clustered",
         units="per active customer per 30 days", scale=30.0, direction=1,
+        delta_units="per active customer per 30 days",
         phrase="Revenue per active customer (per 30 days, amounts capped)",
         method="Revenue (amounts capped as for the average check) over active customer-days, "
                "x 30; every active customer counts, with or without orders; ratio of sums "
@@ -470,6 +472,7 @@ for _spec in (
         table="orders", needs=None, kind="cohort", columns=("orders",),
         statistic=_ratio_of_sums, point=_ratio, test="ratio_clustered",
         units="per 100 active customers per 30 days", scale=3000.0, direction=1,
+        delta_units="per 100 active customers per 30 days",
         phrase="Orders per 100 active customers (per 30 days)",
         method="Orders over active customer-days, x 3000; ratio of sums per customer, "
                "delta-method variance clustered by customer, Wald interval and z test",

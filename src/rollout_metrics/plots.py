@@ -602,7 +602,8 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
                                    linestyle="-" if r["mark"] == "*" else "--"))
     # Long names (Russian ones) on two lines, so neighbouring columns never touch.
     ax.set_xticklabels(["\n".join(textwrap.wrap(plain(tx.short_label(m)), 13,
-                                                break_on_hyphens=False))
+                                                break_on_hyphens=False,
+                                                break_long_words=False))
                         for m in metrics], rotation=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
