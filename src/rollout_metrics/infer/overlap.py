@@ -75,19 +75,23 @@ def cohort_share_diff(before: CohortShare, after: CohortShare, *, alpha: float =
         var += customers * u * u
     se = math.sqrt(var)
     diff = pa - pb
-    degenerate = essentially_constant(se, pb, pa)
-    if degenerate:
-        low = high = z = p = math.nan
-    else:
-        z = diff / se
-        half = z_quantile(alpha) * se
-        low, high, p = diff - half, diff + half, normal_p(z)
+    degenerate, low, high, z, p = _wald(diff, se, pb, pa, alpha)
     return DiffResult(
         before=pb, after=pa, estimate=diff, ci_low=low, ci_high=high, p_value=p,
         statistic=z, method="cohort_share_clustered_wald", n_before=nb, n_after=na,
         alpha=alpha, extra={"se": se, "overlap": float(overlap)}, se=se,
         degenerate=degenerate,
     )
+
+
+def _wald(diff: float, se: float, before: float, after: float, alpha: float
+          ) -> tuple[bool, float, float, float, float]:
+    """``(degenerate, ci_low, ci_high, z, p)`` of a Wald test of ``diff``; a standard error
+    at rounding level is ``degenerate`` and gives no interval and no p-value."""
+    if essentially_constant(se, before, after):
+        return True, math.nan, math.nan, math.nan, math.nan
+    half = z_quantile(alpha) * se
+    return False, diff - half, diff + half, diff / se, normal_p(diff / se)
 
 
 def _cross(s: RatioOfSums, a: str, b: str, ra: float, rb: float) -> float:
@@ -131,13 +135,7 @@ def ratio_of_sums_diff(before: RatioOfSums, after: RatioOfSums, *, alpha: float 
            - 2.0 * _cross(before, pa, pb, ra, rb) / (na * nb))
     se = math.sqrt(max(var, 0.0))
     diff = ra - rb
-    degenerate = essentially_constant(se, rb, ra)
-    if degenerate:
-        low = high = z = p = math.nan
-    else:
-        z = diff / se
-        half = z_quantile(alpha) * se
-        low, high, p = diff - half, diff + half, normal_p(z)
+    degenerate, low, high, z, p = _wald(diff, se, rb, ra, alpha)
     return DiffResult(
         before=rb, after=ra, estimate=diff, ci_low=low, ci_high=high, p_value=p,
         statistic=z, method="ratio_of_sums_clustered_wald", n_before=before.n,
