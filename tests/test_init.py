@@ -20,6 +20,7 @@ import rollout_metrics as rm
 from export_fixtures import write_canonical, write_english, write_excel, write_russian
 from rollout_metrics.cli import main
 from rollout_metrics.config import load_config
+from rollout_metrics.load.dataset import sample_path
 from rollout_metrics.metrics import DEFAULT_METRICS, get_metric
 from rollout_metrics.starter import inspect_exports
 
@@ -195,3 +196,44 @@ def test_init_errors_exit_2(tmp_path: Path, capsys: Any, setup: Any, message: st
 def test_init_on_a_missing_folder(tmp_path: Path, capsys: Any) -> None:
     assert _init(tmp_path / "nowhere") == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+def _orders(customers: pd.Series) -> pd.DataFrame:
+    """The sample's orders of the export's customers, with one negative amount (counted)."""
+    o = pd.read_csv(sample_path() / "orders.csv")
+    o = o[o.customer_id.isin(customers)].reset_index(drop=True)
+    o.loc[0, "amount"] = -5.0
+    o["ordered_at"] = pd.to_datetime(o["ordered_at"], format="ISO8601").dt.floor("min")
+    return o
+
+
+def test_init_maps_a_russian_orders_export(exports: Path, canonical: rm.Dataset,
+                                           tmp_path: Path) -> None:
+    work = shutil.copytree(exports / "ru-cp1251", tmp_path / "ru")
+    orders = _orders(canonical.table("customers").collect().to_pandas()["customer_id"])
+    ru = pd.DataFrame({
+        "Номер заказа": "З-" + orders["order_id"].astype(str),
+        "Клиент": orders["customer_id"].astype(str),
+        "Дата заказа": orders["ordered_at"].dt.strftime("%d.%m.%Y %H:%M"),
+        "Сумма чека": orders["amount"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+        .str.replace(".", ",")})
+    ru.to_csv(work / "Заказы.csv", sep=";", index=False, encoding="cp1251")
+    assert _init(work, "--change-date", "2025-09-01") == 0
+    text = (work / "rollout.toml").read_text(encoding="utf-8")
+    assert [line for line in text.splitlines() if "CHECK:" in line] == [
+        line for line in text.splitlines() if line.startswith("timezone")]
+    assert 'orders = "Заказы.csv"' in text and 'decimal = ","' in text
+    config, data = _load(work / "rollout.toml")
+    assert "average_check" in config.analysis.metrics
+    assert list(config.analysis.metrics) == list(DEFAULT_METRICS)
+    reference = rm.load_dataset({
+        "customers": canonical.table("customers").collect().to_pandas(),
+        "orders": orders.assign(order_id="З-" + orders["order_id"].astype(str),
+                                amount=orders["amount"].round(2))})
+    assert _quality(data)[_quality(data).table == "orders"].to_dict("records") == [
+        {"table": "orders", "rule": "negative amount", "column": "amount", "rows": 1}]
+    cols = ["segment", "n_before", "n_after", "before", "after", "p_value"]
+    pd.testing.assert_frame_equal(
+        rm.compare(data, ROLLOUT, ["average_check", "revenue_per_customer"])[cols],
+        rm.compare(reference, ROLLOUT, ["average_check", "revenue_per_customer"])[cols],
+        check_exact=False, rtol=1e-9)

@@ -1,6 +1,6 @@
 """Which table each export file holds and which of our columns each of its columns is.
 
-Each file (or sheet) is scored against the three tables: a column whose header is a known
+Each file (or sheet) is scored against the four tables: a column whose header is a known
 name of one of the table's columns (:mod:`~rollout_metrics.starter.vocabulary`) and whose
 values fit that column's kind counts one point, a required column two; a file or sheet name
 that names the table adds one.  The table with the most points wins; a tie, a table claimed
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rollout_metrics._engine.peek import Peek
-from rollout_metrics.load.schema import CORE_TABLES, TABLES, ColumnSpec
+from rollout_metrics.load.schema import TABLES, ColumnSpec
 from rollout_metrics.starter.sniff import Profile, profile
 from rollout_metrics.starter.vocabulary import field_for, table_for_name
 
@@ -113,7 +113,7 @@ def guess_file(peek: Peek) -> FileGuess:
     named = table_for_name(peek.sheet or "") or table_for_name(peek.path.name)
     best: FileGuess | None = None
     ties: list[str] = []
-    for table in CORE_TABLES:
+    for table in TABLES:
         mapping, score, doubts = _map(peek, table, profiles)
         score += table == named
         if best is None or score > best.score:
@@ -125,7 +125,7 @@ def guess_file(peek: Peek) -> FileGuess:
     assert best is not None
     if best.score == 0:
         return FileGuess(peek, None, profiles=profiles, doubts=[
-            "no column looks like one of customers, surveys or tickets"])
+            "no column looks like one of customers, surveys, tickets or orders"])
     if ties:
         best.doubts.append(f"could also be {' or '.join(ties)}")
     best.doubts += _by_values(best.table or "", profiles, best.mapping)

@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from rollout_metrics.load.schema import TABLES
 from rollout_metrics.starter.guess import FileGuess
 
 __all__ = ["quote", "starter_text"]
@@ -105,11 +106,12 @@ def starter_text(chosen: dict[str, FileGuess], rest: Sequence[FileGuess], *, fol
            "# Every key: docs/rollout.example.toml in the rollout-metrics repository.",
            f"title = {quote('Rollout of ' + str(change_date) if change_date else 'Rollout')}",
            f"lang = {quote(lang)}", "", "[data]"]
-    for table in ("customers", "surveys", "tickets"):
+    for table in TABLES:
         g = chosen.get(table)
         if g is None:
             note = (" (none found: the metrics per active customer and customer segments "
                     "are left out)" if table == "customers"
+                    else " (none found: the revenue metrics are left out)" if table == "orders"
                     else f" (none found: the metrics of {table} are left out)")
             out.append(f"# {table} = \"...\"{note}")
             continue
@@ -119,7 +121,7 @@ def starter_text(chosen: dict[str, FileGuess], rest: Sequence[FileGuess], *, fol
     for g in rest:
         why = f"also looks like {g.table}" if g.table else "no table recognised"
         out.append(f"# not used: {g.peek.label} ({why})")
-    ordered = [(t, chosen[t]) for t in ("customers", "surveys", "tickets") if t in chosen]
+    ordered = [(t, chosen[t]) for t in TABLES if t in chosen]
     for table, g in ordered:
         if opts := _read_options(g):
             out += ["", f"[data.read.{table}]", *opts]

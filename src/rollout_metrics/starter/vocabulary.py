@@ -12,8 +12,8 @@ Examples
 'дата ухода емкость'
 >>> field_for("ID клиента", "customers"), field_for("Id", "tickets"), field_for("x", "tickets")
 ('customer_id', 'ticket_id', None)
->>> table_for_name("Обращения_2025.csv")
-'tickets'
+>>> table_for_name("Обращения_2025.csv"), field_for("Сумма чека", "orders")
+('tickets', 'amount')
 """
 
 from __future__ import annotations
@@ -65,17 +65,27 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
                      "это жалоба", "признак жалобы"),
     "category": ("topic", "type", "subject", "reason", "категория", "тема", "тип обращения",
                  "причина", "тематика"),
+    "order_id": ("order", "order number", "order no", "order id", "receipt", "receipt number",
+                 "invoice", "invoice number", "заказ", "номер заказа", "id заказа",
+                 "номер чека", "чек", "номер покупки"),
+    "ordered_at": ("order date", "ordered", "order time", "purchase date", "purchased at",
+                   "paid at", "дата заказа", "время заказа", "дата покупки", "дата чека",
+                   "дата оплаты"),
+    "amount": ("total", "order total", "sum", "revenue", "order amount",
+               "сумма", "сумма заказа", "сумма чека", "сумма покупки", "выручка", "стоимость",
+               "итого"),
 }
 
 #: A bare "id" or "номер" is the id of the table it is in.
-_OWN_ID = {"customers": "customer_id", "tickets": "ticket_id"}
+_OWN_ID = {"customers": "customer_id", "tickets": "ticket_id", "orders": "order_id"}
 _BARE_IDS = ("id", "номер", "no", "number", "код")
 
 _ONLY_IN = {"signup_date": "customers", "churn_date": "customers",
             "responded_at": "surveys", "nps_score": "surveys", "csat_score": "surveys",
             "touchpoint": "surveys", "ticket_id": "tickets", "created_at": "tickets",
             "first_response_at": "tickets", "resolved_at": "tickets", "channel": "tickets",
-            "is_complaint": "tickets", "category": "tickets"}
+            "is_complaint": "tickets", "category": "tickets", "order_id": "orders",
+            "ordered_at": "orders", "amount": "orders"}
 
 #: Words of file or sheet names, per table.
 TABLE_WORDS: dict[str, tuple[str, ...]] = {
@@ -85,6 +95,8 @@ TABLE_WORDS: dict[str, tuple[str, ...]] = {
                 "опрос", "анкеты", "оценки", "ответы", "отзывы"),
     "tickets": ("tickets", "ticket", "cases", "requests", "contacts", "support",
                 "обращения", "обращение", "заявки", "тикеты", "жалобы", "поддержка"),
+    "orders": ("orders", "order", "sales", "purchases", "transactions", "receipts",
+               "заказы", "заказ", "продажи", "покупки", "чеки"),
 }
 
 
@@ -99,8 +111,10 @@ HEADERS: dict[str, str] = {normalise(w): col for col, words in _SYNONYMS.items()
                            for w in (col, *words)}
 
 
-#: A creation date is the sign-up of a customer and the answer time of a survey.
-_ALIAS = {("customers", "created_at"): "signup_date", ("surveys", "created_at"): "responded_at"}
+#: A creation date is the sign-up of a customer, the answer time of a survey and the time of
+#: an order.
+_ALIAS = {("customers", "created_at"): "signup_date", ("surveys", "created_at"): "responded_at",
+          ("orders", "created_at"): "ordered_at"}
 
 
 def field_for(header: str, table: str) -> str | None:
