@@ -177,3 +177,102 @@ def test_repeat_days_and_top_segments_from_the_toml(tmp_path: Any, sample: rm.Da
     pd.testing.assert_frame_equal(rep.results[cols].reset_index(drop=True),
                                   three[cols].reset_index(drop=True))
     assert not three[cols].equals(seven[cols])
+
+
+def test_custom_ratio_is_the_average_check_and_revenue(sample: rm.Dataset,
+                                                       defined: list[str]) -> None:
+    # The built-ins are checked against R's sandwich::vcovCL (cases AC-1..AC-4,
+    # tests/test_orders.py); a ratio restating them gives their numbers.
+    _define(defined, "my_check", table="orders", kind="ratio", column="amount", direction=1)
+    _define(defined, "my_revenue", table="orders", kind="ratio", column="amount",
+            per="customer", direction=1)
+    _same(rm.compare(sample, ROLLOUT, ["my_check"], by="tier"),
+          rm.compare(sample, ROLLOUT, ["average_check_uncapped"], by="tier"))
+    _same(rm.compare(sample, ROLLOUT, ["my_revenue"], by="tier", winsorize=None),
+          rm.compare(sample, ROLLOUT, ["revenue_per_customer"], by="tier", winsorize=None))
+
+
+def test_custom_ratio_share_of_tickets_is_clustered_by_customer(sample: rm.Dataset,
+                                                                defined: list[str]) -> None:
+    # Outside check: statsmodels' WLS of each customer's share on a period dummy (weights:
+    # the customer's tickets), covariance clustered by customer without small-sample factor,
+    # is the delta-method difference of the two ratios of sums.
+    import statsmodels.api as sm
+
+    _define(defined, "chat_tickets", table="tickets", kind="ratio", column="channel",
+            values=["chat"], direction=1)
+    row = rm.compare(sample, ROLLOUT, ["chat_tickets"]).iloc[0]
+    tickets = sample.tickets.select("customer_id", "created_at", "channel").collect()
+    t = tickets.to_pandas()
+    w = ROLLOUT.windows()
+    parts = []
+    for after, p in ((0, "before"), (1, "after")):
+        lo, hi = w[p]
+        inside = t[(t.created_at >= lo) & (t.created_at < hi) & t.channel.notna()]
+        per = inside.assign(y=inside.channel.eq("chat")).groupby("customer_id").agg(
+            y=("y", "sum"), n=("y", "size")).reset_index()
+        parts.append(per.assign(after=after))
+    stacked = pd.concat(parts, ignore_index=True)
+    fit = sm.WLS(stacked.y / stacked.n, sm.add_constant(stacked[["after"]].astype(float)),
+                 weights=stacked.n).fit(cov_type="cluster", cov_kwds={
+                     "groups": stacked.customer_id, "use_correction": False})
+    assert row.before == pytest.approx(100 * fit.params["const"], rel=1e-12)
+    assert row.delta == pytest.approx(100 * fit.params["after"], rel=1e-9)
+    assert row.p_value == pytest.approx(fit.pvalues["after"], rel=1e-7)
+    half = (row.ci_high - row.ci_low) / 2
+    assert half == pytest.approx(100 * 1.959963984540054 * fit.bse["after"], rel=1e-7)
+    assert row.units == "% of tickets" and row.method == "ratio_of_sums_clustered_wald"
+
+
+def test_custom_ratio_definitions(sample: rm.Dataset, defined: list[str]) -> None:
+    with pytest.raises(rm.DataValidationError, match="a ratio metric is defined on tickets "
+                       "or orders, got 'surveys'"):
+        rm.define_metric("x", table="surveys", kind="ratio", column="nps_score", direction=1)
+    with pytest.raises(rm.DataValidationError, match="per must be 'row' or 'customer'"):
+        rm.define_metric("x", table="tickets", kind="mean", column="x", direction=1,
+                         per="customer")
+    _define(defined, "orders_in_chat", table="orders", kind="ratio", column="amount",
+            where={"channel": ["chat"]}, direction=1)
+    with pytest.raises(rm.MissingColumnError, match="orders_in_chat: the orders table has no "
+                       "column 'channel'"):
+        rm.compare(sample, ROLLOUT, ["orders_in_chat"])
+    _define(defined, "channel_sum", table="tickets", kind="ratio", column="channel",
+            direction=1)
+    with pytest.raises(rm.DataValidationError, match="channel_sum: the tickets column "
+                       "'channel' is String, not a number"):
+        rm.compare(sample, ROLLOUT, ["channel_sum"])
+
+
+def test_toml_defines_a_ratio(tmp_path: Any, sample: rm.Dataset) -> None:
+    from rollout_metrics.config import load_config
+
+    ratio = ('[metrics.chat_complaints]\ntable = "tickets"\nkind = "ratio"\n'
+             'column = "channel"\nvalues = "chat"\nper = "row"\n'
+             'direction = "higher_is_better"\n')
+    try:
+        config = load_config(_toml(tmp_path, ratio))
+        assert config.metrics["chat_complaints"]["per"] == "row"
+        row = rm.compare(sample, ROLLOUT, ["chat_complaints"], by="channel")
+        assert row.method.eq("ratio_of_sums_clustered_wald").all()
+        assert set(row.segment) == {"overall", "chat", "email", "phone", "sms", "social"}
+        chat = row[row.segment == "chat"].iloc[0]
+        assert chat.before == chat.after == 100.0 and chat.status == "degenerate"
+    finally:
+        rm.unregister_metric("chat_complaints")
+
+
+def test_custom_ratios_agree_on_every_engine(sample: rm.Dataset, defined: list[str],
+                                             sample_frames: dict[str, pd.DataFrame]) -> None:
+    import duckdb
+    import polars as pl
+
+    _define(defined, "chat_tickets", table="tickets", kind="ratio", column="channel",
+            values=["chat"], direction=1)
+    _define(defined, "my_revenue", table="orders", kind="ratio", column="amount",
+            per="customer", direction=1)
+    names = ["chat_tickets", "my_revenue"]
+    reference = rm.compare(sample, ROLLOUT, names, by="tier")
+    for convert in (lambda f: f, pl.from_pandas, lambda f: duckdb.from_df(f)):
+        data = rm.load_dataset({k: convert(v) for k, v in sample_frames.items()})
+        pd.testing.assert_frame_equal(rm.compare(data, ROLLOUT, names, by="tier"), reference,
+                                      check_exact=False, rtol=1e-12, atol=1e-12)

@@ -28,7 +28,7 @@ ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
 @pytest.fixture(scope="module")
 def spark_data(spark: Any) -> rm.Dataset:
     frames = {t: spark.read.csv(str(SAMPLE / f"{t}.csv"), header=True, inferSchema=True)
-              for t in ("customers", "surveys", "tickets")}
+              for t in ("customers", "surveys", "tickets", "orders")}
     return rm.load_dataset(frames)
 
 
@@ -166,7 +166,7 @@ def test_text_timestamps_from_csv_give_the_pandas_numbers(spark: Any, sample: rm
                                                           ) -> None:
     # spark.read.csv without inferSchema: every column is text
     frames = {t: spark.read.csv(str(SAMPLE / f"{t}.csv"), header=True)
-              for t in ("customers", "surveys", "tickets")}
+              for t in ("customers", "surveys", "tickets", "orders")}
     data = rm.load_dataset(frames)
     pd.testing.assert_frame_equal(data.rows, sample.rows)
     got = rm.compare(data, ROLLOUT, by="tier", n_resamples=300)

@@ -518,11 +518,12 @@ def _check_guardrails(values: dict[str, Any], problems: list[str]) -> None:
 
 
 _CUSTOM_KEYS = {
-    "table": "surveys or tickets", "kind": "proportion, mean or rate",
+    "table": "surveys, tickets or orders", "kind": "proportion, mean, rate or ratio",
     "column": "the column it reads", "values": "the values that count (default: true)",
     "where": "only rows whose columns hold these values, e.g. { channel = [\"chat\"] }",
     "direction": "higher_is_better or higher_is_worse", "label": "its name in the report",
-    "units": "its units in the report"}
+    "units": "its units in the report",
+    "per": "for a ratio: row (default) or customer (per active customer per 30 days)"}
 _DIRECTIONS = {"higher_is_better": 1, "higher_is_worse": -1}
 
 

@@ -1,5 +1,6 @@
-"""Metrics an analyst defines without editing the package: a proportion, a mean or an event
-rate per active customer, over a column of surveys or tickets, with an optional filter.
+"""Metrics an analyst defines without editing the package: a proportion, a mean, an event
+rate per active customer or a ratio of sums clustered by customer, over a column of surveys,
+tickets or orders, with an optional filter.
 
 :func:`define_metric` builds a :class:`~rollout_metrics.metrics.MetricSpec` whose per-row
 columns (:class:`~rollout_metrics.reduce.rows.RowCount`) the counts reduction of its table
@@ -11,6 +12,11 @@ segments, the designs, the plots, the report and guardrails treat it like a buil
 * ``"mean"``: the mean of a numeric ``column`` over the rows passing ``where``; Welch t test.
 * ``"rate"`` (tickets only): rows that are true / one of ``values`` per 1,000 active customers
   per 30 days; the overdispersion-aware daily rate test of complaints.
+* ``"ratio"`` (tickets or orders): a ratio of two sums per customer, clustered by customer
+  (the average check's inference): with ``per="row"`` the sum of ``column`` (or, with
+  ``values``, the rows whose value is one of them) over the rows with a value that pass
+  ``where``; with ``per="customer"`` that sum over the active customer-days, x 30.  Rows of
+  one customer are not independent: this is the kind for a share of tickets or orders.
 
 Examples
 --------
@@ -34,6 +40,8 @@ from rollout_metrics.metrics import (
     REGISTRY,
     MetricOptions,
     MetricSpec,
+    _ratio,
+    _ratio_of_sums,
     register_metric,
     unregister_metric,
 )
@@ -42,7 +50,11 @@ from rollout_metrics.stats.sufficient import EventExposure, Moments, Proportion
 
 __all__ = ["CUSTOM_KINDS", "define_metric", "unregister_metric"]
 
-CUSTOM_KINDS = ("proportion", "mean", "rate")
+CUSTOM_KINDS = ("proportion", "mean", "rate", "ratio")
+
+#: The tables each kind can be defined on.
+_TABLES = {"proportion": ("surveys", "tickets"), "mean": ("surveys", "tickets"),
+           "rate": ("tickets",), "ratio": ("tickets", "orders")}
 
 
 def _where(where: Mapping[str, Any] | None) -> tuple[tuple[str, tuple[Any, ...]], ...]:
@@ -87,18 +99,20 @@ def _rate(stat: EventExposure, _: MetricOptions) -> float:
 def define_metric(name: str, *, table: str, kind: str, column: str,
                   values: Sequence[Any] | None = None, where: Mapping[str, Any] | None = None,
                   direction: int, label: str | None = None, units: str | None = None,
-                  replace: bool = False) -> MetricSpec:
-    """Define and register a metric on ``table`` (``"surveys"`` or ``"tickets"``).
+                  per: str = "row", replace: bool = False) -> MetricSpec:
+    """Define and register a metric on ``table`` (``"surveys"``, ``"tickets"`` or, for a
+    ratio, ``"orders"``).
 
     Parameters
     ----------
     name
         Its name in results, guardrails and ``metrics=`` (letters, digits, ``_``).
     table, kind, column
-        The table, ``"proportion"``, ``"mean"`` or ``"rate"`` (see the module), and the
-        column it reads.
+        The table, ``"proportion"``, ``"mean"``, ``"rate"`` or ``"ratio"`` (see the module),
+        and the column it reads.
     values
-        For ``proportion`` and ``rate``: the values that count (default: a true flag).
+        For ``proportion`` and ``rate``: the values that count (default: a true flag); for
+        ``ratio``: count the rows holding one of them instead of summing ``column``.
     where
         Only rows whose columns hold one of the given values, e.g.
         ``{"channel": ["chat", "email"]}``.
@@ -106,6 +120,9 @@ def define_metric(name: str, *, table: str, kind: str, column: str,
         ``+1`` when higher is better for customers, ``-1`` when higher is worse.
     label, units
         Shown in tables, plots and the report (default: ``name`` and the kind's units).
+    per
+        For ``ratio``: ``"row"`` (per row of ``table`` with a value) or ``"customer"`` (per
+        active customer per 30 days; needs the customers table).
     replace
         Replace a metric of the same name (a built-in one never).
     """
@@ -118,12 +135,15 @@ def define_metric(name: str, *, table: str, kind: str, column: str,
             f"name{'' if built_in else ' or pass replace=True'}")
     if kind not in CUSTOM_KINDS:
         raise DataValidationError(f"kind must be one of {CUSTOM_KINDS}, got {kind!r}")
-    if table not in ("surveys", "tickets") or (kind == "rate" and table != "tickets"):
+    if table not in _TABLES[kind]:
         raise DataValidationError(
-            f"{name}: a {kind} metric is defined on "
-            f"{'tickets' if kind == 'rate' else 'surveys or tickets'}, got {table!r}")
+            f"{name}: a {kind} metric is defined on {' or '.join(_TABLES[kind])}, got "
+            f"{table!r}")
     if kind == "mean" and values:
-        raise DataValidationError(f"{name}: values= is for proportions and rates")
+        raise DataValidationError(f"{name}: values= is for proportions, rates and ratios")
+    if per not in ("row", "customer") or (per == "customer" and kind != "ratio"):
+        raise DataValidationError(f"{name}: per must be 'row' or 'customer' (ratios only), "
+                                  f"got {per!r}")
     picked = tuple(values or ())
     filters = _where(where)
 
@@ -149,6 +169,20 @@ def define_metric(name: str, *, table: str, kind: str, column: str,
             statistic=_mean(name), point=_average, test="welch", units=units or column,
             scale=1.0, method="Welch t test from per-day sums", daily="mean, weighted by rows",
             row_counts=counts)
+    elif kind == "ratio":
+        counts = (row("y", "hits", picked) if picked else row("y", "sum"), row("n", "n"))
+        share = bool(picked) and per == "row"
+        shown = ("per active customer per 30 days" if per == "customer" else
+                 f"% of {table}" if share else f"per {table[:-1]}")
+        spec = MetricSpec(
+            **common, kind="cohort", columns=(column,), statistic=_ratio_of_sums,
+            point=_ratio, test="ratio_clustered", units=units or shown,
+            delta_units="percentage points" if share else (units or shown),
+            scale=30.0 if per == "customer" else 100.0 if share else 1.0,
+            method="Ratio of sums per customer, delta-method variance clustered by customer, "
+                   "Wald interval and z test",
+            daily="none: pooled per customer (no daily series)", row_counts=counts,
+            exposure=per == "customer")
     else:
         counts = (row("hits", "hits", picked),)
         spec = MetricSpec(

@@ -40,7 +40,9 @@ import pandas as pd
 from rollout_metrics._engine.cast import with_seconds_between
 from rollout_metrics.errors import DataValidationError, MissingColumnError
 from rollout_metrics.load.dataset import Dataset
+from rollout_metrics.load.schema import TABLES
 from rollout_metrics.reduce.reduction import ReductionKey, Reductions
+from rollout_metrics.reduce.rows import RowCount, row_expression
 from rollout_metrics.reduce.segments import attach_segments
 from rollout_metrics.rollout import Rollout
 
@@ -99,19 +101,45 @@ def _amount(cap: float | None) -> nw.Expr:
 
 def _per_customer_orders(red: Reductions, frame: nw.LazyFrame[Any], keys: list[str],
                          windows: dict[str, tuple[dt.datetime, dt.datetime]], value: str,
-                         cap: float | None) -> nw.LazyFrame[Any]:
+                         cap: float | None, table: str = "orders",
+                         rows: tuple[RowCount, RowCount] | None = None) -> nw.LazyFrame[Any]:
     """Per customer (and segment keys): ``y_<p>`` (revenue or orders) and ``c_<p>`` (orders)
-    of each period."""
+    of each period; with ``rows`` (a user-defined ratio) the per-row numerator and count of
+    :func:`~rollout_metrics.reduce.rows.row_expression`."""
+    if rows is not None:
+        _check_rows(frame, table, rows)
     helpers = []
+    time = str(TABLES[table].time)
     for p, (lo, hi) in windows.items():
-        inside = (nw.col("ordered_at") >= lo) & (nw.col("ordered_at") < hi)
-        y = _amount(cap) if value == "amount" else nw.lit(1.0)
+        inside = (nw.col(time) >= lo) & (nw.col(time) < hi)
+        if rows is not None:
+            y, c = row_expression(rows[0]).cast(nw.Float64), row_expression(rows[1])
+        else:
+            y, c = (_amount(cap) if value == "amount" else nw.lit(1.0)), nw.lit(1)
         helpers += [nw.when(inside).then(y).otherwise(nw.lit(0.0)).cast(nw.Float64)
                     .alias(f"y_{p}"),
-                    inside.cast(nw.Float64).alias(f"c_{p}")]
+                    nw.when(inside).then(c).otherwise(nw.lit(0)).cast(nw.Float64)
+                    .alias(f"c_{p}")]
     cols = [c for p in windows for c in (f"y_{p}", f"c_{p}")]
     return frame.with_columns(*helpers).group_by("customer_id", *keys).agg(
         *[nw.col(c).sum() for c in cols])
+
+
+def _check_rows(frame: nw.LazyFrame[Any], table: str, rows: tuple[RowCount, RowCount]
+                ) -> None:
+    """A user-defined ratio's columns exist, and a summed one holds numbers."""
+    schema = frame.collect_schema()
+    metric = rows[0].name.split("__")[0]
+    missing = sorted({c for rc in rows for c in rc.columns if c not in schema})
+    if missing:
+        raise MissingColumnError(
+            f"{metric}: the {table} table has no column {', '.join(map(repr, missing))}. "
+            f"Available columns: {list(schema.names())}")
+    dtype = schema[rows[0].column]
+    if rows[0].what == "sum" and not (dtype.is_numeric() or dtype == nw.Boolean):
+        raise DataValidationError(
+            f"{metric}: the {table} column {rows[0].column!r} is {dtype}, not a number; sum "
+            "a numeric column, or give values= to count the rows holding them")
 
 
 def _active_days(frame: nw.LazyFrame[Any], windows: dict[str, tuple[dt.datetime, dt.datetime]]
@@ -136,12 +164,13 @@ def _active_days(frame: nw.LazyFrame[Any], windows: dict[str, tuple[dt.datetime,
 
 
 def _moments(red: Reductions, rollout: Rollout, by: list[str], value: str, per: str,
-             cap: float | None, metric: str) -> pd.DataFrame:
+             cap: float | None, metric: str, table: str = "orders",
+             rows: tuple[RowCount, RowCount] | None = None) -> pd.DataFrame:
     windows = rollout.windows()
     periods = list(windows)
     if per == "order":
-        seg = attach_segments(red, "orders", by, rollout, metric=metric)
-        sums = _per_customer_orders(red, seg.frame, seg.keys, windows, value, cap)
+        seg = attach_segments(red, table, by, rollout, metric=metric)
+        sums = _per_customer_orders(red, seg.frame, seg.keys, windows, value, cap, table, rows)
         sums = sums.with_columns(*[nw.col(f"c_{p}").alias(f"n_{p}") for p in periods])
         keys = seg.keys
     elif per == "customer":
@@ -152,7 +181,8 @@ def _moments(red: Reductions, rollout: Rollout, by: list[str], value: str, per: 
         base = _active_days(seg.frame.select("customer_id", *seg.keys, "signup_date", *(
             ["churn_date"] if "churn_date" in seg.frame.collect_schema().names() else [])),
             windows)
-        orders = _per_customer_orders(red, red.data.table("orders"), [], windows, value, cap)
+        orders = _per_customer_orders(red, red.data.table(table), [], windows, value, cap,
+                                      table, rows)
         orders = orders.with_columns(nw.col("customer_id").cast(
             base.collect_schema()["customer_id"]))
         sums = (base.select("customer_id", *seg.keys, *[f"n_{p}" for p in periods])
@@ -198,7 +228,8 @@ def _moments(red: Reductions, rollout: Rollout, by: list[str], value: str, per: 
 
 
 def order_moments(source: Dataset | Reductions, rollout: Rollout, by: list[str], *,
-                  value: str, per: str, cap: float | None = None, metric: str = "orders"
+                  value: str, per: str, cap: float | None = None, metric: str = "orders",
+                  table: str = "orders", rows: tuple[RowCount, RowCount] | None = None
                   ) -> pd.DataFrame:
     """Per segment: ``customers`` (with a unit in some period), ``k_<p>`` (customers with a
     unit in period ``p``) and the sums of :func:`moment_names` over customers.
@@ -214,15 +245,20 @@ def order_moments(source: Dataset | Reductions, rollout: Rollout, by: list[str],
         active customer counts, with or without orders (customer segments only).
     cap
         Upper cap of an order amount (:func:`order_cap`), ``None`` for none.
+    table, rows
+        A user-defined ratio (:func:`rollout_metrics.define_metric`): the table whose rows
+        are summed per customer (``orders`` or ``tickets``) and the per-row numerator and
+        count (``value`` is then ignored; with ``per="customer"`` the count is not used).
     """
-    if value not in ("amount", "orders") or per not in ("order", "customer"):
+    if per not in ("order", "customer") or (rows is None
+                                            and value not in ("amount", "orders")):
         raise ValueError(f"value={value!r}, per={per!r}")
     if cap is not None and math.isnan(cap):
         cap = None
     red = Reductions.of(source)
     change = rollout.change_date if "tenure_band" in by else None
     key = ReductionKey("order_moments", tuple(by), tuple(rollout.windows().items()), "period",
-                       (change, value, per, cap))
+                       (change, value, per, cap, table, rows))
     result: pd.DataFrame = red.get(
-        key, lambda: _moments(red, rollout, list(by), value, per, cap, metric))
+        key, lambda: _moments(red, rollout, list(by), value, per, cap, metric, table, rows))
     return result.copy()

@@ -95,7 +95,7 @@ def period_table(source: Dataset | Reductions, rollout: Rollout, spec: MetricSpe
     red = Reductions.of(source)
     if spec.kind == "durations":
         return _durations_table(red, rollout, spec, by_list, options, periods)
-    if spec.table == "orders":
+    if spec.test == "ratio_clustered":
         return _orders_table(red, rollout, spec, by_list, options, periods)
     if spec.kind == "cohort":
         return _cohort_table(red, rollout, spec, by_list, options, periods)
@@ -180,9 +180,11 @@ def _orders_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[
     cap = order_cap(red, rollout, q) if spec.capped and q is not None and q < 1.0 else None
 
     def reduced(cols: list[str]) -> pd.DataFrame:
+        rows = spec.row_counts
         return order_moments(red, rollout, cols, value=spec.columns[0],
                              per="customer" if spec.exposure else "order", cap=cap,
-                             metric=spec.name)
+                             metric=spec.name, table=spec.table,
+                             rows=(rows[0], rows[1]) if len(rows) == 2 else None)
 
     names = moment_names(periods)
     # The overall row is reduced on its own: a customer whose orders fall in two channels is
