@@ -62,7 +62,9 @@ for metric in results["metric"].unique():
     display(plots.plot_forest(results, metric))
 
 # %%
-plots.plot_over_time(data, rollout, list(results["metric"].unique()))
+# The metrics pooled per customer (average check, revenue) have no daily series.
+daily = [m for m in results["metric"].unique() if rm.get_metric(m).has_daily_series]
+plots.plot_over_time(data, rollout, daily)
 
 # %% [markdown]
 # ## Write the self-contained HTML file
