@@ -276,3 +276,19 @@ def test_custom_ratios_agree_on_every_engine(sample: rm.Dataset, defined: list[s
         data = rm.load_dataset({k: convert(v) for k, v in sample_frames.items()})
         pd.testing.assert_frame_equal(rm.compare(data, ROLLOUT, names, by="tier"), reference,
                                       check_exact=False, rtol=1e-12, atol=1e-12)
+
+
+def test_default_units_of_a_custom_metric_in_russian(sample: rm.Dataset,
+                                                     defined: list[str]) -> None:
+    from rollout_metrics.report.i18n import Text
+
+    _define(defined, "chat_tickets", table="tickets", kind="ratio", column="channel",
+            values=["chat"], direction=1)
+    _define(defined, "my_check", table="orders", kind="ratio", column="amount", direction=1,
+            units="руб. на заказ")
+    ru, en = Text("ru"), Text("en")
+    assert ru.units("chat_tickets") == "% обращений" and en.units("chat_tickets") == (
+        "% of tickets")
+    assert ru.units_after("chat_tickets", "+2,1") == "+2,1 процентного пункта"
+    assert ru.units_after("chat_tickets", "+5") == "+5 процентных пунктов"
+    assert ru.units("my_check") == "руб. на заказ"  # written by the analyst: as written

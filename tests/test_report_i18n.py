@@ -130,7 +130,8 @@ def test_unknown_metric_falls_back_to_the_registry_label() -> None:
         assert ru.label("promoter_share") == "Promoters (%)"
         assert ru.units("promoter_share") == "% promoters"
         assert ru.subject("promoter_share") == "The share of promoters"
-        assert ru.units_after("promoter_share", "2,0") == "2,0 percentage points"
+        # the registry's own words, except the default units the catalogue knows
+        assert ru.units_after("promoter_share", "2,0") == "2,0 процентного пункта"
     finally:
         unregister_metric("promoter_share")
 

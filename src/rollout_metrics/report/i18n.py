@@ -589,6 +589,13 @@ RATE_UNITS = {"en": "per 1,000 active customers per 30 days",
               "ru": "на 1000 активных клиентов за 30 дней"}
 #: Times below this many hours (overall, before and after) are shown in minutes.
 MINUTES_BELOW = 1.0
+#: The default units of user-defined metrics (:func:`rollout_metrics.define_metric`) in the
+#: other languages; units an analyst wrote are shown as written.
+DEFAULT_UNITS: dict[str, dict[str, str | dict[str, str]]] = {"ru": {
+    "%": "%", "% of tickets": "% обращений", "% of orders": "% заказов",
+    "per order": "на заказ", "per ticket": "на обращение",
+    "per active customer per 30 days": "на активного клиента за 30 дней",
+    "per 1,000 customers per 30 days": RATE_UNITS["ru"], "percentage points": _PP}}
 
 #: Texts of the built-in metrics by registry name; other languages and metrics fall back
 #: to the registry's English (label, phrase, units, delta_units, method).
@@ -856,7 +863,11 @@ class Text:
                                         locale=self.locale) or "minutes"
         own = self._metric(name, "units")
         spec = REGISTRY.get(name)
-        return str(own) if own else (spec.units if spec else "")
+        if own:
+            return str(own)
+        unit = spec.units if spec else ""
+        known = DEFAULT_UNITS.get(self.lang, {}).get(unit)
+        return known if isinstance(known, str) else unit
 
     def method(self, name: str) -> str:
         own = self._metric(name, "method")
@@ -878,11 +889,9 @@ class Text:
         own = self._metric(name, "delta_units")
         if own is None:
             spec = REGISTRY.get(name)
-            unit = spec.delta_units if spec else ""
-        elif isinstance(own, Mapping):
-            unit = self._form(own, shown)
-        else:
-            unit = str(own)
+            default = spec.delta_units if spec else ""
+            own = DEFAULT_UNITS.get(self.lang, {}).get(default, default)
+        unit = self._form(own, shown) if isinstance(own, Mapping) else str(own)
         return f"{shown} {unit}" if unit else shown
 
     # ---------------------------------------------------------------- cell values
