@@ -193,3 +193,15 @@ def test_few_customers_are_not_tested(data: rm.Dataset) -> None:
 def test_winsorize_is_checked(data: rm.Dataset) -> None:
     with pytest.raises(DataValidationError, match="winsorize"):
         rm.compare(data, ROLLOUT, ["average_check"], winsorize=99.9)
+
+
+
+def test_winsorize_in_the_toml_is_checked_like_compare(tmp_path: Any) -> None:
+    from rollout_metrics.config import ConfigError, load_config
+
+    path = tmp_path / "r.toml"
+    path.write_text("[rollout]\nchange_date = 2025-09-01\n[analysis]\nwinsorize = 99.9\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[analysis\] winsorize must be a quantile between "
+                       r"0.5 and 1"):
+        load_config(path)

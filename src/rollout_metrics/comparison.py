@@ -35,6 +35,7 @@ from rollout_metrics.metrics import (
     QUANTILES,
     MetricOptions,
     MetricSpec,
+    check_winsorize,
     get_metric,
 )
 from rollout_metrics.reduce.reduction import Reductions
@@ -573,11 +574,7 @@ def compare(
     if isinstance(repeat_days, bool) or not isinstance(repeat_days, int) or repeat_days < 1:
         raise DataValidationError(f"repeat_days must be a whole number of days >= 1, got "
                                   f"{repeat_days!r}")
-    if winsorize is not None and (isinstance(winsorize, bool)
-                                  or not isinstance(winsorize, int | float)
-                                  or not 0.5 <= winsorize <= 1.0):
-        raise DataValidationError(f"winsorize must be a quantile in [0.5, 1] (or None), got "
-                                  f"{winsorize!r}")
+    winsorize = check_winsorize(winsorize)
     red = reductions if reductions is not None else Reductions(data)
     opts = MetricOptions(alpha=alpha, min_n=min_n, nps_method=nps_method,
                          csat_threshold=csat_threshold, handling_stat=handling_stat,

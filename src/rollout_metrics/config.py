@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from rollout_metrics.errors import ConfigError, DataValidationError, PeriodError, did_you_mean
+from rollout_metrics.load.schema import TABLES as _SCHEMA
 from rollout_metrics.report import LANGS
 
 __all__ = [
@@ -66,7 +67,7 @@ __all__ = [
     "load_config",
 ]
 
-TABLES = ("customers", "surveys", "tickets", "orders")
+TABLES = tuple(_SCHEMA)
 CORRECTIONS = ("fdr_bh", "holm", "by", "none")
 HANDLING_STATS = ("median", "p90", "mean")
 SCHEDULES = ("daily", "weekly")
@@ -141,9 +142,13 @@ def _share(value: Any) -> float:
 
 
 def _cap_quantile(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.5 <= value <= 1:
-        raise _Bad("must be a quantile between 0.5 and 1 (1: no cap), e.g. 0.999")
-    return float(value)
+    from rollout_metrics.metrics import check_winsorize
+
+    try:
+        cap = check_winsorize(value)
+    except DataValidationError:
+        raise _Bad("must be a quantile between 0.5 and 1 (1: no cap), e.g. 0.999") from None
+    return 1.0 if cap is None else cap
 
 
 def _choice(options: tuple[str, ...]) -> Check:

@@ -40,8 +40,7 @@ from rollout_metrics.metrics import (
     REGISTRY,
     MetricOptions,
     MetricSpec,
-    _ratio,
-    _ratio_of_sums,
+    ratio_spec,
     register_metric,
     unregister_metric,
 )
@@ -174,15 +173,12 @@ def define_metric(name: str, *, table: str, kind: str, column: str,
         share = bool(picked) and per == "row"
         shown = ("per active customer per 30 days" if per == "customer" else
                  f"% of {table}" if share else f"per {table[:-1]}")
-        spec = MetricSpec(
-            **common, kind="cohort", columns=(column,), statistic=_ratio_of_sums,
-            point=_ratio, test="ratio_clustered", units=units or shown,
+        spec = ratio_spec(
+            name, label=text, table=table, column=column, units=units or shown, needs=column,
             delta_units="percentage points" if share else (units or shown),
-            scale=30.0 if per == "customer" else 100.0 if share else 1.0,
-            method="Ratio of sums per customer, delta-method variance clustered by customer, "
-                   "Wald interval and z test",
-            daily="none: pooled per customer (no daily series)", row_counts=counts,
-            exposure=per == "customer")
+            scale=30.0 if per == "customer" else 100.0 if share else 1.0, direction=direction,
+            phrase=text, daily="none: pooled per customer (no daily series)", per_customer=per == "customer",
+            row_counts=counts, relative=True)
     else:
         counts = (row("hits", "hits", picked),)
         spec = MetricSpec(

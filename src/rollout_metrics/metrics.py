@@ -64,7 +64,9 @@ __all__ = [
     "REGISTRY",
     "MetricOptions",
     "MetricSpec",
+    "check_winsorize",
     "get_metric",
+    "ratio_spec",
     "register_metric",
     "unregister_metric",
 ]
@@ -257,6 +259,40 @@ def _ratio(stat: RatioOfSums, _: MetricOptions) -> float:
     return stat.ratio
 
 
+def check_winsorize(value: Any) -> float | None:
+    """The cap quantile of the capped revenue metrics: a number in [0.5, 1]; ``None`` (and
+    1.0) for no cap.
+
+    Examples
+    --------
+    >>> check_winsorize(0.999), check_winsorize(1), check_winsorize(None)
+    (0.999, None, None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.5 <= value <= 1:
+        raise DataValidationError(f"winsorize must be a quantile in [0.5, 1] (or None), got "
+                                  f"{value!r}")
+    return None if value == 1 else float(value)
+
+
+def ratio_spec(name: str, *, label: str, table: str, column: str, units: str, scale: float,
+               direction: int, phrase: str, daily: str, per_customer: bool,
+               method: str | None = None, delta_units: str | None = None, **more: Any
+               ) -> MetricSpec:
+    """A ratio of two sums per customer (``kind="cohort"``, test ``ratio_clustered``): the
+    revenue metrics and user-defined ratios (:func:`rollout_metrics.define_metric`).
+    ``per_customer``: the denominator is the customer's active days (else the rows);
+    ``method`` defaults to the test in words; ``delta_units`` to ``units``."""
+    return MetricSpec(
+        name=name, label=label, table=table, needs=more.pop("needs", None), kind="cohort",
+        columns=(column,), statistic=_ratio_of_sums, point=_ratio, test="ratio_clustered",
+        units=units, scale=scale, direction=direction,
+        delta_units=units if delta_units is None else delta_units, phrase=phrase,
+        method=method or _RATIO_TEST[0].upper() + _RATIO_TEST[1:], daily=daily,
+        exposure=per_customer, **more)
+
+
 def _nps_point(stat: NpsCounts, _: MetricOptions) -> float:
     return stat.score / 100.0
 
@@ -324,6 +360,10 @@ def get_metric(name: str) -> MetricSpec:
         raise DataValidationError(
             f"unknown metric {name!r}; metrics: {sorted(REGISTRY)}") from None
 
+
+#: The inference of every ratio of sums, in words.
+_RATIO_TEST = ("ratio of sums per customer, delta-method variance clustered by customer, Wald "
+               "interval and z test")
 
 for _spec in (
     MetricSpec(
@@ -431,53 +471,37 @@ for _spec in (
                "test with the variance clustered by customer",
         daily="none: tickets are pooled per customer (no daily series)",
     ),
-    MetricSpec(
-        name="average_check", label="Average check, capped", table="orders", needs=None,
-        kind="cohort", columns=("amount",), statistic=_ratio_of_sums, point=_ratio,
-        test="ratio_clustered", units="per order", scale=1.0, direction=1, delta_units="per order",
+    ratio_spec(
+        "average_check", label="Average check, capped", table="orders", column="amount",
+        units="per order", scale=1.0, direction=1, per_customer=False, capped=True,
         phrase="The average check (revenue per order, amounts capped)",
         method="Revenue over orders, order amounts capped at the before period's 99.9th "
-               "percentile (winsorize); ratio of sums per customer, delta-method variance "
-               "clustered by customer, Wald interval and z test",
+               "percentile (winsorize); " + _RATIO_TEST,
         daily="none: revenue and orders are pooled per customer (no daily series)",
-        capped=True,
     ),
-    MetricSpec(
-        name="average_check_uncapped", label="Average check, uncapped", table="orders",
-        needs=None, kind="cohort", columns=("amount",), statistic=_ratio_of_sums,
-        point=_ratio, test="ratio_clustered", units="per order", scale=1.0, direction=1,
-        delta_units="per order",
+    ratio_spec(
+        "average_check_uncapped", label="Average check, uncapped", table="orders",
+        column="amount", units="per order", scale=1.0, direction=1, per_customer=False,
         phrase="The average check (revenue per order, amounts as recorded)",
-        method="Revenue over orders; ratio of sums per customer, delta-method variance "
-               "clustered by customer, Wald interval and z test (heavy tails: see the capped "
-               "row)",
+        method="Revenue over orders; " + _RATIO_TEST + " (heavy tails: see the capped row)",
         daily="none: revenue and orders are pooled per customer (no daily series)",
     ),
-    MetricSpec(
-        name="revenue_per_customer", label="Revenue per active customer (per 30 days)",
-        table="orders", needs=None, kind="cohort", columns=("amount",),
-        statistic=_ratio_of_sums, point=_ratio, test="ratio_clustered",
-        units="per active customer per 30 days", scale=30.0, direction=1,
-        delta_units="per active customer per 30 days",
+    ratio_spec(
+        "revenue_per_customer", label="Revenue per active customer (per 30 days)",
+        table="orders", column="amount", units="per active customer per 30 days", scale=30.0,
+        direction=1, per_customer=True, capped=True,
         phrase="Revenue per active customer (per 30 days, amounts capped)",
         method="Revenue (amounts capped as for the average check) over active customer-days, "
-               "x 30; every active customer counts, with or without orders; ratio of sums "
-               "per customer, delta-method variance clustered by customer, Wald interval and "
-               "z test",
+               "x 30; every active customer counts, with or without orders; " + _RATIO_TEST,
         daily="none: revenue and active days are pooled per customer (no daily series)",
-        exposure=True, capped=True,
     ),
-    MetricSpec(
-        name="orders_per_customer", label="Orders (per 100 active customers per 30 days)",
-        table="orders", needs=None, kind="cohort", columns=("orders",),
-        statistic=_ratio_of_sums, point=_ratio, test="ratio_clustered",
-        units="per 100 active customers per 30 days", scale=3000.0, direction=1,
-        delta_units="per 100 active customers per 30 days",
+    ratio_spec(
+        "orders_per_customer", label="Orders (per 100 active customers per 30 days)",
+        table="orders", column="orders", units="per 100 active customers per 30 days",
+        scale=3000.0, direction=1, per_customer=True,
         phrase="Orders per 100 active customers (per 30 days)",
-        method="Orders over active customer-days, x 3000; ratio of sums per customer, "
-               "delta-method variance clustered by customer, Wald interval and z test",
+        method="Orders over active customer-days, x 3000; " + _RATIO_TEST,
         daily="none: orders and active days are pooled per customer (no daily series)",
-        exposure=True,
     ),
 ):
     register_metric(_spec)

@@ -44,7 +44,7 @@ from rollout_metrics.sample import BUNDLED
 
 __all__ = ["Dataset", "load_dataset", "load_sample", "sample_path"]
 
-TABLE_NAMES = ("customers", "surveys", "tickets", "orders")
+TABLE_NAMES = tuple(TABLES)
 
 
 @dataclass(frozen=True)

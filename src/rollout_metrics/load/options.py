@@ -152,8 +152,9 @@ def options_for(read: ReadOptions | Mapping[str, ReadOptions] | None, table: str
         return read
     if isinstance(read, Mapping):
         from rollout_metrics.errors import did_you_mean
+        from rollout_metrics.load.schema import TABLES
 
-        names = ("customers", "surveys", "tickets", "orders")
+        names = tuple(TABLES)
         for key, value in read.items():
             if key not in names:
                 raise DataValidationError(

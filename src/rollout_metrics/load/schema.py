@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["CORE_TABLES", "TABLES", "TENURE_BANDS", "ColumnSpec", "Kind", "TableSpec"]
+__all__ = ["TABLES", "TENURE_BANDS", "ColumnSpec", "Kind", "TableSpec"]
 
 Kind = Literal["id", "datetime", "score", "amount", "bool", "text"]
 
@@ -151,10 +151,6 @@ TABLES: dict[str, TableSpec] = {
         time="ordered_at",
     ),
 }
-
-#: The tables ``rollout-metrics init`` recognises in an export folder (``orders`` is mapped by
-#: hand).
-CORE_TABLES = ("customers", "surveys", "tickets")
 
 #: Tenure bands (days since signup at the change date), lower bound inclusive.
 TENURE_BANDS: tuple[tuple[str, int, int | None], ...] = (

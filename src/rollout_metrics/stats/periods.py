@@ -96,7 +96,7 @@ def period_table(source: Dataset | Reductions, rollout: Rollout, spec: MetricSpe
     if spec.kind == "durations":
         return _durations_table(red, rollout, spec, by_list, options, periods)
     if spec.test == "ratio_clustered":
-        return _orders_table(red, rollout, spec, by_list, options, periods)
+        return _ratio_table(red, rollout, spec, by_list, options, periods)
     if spec.kind == "cohort":
         return _cohort_table(red, rollout, spec, by_list, options, periods)
     series = daily_series(red, rollout, spec, by_list, options)
@@ -173,7 +173,7 @@ def _cohort_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[
     return PeriodTable(spec, tuple(by), keys, cells, {}, None, periods)
 
 
-def _orders_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
+def _ratio_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
                   options: MetricOptions, periods: tuple[str, ...]) -> PeriodTable:
     check_metric_columns(red.data, spec, options)
     q = options.winsorize
