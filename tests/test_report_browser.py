@@ -46,6 +46,9 @@ PROBE = """
               background: cs(t, 'background-color'), color: cs(v, 'color'),
               text: v.textContent.trim(), overflow: t.scrollWidth > t.clientWidth};
     }),
+    grid: (function (g) { return g ? {shown: g.clientWidth,
+                                       natural: g.naturalWidth} : null; })(
+      document.querySelector('figure.for-whom img')),
     wide: Array.prototype.filter.call(document.querySelectorAll('.rm-report *'),
       function (e) { return e.getBoundingClientRect().right > window.innerWidth + 0.5
                             && !e.closest('.scroll'); })
@@ -100,6 +103,9 @@ def test_computed_styles(page: Path, width: int, tmp_path: Path) -> None:
     assert got["scrollWidth"] <= width, got["wide"]
     assert got["wide"] == []
     assert str(got["font"]).startswith("system-ui") and "sans-serif" in str(got["font"])
+    # The metric x segment grid is never drawn larger than its image (blurred, cut off).
+    grid = got["grid"]
+    assert isinstance(grid, dict) and 0 < grid["shown"] <= grid["natural"] + 0.5, grid
     assert got["marker"] == '"■  "' or "■" in str(got["marker"])
     assert got["markerColor"] == VERMILLION
     tiles = got["tiles"]
@@ -118,3 +124,17 @@ def test_computed_styles(page: Path, width: int, tmp_path: Path) -> None:
     worse = next(t for t in tiles if t["verdict"] == "worse")
     better = next(t for t in tiles if t["verdict"] == "better")
     assert worse["background"] != better["background"] and worse["color"] != better["color"]
+
+
+def test_a_small_grid_is_not_enlarged_on_a_narrow_screen(sample: rm.Dataset,
+                                                         tmp_path: Path) -> None:
+    # Two metrics make a grid narrower than the screen: it keeps its own size at 800 px.
+    rep = rm.build_report(sample, ROLLOUT, ["nps", "csat"], by="tier", n_resamples=200)
+    path = tmp_path / "small.html"
+    path.write_text(rep.html().replace("</body>", f"<script>{PROBE}</script></body>"),
+                    encoding="utf-8")
+    got = _probe(path, 800, tmp_path)
+    grid = got["grid"]
+    assert isinstance(grid, dict) and grid["natural"] < 760, grid  # the case under test
+    assert 0 < grid["shown"] <= grid["natural"] + 0.5, grid
+    assert got["wide"] == []
