@@ -333,6 +333,33 @@ def sim_revenue(rng: np.random.Generator, n: int = 2000, **kwargs: object
     return _outcome(ratio_of_sums_diff(b, b.at("after")))
 
 
+def customer_attribute(rng: np.random.Generator, n: int = 2000, *, share: float | None = 0.2,
+                       stay: float = 0.85) -> RatioOfSums:
+    """A user-defined metric on the customers table with no effect: ``n`` customers with a
+    fixed attribute, a flag true with probability ``share`` or, with ``share=None``, a
+    log-normal(3, 1) value; each customer is active in each period with probability ``stay``
+    (joiners and leavers), so the two periods share most customers: each active customer
+    adds (attribute, 1) to its period's sums (:func:`rollout_metrics.define_metric`)."""
+    x = (rng.random(n) < share).astype(float) if share is not None else rng.lognormal(3, 1, n)
+    active = [rng.random(n) < stay for _ in range(2)]
+    variables = {"y_before": x * active[0], "n_before": active[0].astype(float),
+                 "y_after": x * active[1], "n_after": active[1].astype(float)}
+    names = list(variables)
+    moments = {v: float(variables[v].sum()) for v in names}
+    for i, a in enumerate(names):
+        for b in names[i:]:
+            moments[f"{a}*{b}"] = float((variables[a] * variables[b]).sum())
+    customers = (("before", int(active[0].sum())), ("after", int(active[1].sum())))
+    return RatioOfSums("before", ("before", "after"), tuple(moments.items()), customers)
+
+
+def sim_customer_attribute(rng: np.random.Generator, n: int = 2000, **kwargs: object
+                           ) -> tuple[float, bool | None]:
+    """A/A of a customers-table share or mean through the clustered ratio test."""
+    b = customer_attribute(rng, n, **kwargs)  # type: ignore[arg-type]
+    return _outcome(ratio_of_sums_diff(b, b.at("after")))
+
+
 def calibrate(sim: Sim, n_sims: int, seed: int) -> tuple[float, float]:
     """(false-positive rate at ALPHA, CI coverage of 0); coverage NaN for tests without a CI."""
     rng = np.random.default_rng(seed)
@@ -382,6 +409,10 @@ TEST_CASES: list[tuple[str, Sim, int]] = [
      functools.partial(sim_revenue, n=100, per="customer"), 131),
     ("orders_per_customer",
      functools.partial(sim_revenue, value="orders", per="customer", winsorize=None), 132),
+    ("customers_share_clustered", sim_customer_attribute, 135),
+    ("customers_share_clustered_n150",
+     functools.partial(sim_customer_attribute, n=150), 136),
+    ("customers_mean_clustered", functools.partial(sim_customer_attribute, share=None), 137),
 ]
 #: Known limits, printed by ``--test-cases`` beside the cases but not tested: the daily rate
 #: test assumes days independent given the weekday pattern; repeat contacts 1-7 days after a
@@ -397,6 +428,10 @@ LIMIT_CASES: list[tuple[str, Sim, int]] = [
     ("average_check_uncapped_pareto1.5_LIMIT",
      functools.partial(sim_revenue, tail=1.5, winsorize=None), 133),
     ("average_check_capped_pareto1.5", functools.partial(sim_revenue, tail=1.5), 134),
+    ("customers_share_n150_rare_LIMIT",
+     functools.partial(sim_customer_attribute, n=150, share=0.1), 138),
+    ("customers_mean_n150_lognormal_LIMIT",
+     functools.partial(sim_customer_attribute, n=150, share=None), 139),
 ]
 TEST_N_SIMS = 4000
 FPR_BAND, COVERAGE_BAND = (0.04, 0.06), (0.94, 0.96)

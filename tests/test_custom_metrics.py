@@ -97,8 +97,8 @@ def test_report_and_guardrail_know_a_custom_metric(sample: rm.Dataset,
 @pytest.mark.parametrize(("kw", "message"), [
     ({"name": "nps", "kind": "mean", "column": "csat_score"}, "'nps' exists (built in)"),
     ({"name": "x", "kind": "median", "column": "csat_score"}, "kind must be one of"),
-    ({"name": "x", "kind": "rate", "column": "csat_score"}, "a rate metric is defined on "
-     "tickets"),
+    ({"name": "x", "kind": "mean", "column": "csat_score", "values": [5]}, "values= is for "
+     "proportions"),
     ({"name": "bad name", "kind": "mean", "column": "csat_score"}, "letters, digits"),
 ])
 def test_bad_definitions(kw: dict[str, Any], message: str) -> None:
@@ -225,9 +225,12 @@ def test_custom_ratio_share_of_tickets_is_clustered_by_customer(sample: rm.Datas
 
 
 def test_custom_ratio_definitions(sample: rm.Dataset, defined: list[str]) -> None:
-    with pytest.raises(rm.DataValidationError, match="a ratio metric is defined on tickets "
-                       "or orders, got 'surveys'"):
-        rm.define_metric("x", table="surveys", kind="ratio", column="nps_score", direction=1)
+    with pytest.raises(rm.DataValidationError, match="a ratio metric is defined on surveys, "
+                       "tickets, orders, got 'customers'"):
+        rm.define_metric("x", table="customers", kind="ratio", column="tier", direction=1)
+    with pytest.raises(rm.DataValidationError, match="a customers row is not an event; churn "
+                       "is the built-in 'churn'"):
+        rm.define_metric("x", table="customers", kind="rate", column="tier", direction=1)
     with pytest.raises(rm.DataValidationError, match="per must be 'row' or 'customer'"):
         rm.define_metric("x", table="tickets", kind="mean", column="x", direction=1,
                          per="customer")
@@ -270,7 +273,11 @@ def test_custom_ratios_agree_on_every_engine(sample: rm.Dataset, defined: list[s
             values=["chat"], direction=1)
     _define(defined, "my_revenue", table="orders", kind="ratio", column="amount",
             per="customer", direction=1)
-    names = ["chat_tickets", "my_revenue"]
+    _define(defined, "vip_share", table="customers", kind="proportion", column="tier",
+            values=["VIP"], direction=1)
+    _define(defined, "detractors", table="surveys", kind="rate", column="nps_score",
+            values=list(range(7)), direction=-1)
+    names = ["chat_tickets", "my_revenue", "vip_share", "detractors"]
     reference = rm.compare(sample, ROLLOUT, names, by="tier")
     for convert in (lambda f: f, pl.from_pandas, lambda f: duckdb.from_df(f)):
         data = rm.load_dataset({k: convert(v) for k, v in sample_frames.items()})
@@ -292,3 +299,65 @@ def test_default_units_of_a_custom_metric_in_russian(sample: rm.Dataset,
     assert ru.units_after("chat_tickets", "+2,1") == "+2,1 процентного пункта"
     assert ru.units_after("chat_tickets", "+5") == "+5 процентных пунктов"
     assert ru.units("my_check") == "руб. на заказ"  # written by the analyst: as written
+
+
+def _active(sample: rm.Dataset) -> dict[str, pd.Series]:
+    """Per period, which customers have an active day (signup day <= d < churn day)."""
+    c = sample.customers.collect().to_pandas()
+    out = {}
+    for p in ("before", "after"):
+        lo, hi = ROLLOUT.windows()[p]
+        length = (hi - lo).days
+        first = np.floor((c.signup_date - lo).dt.total_seconds() / 86400).clip(lower=0)
+        last = np.floor((c.churn_date - lo).dt.total_seconds() / 86400).fillna(length)
+        out[p] = c.assign(active=(last.clip(upper=length) - first).clip(lower=0) > 0)
+    return out
+
+
+def test_custom_metrics_on_the_customers_table(sample: rm.Dataset, defined: list[str]) -> None:
+    # The share of VIP among the customers active in each period, each counted once; the
+    # clustered test is R's sandwich::vcovCL on the stacked rows (case AC-5 in
+    # tests/test_orders.py); here the shares against the raw rows.
+    _define(defined, "vip_share", table="customers", kind="proportion", column="tier",
+            values=["VIP"], direction=1, label="VIP share of active customers")
+    t = rm.compare(sample, ROLLOUT, ["vip_share"], by="region")
+    row = t[t.segment == "overall"].iloc[0]
+    for p, c in _active(sample).items():
+        on = c[c.active]
+        assert row[p] == pytest.approx(100 * on.tier.eq("VIP").mean(), rel=1e-12)
+        assert row[f"n_{p}"] == len(on)
+        for region, seg in on.groupby("region"):
+            r = t[t.segment == region].iloc[0]
+            assert r[p] == pytest.approx(100 * seg.tier.eq("VIP").mean(), rel=1e-12)
+    assert row.units == "% of active customers" and row.method == (
+        "ratio_of_sums_clustered_wald")
+    assert rm.metrics.REGISTRY["vip_share"].delta_units == "percentage points"
+    assert row.ci_low < row.delta < row.ci_high
+
+
+def test_custom_proportion_mean_and_rate_on_orders_and_surveys(sample: rm.Dataset,
+                                                               defined: list[str]) -> None:
+    # A mean of the order amount is the uncapped average check (checked against R, AC-1..4);
+    # a rate of surveys is the surveys per active customer-day x 30,000, clustered by
+    # customer; both against the raw rows.
+    _define(defined, "order_mean", table="orders", kind="mean", column="amount", direction=1)
+    _define(defined, "big_orders", table="orders", kind="proportion", column="amount",
+            values=[99.0], direction=1)
+    _define(defined, "detractors", table="surveys", kind="rate", column="nps_score",
+            values=list(range(7)), direction=-1)
+    _same(rm.compare(sample, ROLLOUT, ["order_mean"], by="tier"),
+          rm.compare(sample, ROLLOUT, ["average_check_uncapped"], by="tier"))
+    t = rm.compare(sample, ROLLOUT, ["detractors", "big_orders"])
+    det = t[t.metric == "detractors"].iloc[0]
+    surveys = sample.surveys.select("responded_at", "nps_score").collect().to_pandas()
+    for p, c in _active(sample).items():
+        lo, hi = ROLLOUT.windows()[p]
+        inside = surveys[(surveys.responded_at >= lo) & (surveys.responded_at < hi)]
+        length = (hi - lo).days
+        first = np.floor((c.signup_date - lo).dt.total_seconds() / 86400).clip(lower=0)
+        last = np.floor((c.churn_date - lo).dt.total_seconds() / 86400).fillna(length)
+        days = (last.clip(upper=length) - first).clip(lower=0).sum()
+        assert det[p] == pytest.approx(30000 * inside.nps_score.le(6).sum() / days, rel=1e-12)
+    assert det.units == "per 1,000 customers per 30 days"
+    assert det.method == "ratio_of_sums_clustered_wald"
+    assert t[t.metric == "big_orders"].iloc[0].units == "% of orders"

@@ -1,6 +1,6 @@
 """Revenue metrics from the optional orders table: reference values from R
 (``tests/r/average_check.R`` on the fixture written by ``tests/r/average_check_data.py``,
-cases AC-1 to AC-4), the before-only cap, clustering by customer, bad amounts counted, the
+cases AC-1 to AC-5), the before-only cap, clustering by customer, bad amounts counted, the
 same numbers on every engine, and what happens without orders or customers."""
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ R_CASES = [
      65.0419378771, 7.9784863822, 0.4292796419),
     ("AC-4", "orders_per_customer", "VIP", None, (148, 143), 96.3207937164, 116.1389565440,
      9.4479099733, 0.03593837218),
+    # A user-defined metric on the customers table: the VIP share of active customers.
+    ("AC-5", "vip_share", "overall", None, (384, 372), 38.5416666667, 38.4408602151,
+     0.4525833007, 0.8237412261),
 ]
 
 
@@ -62,7 +65,19 @@ R_CASES = [
 def test_matches_r(data: rm.Dataset, case: str, metric: str, segment: str,
                    winsorize: float | None, n: tuple[int, int], before: float, after: float,
                    se: float, p: float) -> None:
-    t = rm.compare(data, ROLLOUT, [metric], by="tier", winsorize=winsorize)
+    if metric == "vip_share":
+        rm.define_metric("vip_share", table="customers", kind="proportion", column="tier",
+                         values=["VIP"], direction=1, replace=True)
+    try:
+        t = rm.compare(data, ROLLOUT, [metric], by="tier", winsorize=winsorize)
+    finally:
+        if metric == "vip_share":
+            rm.unregister_metric("vip_share")
+    _check_case(t, case, metric, segment, n, before, after, se, p)
+
+
+def _check_case(t: pd.DataFrame, case: str, metric: str, segment: str, n: tuple[int, int],
+                before: float, after: float, se: float, p: float) -> None:
     row = _row(t, metric, segment)
     assert (row.n_before, row.n_after) == n, case
     assert row.before == pytest.approx(before, rel=1e-9), case
@@ -133,6 +148,30 @@ def test_bad_amounts_are_counted_not_dropped() -> None:
         "unparseable amount": 1, "negative amount": 1, "missing amount": 1,
         "duplicate order_id": 2, "unknown customer_id (not in customers)": 1}
     assert quality["polars"] == quality["duckdb"] == quality["pandas"]
+
+
+def test_orders_of_a_customer_without_active_days_still_count() -> None:
+    # A customer who left before the windows but ordered inside them: the revenue stays in
+    # the numerator (no active day joins the denominator), as complaints outside a customer's
+    # active days still count as events; nothing given is left out.
+    from rollout_metrics.reduce.orders import order_moments
+
+    frames = _frames()
+    customers = frames["customers"].copy()
+    orders = frames["orders"]
+    lo, hi = ROLLOUT.windows()["after"]
+    at = pd.to_datetime(orders.ordered_at)
+    inside = (at >= lo) & (at < hi)
+    who = orders.customer_id[inside].iloc[0]
+    customers.loc[customers.customer_id == who, ["signup_date", "churn_date"]] = [
+        "2024-01-01", "2024-06-01"]
+    data = rm.load_dataset({"customers": customers, "orders": orders})
+    m = order_moments(data, ROLLOUT, [], value="amount", per="customer").iloc[0]
+    assert m.y_after == pytest.approx(pd.to_numeric(orders.amount[inside]).sum(), rel=1e-12)
+    before = order_moments(rm.load_dataset(frames), ROLLOUT, [], value="amount",
+                           per="customer").iloc[0]
+    assert m.y_after == pytest.approx(before.y_after, rel=1e-12)
+    assert m.n_after < before.n_after and m.k_after == before.k_after - 1
 
 
 def test_infinite_amount_is_excluded() -> None:

@@ -61,6 +61,32 @@ def test_new_ticket_metrics_match_pandas(spark_data: rm.Dataset, sample: rm.Data
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, atol=1e-9)
 
 
+def test_user_defined_metrics_match_pandas(spark_data: rm.Dataset, sample: rm.Dataset
+                                           ) -> None:
+    # one of each table: the daily proportion and rate, the clustered ratio per row and per
+    # customer, and the share over active customers
+    defined = {
+        "chat_share": dict(table="tickets", kind="proportion", column="channel",
+                           values=["chat"], direction=1),
+        "chat_tickets": dict(table="tickets", kind="ratio", column="channel",
+                             values=["chat"], direction=1),
+        "detractors": dict(table="surveys", kind="rate", column="nps_score",
+                           values=list(range(7)), direction=-1),
+        "order_mean": dict(table="orders", kind="mean", column="amount", direction=1),
+        "vip_share": dict(table="customers", kind="proportion", column="tier",
+                          values=["VIP"], direction=1),
+    }
+    try:
+        for name, kw in defined.items():
+            rm.define_metric(name, replace=True, **kw)  # type: ignore[arg-type]
+        got = rm.compare(spark_data, ROLLOUT, list(defined), by="region")
+        expected = rm.compare(sample, ROLLOUT, list(defined), by="region")
+    finally:
+        for name in defined:
+            rm.unregister_metric(name)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
 def test_text_timestamps_and_scores_are_parsed(spark: Any) -> None:
     customers = spark.createDataFrame(
         [(1, "2024-01-01"), (2, "2024-02-01")], "customer_id INT, signup_date STRING")

@@ -523,7 +523,7 @@ def _check_guardrails(values: dict[str, Any], problems: list[str]) -> None:
 
 
 _CUSTOM_KEYS = {
-    "table": "surveys, tickets or orders", "kind": "proportion, mean, rate or ratio",
+    "table": "surveys, tickets, orders or customers", "kind": "proportion, mean, rate or ratio",
     "column": "the column it reads", "values": "the values that count (default: true)",
     "where": "only rows whose columns hold these values, e.g. { channel = [\"chat\"] }",
     "direction": "higher_is_better or higher_is_worse", "label": "its name in the report",

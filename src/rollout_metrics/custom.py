@@ -1,22 +1,34 @@
 """Metrics an analyst defines without editing the package: a proportion, a mean, an event
-rate per active customer or a ratio of sums clustered by customer, over a column of surveys,
-tickets or orders, with an optional filter.
+rate per active customer or a ratio of sums, over a column of any loaded table (surveys,
+tickets, orders, customers), with an optional filter.
 
 :func:`define_metric` builds a :class:`~rollout_metrics.metrics.MetricSpec` whose per-row
-columns (:class:`~rollout_metrics.reduce.rows.RowCount`) the counts reduction of its table
-sums per day on the data's own engine, and registers it: from then on ``compare``, the
-segments, the designs, the plots, the report and guardrails treat it like a built-in metric.
+columns (:class:`~rollout_metrics.reduce.rows.RowCount`) are summed on the data's own engine,
+and registers it: from then on ``compare``, the segments, the designs, the plots, the report
+and guardrails treat it like a built-in metric.
+
+On surveys and tickets, proportions, means and rates are summed per day (the daily tests of
+the built-in metrics):
 
 * ``"proportion"``: the share of rows (with a value in ``column`` and passing ``where``) whose
   value is true, or one of ``values``; pooled two-proportion z test, Newcombe interval; %.
 * ``"mean"``: the mean of a numeric ``column`` over the rows passing ``where``; Welch t test.
-* ``"rate"`` (tickets only): rows that are true / one of ``values`` per 1,000 active customers
+* ``"rate"`` (tickets): rows that are true / one of ``values`` per 1,000 active customers
   per 30 days; the overdispersion-aware daily rate test of complaints.
-* ``"ratio"`` (tickets or orders): a ratio of two sums per customer, clustered by customer
-  (the average check's inference): with ``per="row"`` the sum of ``column`` (or, with
+
+Everything else is a ratio of two sums per customer, clustered by customer (the average
+check's inference), because the rows of one customer are not independent:
+
+* ``"ratio"`` (surveys, tickets, orders): with ``per="row"`` the sum of ``column`` (or, with
   ``values``, the rows whose value is one of them) over the rows with a value that pass
-  ``where``; with ``per="customer"`` that sum over the active customer-days, x 30.  Rows of
-  one customer are not independent: this is the kind for a share of tickets or orders.
+  ``where``; with ``per="customer"`` that sum over the active customer-days, x 30.  This is
+  the kind for a share of tickets or orders.
+* ``"proportion"`` and ``"mean"`` on orders: a ratio per order; on customers: a ratio over
+  the customers active in the period (at least one active day), each counted once per
+  period, e.g. the share of active customers on auto-renewal.  Customers active in both
+  periods are one cluster.
+* ``"rate"`` on surveys or orders: rows per 1,000 active customers per 30 days (a ratio per
+  customer).  A customers row is not an event (churn is the built-in ``churn``).
 
 Examples
 --------
@@ -52,8 +64,15 @@ __all__ = ["CUSTOM_KINDS", "define_metric", "unregister_metric"]
 CUSTOM_KINDS = ("proportion", "mean", "rate", "ratio")
 
 #: The tables each kind can be defined on.
-_TABLES = {"proportion": ("surveys", "tickets"), "mean": ("surveys", "tickets"),
-           "rate": ("tickets",), "ratio": ("tickets", "orders")}
+_TABLES = {"proportion": ("surveys", "tickets", "orders", "customers"),
+           "mean": ("surveys", "tickets", "orders", "customers"),
+           "rate": ("surveys", "tickets", "orders"), "ratio": ("surveys", "tickets", "orders")}
+#: The (table, kind) pairs summed per day; every other pair is a ratio clustered by customer.
+_DAILY = {("surveys", "proportion"), ("surveys", "mean"), ("tickets", "proportion"),
+          ("tickets", "mean"), ("tickets", "rate")}
+#: The rows of a table in units (the default units of a share).
+_ROWS = {"surveys": "surveys", "tickets": "tickets", "orders": "orders",
+         "customers": "active customers"}
 
 
 def _where(where: Mapping[str, Any] | None) -> tuple[tuple[str, tuple[Any, ...]], ...]:
@@ -95,12 +114,41 @@ def _rate(stat: EventExposure, _: MetricOptions) -> float:
     return stat.rate
 
 
+RATE_UNITS = "per 1,000 customers per 30 days"
+
+
+def _clustered(name: str, table: str, kind: str, row: Any, label: str, column: str,
+               picked: tuple[Any, ...], per: str, units: str | None, direction: int
+               ) -> MetricSpec:
+    """A ratio of two sums per customer (:func:`~rollout_metrics.metrics.ratio_spec`):
+    ``kind="ratio"``, or a proportion, mean or rate on a table whose rows are not summed
+    per day (see the module)."""
+    if kind == "rate":
+        per, share = "customer", False
+        numerator = row("y", "hits", picked)
+    else:
+        share = kind == "proportion" or (kind == "ratio" and bool(picked) and per == "row")
+        numerator = (row("y", "hits", picked) if kind == "proportion" or picked
+                     else row("y", "sum"))
+    shown = (RATE_UNITS if kind == "rate" else
+             "per active customer per 30 days" if per == "customer" else
+             f"% of {_ROWS[table]}" if share else
+             column if kind == "mean" else f"per {table[:-1]}")
+    scale = (30000.0 if kind == "rate" else 30.0 if per == "customer" else
+             100.0 if share else 1.0)
+    return ratio_spec(
+        name, label=label, table=table, column=column, units=units or shown, needs=column,
+        delta_units="percentage points" if share else (units or shown), scale=scale,
+        direction=direction, phrase=label, daily="none: pooled per customer (no daily series)",
+        per_customer=per == "customer", row_counts=(numerator, row("n", "n")), relative=True)
+
+
 def define_metric(name: str, *, table: str, kind: str, column: str,
                   values: Sequence[Any] | None = None, where: Mapping[str, Any] | None = None,
                   direction: int, label: str | None = None, units: str | None = None,
                   per: str = "row", replace: bool = False) -> MetricSpec:
-    """Define and register a metric on ``table`` (``"surveys"``, ``"tickets"`` or, for a
-    ratio, ``"orders"``).
+    """Define and register a metric on ``table`` (``"surveys"``, ``"tickets"``, ``"orders"``
+    or ``"customers"``; which kind runs on which table and how: see the module).
 
     Parameters
     ----------
@@ -135,9 +183,11 @@ def define_metric(name: str, *, table: str, kind: str, column: str,
     if kind not in CUSTOM_KINDS:
         raise DataValidationError(f"kind must be one of {CUSTOM_KINDS}, got {kind!r}")
     if table not in _TABLES[kind]:
+        why = (" (a customers row is not an event; churn is the built-in 'churn')"
+               if table == "customers" and kind == "rate" else "")
         raise DataValidationError(
-            f"{name}: a {kind} metric is defined on {' or '.join(_TABLES[kind])}, got "
-            f"{table!r}")
+            f"{name}: a {kind} metric is defined on {', '.join(_TABLES[kind])}, got "
+            f"{table!r}{why}")
     if kind == "mean" and values:
         raise DataValidationError(f"{name}: values= is for proportions, rates and ratios")
     if per not in ("row", "customer") or (per == "customer" and kind != "ratio"):
@@ -153,7 +203,9 @@ def define_metric(name: str, *, table: str, kind: str, column: str,
     common: dict[str, Any] = {
         "name": name, "label": text, "table": table, "needs": column, "direction": direction,
         "phrase": text, "relative": True}
-    if kind == "proportion":
+    if (table, kind) not in _DAILY:
+        spec = _clustered(name, table, kind, row, text, column, picked, per, units, direction)
+    elif kind == "proportion":
         counts: tuple[RowCount, ...] = (row("n", "n"), row("hits", "hits", picked))
         spec = MetricSpec(
             **common, kind="counts", columns=tuple(c.name for c in counts),
@@ -168,22 +220,11 @@ def define_metric(name: str, *, table: str, kind: str, column: str,
             statistic=_mean(name), point=_average, test="welch", units=units or column,
             scale=1.0, method="Welch t test from per-day sums", daily="mean, weighted by rows",
             row_counts=counts)
-    elif kind == "ratio":
-        counts = (row("y", "hits", picked) if picked else row("y", "sum"), row("n", "n"))
-        share = bool(picked) and per == "row"
-        shown = ("per active customer per 30 days" if per == "customer" else
-                 f"% of {table}" if share else f"per {table[:-1]}")
-        spec = ratio_spec(
-            name, label=text, table=table, column=column, units=units or shown, needs=column,
-            delta_units="percentage points" if share else (units or shown),
-            scale=30.0 if per == "customer" else 100.0 if share else 1.0, direction=direction,
-            phrase=text, daily="none: pooled per customer (no daily series)", per_customer=per == "customer",
-            row_counts=counts, relative=True)
     else:
         counts = (row("hits", "hits", picked),)
         spec = MetricSpec(
             **common, kind="rate", columns=(counts[0].name,), statistic=_events, point=_rate,
-            test="rate_daily", units=units or "per 1,000 customers per 30 days",
+            test="rate_daily", units=units or RATE_UNITS,
             scale=30000.0,
             method="Exact Poisson rate test, or quasi-Poisson with weekday terms on the daily "
                    "series when it is overdispersed",

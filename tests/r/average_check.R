@@ -53,3 +53,19 @@ clustered("AC-2 average_check winsorize=0.95 std", "amount", "order", capped_at 
           ids = std)
 clustered("AC-3 revenue_per_customer uncapped overall", "amount", "customer", scale = 30)
 clustered("AC-4 orders_per_customer VIP", "orders", "customer", scale = 3000, ids = vip)
+# AC-5: a user-defined metric on the customers table (define_metric(table="customers",
+# kind="proportion")): the share of VIP among the customers active in each period, each
+# active customer once (y = is VIP, n = 1), clustered by customer the same way.
+attribute <- function(period) {
+  d <- per_customer(period, "orders", "customer")  # the customers with an active day
+  data.frame(customer_id = d$customer_id,
+             y = as.numeric(cu$tier[match(d$customer_id, cu$customer_id)] == "VIP"), n = 1)
+}
+b <- attribute("before"); a <- attribute("after")
+long <- rbind(cbind(b, after = 0), cbind(a, after = 1))
+fit <- lm(I(y / n) ~ after, data = long, weights = n)
+v <- vcovCL(fit, cluster = ~customer_id, type = "HC0", cadjust = FALSE)
+est <- coef(fit)[["after"]]; se <- sqrt(v["after", "after"])
+cat(sprintf("AC-5 share of VIP among active customers customers=%d/%d before=%.10f after=%.10f se=%.10f p=%.10g\n",
+            nrow(b), nrow(a), 100 * sum(b$y) / sum(b$n), 100 * sum(a$y) / sum(a$n), 100 * se,
+            2 * pnorm(-abs(est / se))))

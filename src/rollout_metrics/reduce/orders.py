@@ -142,6 +142,20 @@ def _check_rows(frame: nw.LazyFrame[Any], table: str, rows: tuple[RowCount, RowC
             "a numeric column, or give values= to count the rows holding them")
 
 
+def _per_active_customer(frame: nw.LazyFrame[Any],
+                         windows: dict[str, tuple[dt.datetime, dt.datetime]],
+                         rows: tuple[RowCount, RowCount]) -> nw.LazyFrame[Any]:
+    """A customers-table metric: per customer and period, the row's numerator and count when
+    the customer has an active day in the period, else 0 (each active customer once)."""
+    _check_rows(frame, "customers", rows)
+    active = _active_days(frame, windows).with_columns(
+        *[(nw.col(f"n_{p}") > 0).alias(f"__active_{p}") for p in windows])
+    y, c = row_expression(rows[0]).cast(nw.Float64), row_expression(rows[1]).cast(nw.Float64)
+    return active.with_columns(
+        *[nw.when(nw.col(f"__active_{p}")).then(e).otherwise(nw.lit(0.0)).alias(f"{v}_{p}")
+          for p in windows for v, e in (("y", y), ("n", c))])
+
+
 def _active_days(frame: nw.LazyFrame[Any], windows: dict[str, tuple[dt.datetime, dt.datetime]]
                  ) -> nw.LazyFrame[Any]:
     """``n_<p>``: the customer's active days in each period, ``signup day <= d < churn day``
@@ -168,7 +182,13 @@ def _moments(red: Reductions, rollout: Rollout, by: list[str], value: str, per: 
              rows: tuple[RowCount, RowCount] | None = None) -> pd.DataFrame:
     windows = rollout.windows()
     periods = list(windows)
-    if per == "order":
+    if table == "customers":
+        if rows is None:
+            raise ValueError("a customers ratio needs rows")
+        seg = attach_segments(red, "customers", by, rollout, metric=metric)
+        sums = _per_active_customer(seg.frame, windows, rows)
+        keys = seg.keys
+    elif per == "order":
         seg = attach_segments(red, table, by, rollout, metric=metric)
         sums = _per_customer_orders(red, seg.frame, seg.keys, windows, value, cap, table, rows)
         sums = sums.with_columns(*[nw.col(f"c_{p}").alias(f"n_{p}") for p in periods])
@@ -195,7 +215,10 @@ def _moments(red: Reductions, rollout: Rollout, by: list[str], value: str, per: 
     variables = names[:2 * len(periods)]
     products = [nw.col(a) * nw.col(b) if a != b else nw.col(a) ** 2
                 for a, b in (n.split("*") for n in names[2 * len(periods):])]
-    units = nw.sum_horizontal(*[nw.col(f"n_{p}") for p in periods])
+    # A customer with no unit in any period still counts when it adds to a numerator (orders
+    # of a customer outside its active days): the ratio keeps every row it was given.
+    units = nw.sum_horizontal(*[nw.col(f"n_{p}").abs() + nw.col(f"y_{p}").abs()
+                                for p in periods])
     per_customer = (sums.filter(units > 0)
                     .with_columns(*[e.alias(f"__m{i}") for i, e in enumerate(products)],
                                   *[(nw.col(f"n_{p}") > 0).cast(nw.Int64).alias(f"k_{p}")

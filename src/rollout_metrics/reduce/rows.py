@@ -57,6 +57,14 @@ def _passes(rc: RowCount) -> nw.Expr:
     return ok
 
 
+def _is_in(value: nw.Expr, values: tuple[Any, ...]) -> nw.Expr:
+    """``value`` is one of ``values``; numbers are compared as floats, so ``[0, 1]`` finds
+    the scores of a float column on every engine (Polars will not compare Int64 to Float64)."""
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return value.cast(nw.Float64).is_in([float(v) for v in values])
+    return value.is_in(list(values))
+
+
 def row_expression(rc: RowCount) -> nw.Expr:
     """The per-row value of ``rc`` (0 for rows that do not count; never null)."""
     ok = _passes(rc)
@@ -64,7 +72,7 @@ def row_expression(rc: RowCount) -> nw.Expr:
     if rc.what == "n":
         return ok.cast(nw.Int64)
     if rc.what == "hits":
-        hit = value.is_in(list(rc.values)) if rc.values else value.cast(nw.Boolean)
+        hit = _is_in(value, rc.values) if rc.values else value.cast(nw.Boolean)
         return (ok & hit.fill_null(False)).cast(nw.Int64)
     number = value.cast(nw.Float64)
     if rc.what == "sum_sq":

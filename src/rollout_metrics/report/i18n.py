@@ -593,7 +593,8 @@ MINUTES_BELOW = 1.0
 #: other languages; units an analyst wrote are shown as written.
 DEFAULT_UNITS: dict[str, dict[str, str | dict[str, str]]] = {"ru": {
     "%": "%", "% of tickets": "% обращений", "% of orders": "% заказов",
-    "per order": "на заказ", "per ticket": "на обращение",
+    "% of surveys": "% ответов на опросы", "% of active customers": "% активных клиентов",
+    "per order": "на заказ", "per ticket": "на обращение", "per survey": "на ответ",
     "per active customer per 30 days": "на активного клиента за 30 дней",
     "per 1,000 customers per 30 days": RATE_UNITS["ru"], "percentage points": _PP}}
 
