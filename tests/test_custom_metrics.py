@@ -361,3 +361,19 @@ def test_custom_proportion_mean_and_rate_on_orders_and_surveys(sample: rm.Datase
     assert det.units == "per 1,000 customers per 30 days"
     assert det.method == "ratio_of_sums_clustered_wald"
     assert t[t.metric == "big_orders"].iloc[0].units == "% of orders"
+
+
+def test_readme_example_prints_what_the_readme_shows(capsys: Any) -> None:
+    # The README's user-defined metrics example on the sample, and its printed output.
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    part = readme[readme.index("On the bundled sample (`rollout`"):]
+    code, shown = re.search(r"```python\n(.*?)```\n\n```text\n(.*?)```", part, re.S).groups()
+    try:
+        exec(code, {"rm": rm})
+    finally:
+        for name in ("billing_share", "vip_share"):
+            rm.unregister_metric(name)
+    assert capsys.readouterr().out == shown
