@@ -38,13 +38,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from numpy.typing import NDArray
 from scipy import stats
 from scipy.linalg import solve_triangular, toeplitz
 from scipy.optimize import brentq
 from scipy.signal import lfilter
-from statsmodels.regression.linear_model import yule_walker
+from statsmodels.regression.linear_model import OLS, WLS, yule_walker
 from statsmodels.tsa.arima_process import arma_acovf
 
 from rollout_metrics.comparison import COLUMNS
@@ -439,7 +438,7 @@ def ols_hac(
     >>> bool(abs(fit.params[1] - 0.5) < 0.05)
     True
     """
-    model = sm.OLS(y, x) if weights is None else sm.WLS(y, x, weights=weights)
+    model = OLS(y, x) if weights is None else WLS(y, x, weights=weights)
     res = model.fit(
         cov_type="HAC", cov_kwds={"maxlags": int(maxlags), "use_correction": True}, use_t=True
     )
