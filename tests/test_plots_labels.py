@@ -118,3 +118,18 @@ def test_the_check_sees_an_overlap() -> None:
     ax.annotate("before 41.0", (0.2, 0.5))
     ax.annotate("after 38.5", (0.25, 0.5))
     assert _check("made", fig) == ["made: 'before 41.0' overlaps 'after 38.5'"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize(("metrics", "by"), [(["nps", "csat"], None),
+                                             (["nps", "csat", "churn", "complaints"], "tier")])
+def test_a_short_grid_keeps_its_colour_bar_label_inside(sample: rm.Dataset, lang: str,
+                                                        metrics: list[str], by: str | None
+                                                        ) -> None:
+    # One or four rows: the colour bar's label is longer than the grid is tall, so it wraps.
+    from rollout_metrics import plots
+    from rollout_metrics.report.i18n import Text
+
+    table = rm.compare(sample, ROLLOUT, metrics, by=by)
+    fig = plots.plot_heatmap(table, text=Text(lang))
+    assert _check(f"{lang}:heatmap", fig) == []

@@ -577,11 +577,16 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     labels = list(dict.fromkeys([tx("plot.overall"), *rows["label"]]))
     z = rows.pivot(index="label", columns="metric", values="z").reindex(
         index=labels, columns=metrics)
-    fig = _figure(1.5 * len(metrics) + 3, 0.38 * len(labels) + 1.6)
+    height = 0.38 * len(labels) + 1.6
+    fig = _figure(1.5 * len(metrics) + 3, height)
     ax = fig.subplots()
     mesh = ax.pcolormesh(np.ma.masked_invalid(z.to_numpy(float)), cmap="PuOr", vmin=-4, vmax=4,
                          edgecolors="white", linewidth=0.5)
-    bar = fig.colorbar(mesh, ax=ax, label=tx("plot.heatmap.colorbar"))
+    # The colour bar is as tall as the grid (the figure less about an inch of title and
+    # column names); its label wraps to that length, at about 5.6 pt a character at 10 pt.
+    fits = max(12, int((height - 1.1) * 72 / 5.6))
+    bar = fig.colorbar(mesh, ax=ax, label="\n".join(textwrap.wrap(
+        tx("plot.heatmap.colorbar"), fits, break_on_hyphens=False, break_long_words=False)))
     _number_axis(bar.ax.yaxis, text)
     ax.set_xlim(0, len(metrics))
     ax.set_ylim(len(labels), 0)  # first row on top
