@@ -104,6 +104,50 @@ sim_handling_median = functools.partial(sim_handling_quantile, q=0.5)
 sim_handling_p90 = functools.partial(sim_handling_quantile, q=0.9)
 
 
+def clustered_tickets(rng: np.random.Generator, n: int = 600, q: float = 0.5, *,
+                      icc: float = 0.3, shape: float = 0.5, mean_tickets: float = 2.0,
+                      stay: float = 0.9) -> tuple[ValueCounts, ValueCounts, RatioOfSums]:
+    """Handling times of ``n`` customers over two periods with no effect.  Tickets per
+    customer and period ~ Poisson(gamma rate, ``shape`` 0.5, mean 2: many customers with one
+    ticket, a few with ten or more), 0 when the customer is not there (probability
+    1 - ``stay`` per period); log minutes = log 25 + u_i + e with a customer effect u_i that
+    persists across periods and ``icc`` = var(u) / (var(u) + var(e)), total variance 0.81 as
+    :func:`_minutes`; whole minutes.  Returns both periods' value counts and, per customer,
+    the tickets at or below each period's ``q`` quantile (``y``) and all of them (``n``)."""
+    lam = rng.gamma(shape, mean_tickets / shape, n)
+    u = rng.normal(0.0, np.sqrt(0.81 * icc), n)
+    counts, ys, ns = [], [], []
+    for _ in range(2):
+        k = rng.poisson(lam) * (rng.random(n) < stay)
+        owner = np.repeat(np.arange(n), k)
+        x = np.round(np.exp(np.log(25.0) + u[owner]
+                            + rng.normal(0.0, np.sqrt(0.81 * (1 - icc)), owner.size)))
+        vc = ValueCounts.from_values(x)
+        counts.append(vc)
+        ys.append(np.bincount(owner, weights=(x <= vc.quantile(q)).astype(float), minlength=n))
+        ns.append(k.astype(float))
+    variables = {"y_before": ys[0], "n_before": ns[0], "y_after": ys[1], "n_after": ns[1]}
+    names = list(variables)
+    moments = {v: float(variables[v].sum()) for v in names}
+    for i, a in enumerate(names):
+        for b in names[i:]:
+            moments[f"{a}*{b}"] = float((variables[a] * variables[b]).sum())
+    customers = (("before", int((ns[0] > 0).sum())), ("after", int((ns[1] > 0).sum())))
+    return counts[0], counts[1], RatioOfSums("before", ("before", "after"),
+                                             tuple(moments.items()), customers)
+
+
+def sim_handling_clustered(rng: np.random.Generator, q: float = 0.5, n: int = 600,
+                           clustered: bool = True, **kwargs: float
+                           ) -> tuple[float, bool | None]:
+    """A/A of the handling-time quantile test on tickets clustered by customer
+    (:func:`clustered_tickets`), with the clustered variance or as independent tickets."""
+    seed = int(rng.integers(2**31))
+    b, a, clusters = clustered_tickets(rng, n, q, **kwargs)
+    return _outcome(quantile_diff(b, a, q=q, n_resamples=1000, seed=seed,
+                                  clusters=clusters if clustered else None))
+
+
 def sim_poisson_exact(rng: np.random.Generator) -> tuple[float, bool | None]:
     exposure = 50_000.0
     b, a = rng.poisson(0.004 * exposure, size=2)

@@ -44,7 +44,7 @@ from rollout_metrics.infer.results import DiffResult
 from rollout_metrics.infer.two_sample import check_alpha, essentially_constant, normal_p, z_quantile
 from rollout_metrics.stats.sufficient import CohortShare, RatioOfSums
 
-__all__ = ["cohort_share_diff", "ratio_of_sums_diff"]
+__all__ = ["cohort_share_diff", "cross_moment", "ratio_of_sums_diff"]
 
 
 def cohort_share_diff(before: CohortShare, after: CohortShare, *, alpha: float = 0.05
@@ -94,7 +94,7 @@ def _wald(diff: float, se: float, before: float, after: float, alpha: float
     return False, diff - half, diff + half, diff / se, normal_p(diff / se)
 
 
-def _cross(s: RatioOfSums, a: str, b: str, ra: float, rb: float) -> float:
+def cross_moment(s: RatioOfSums, a: str, b: str, ra: float, rb: float) -> float:
     """``Σ (y_a - ra n_a)(y_b - rb n_b)`` over customers from the sums of products."""
     ya, na, yb, nb = f"y_{a}", f"n_{a}", f"y_{b}", f"n_{b}"
     return (s.product(ya, yb) - rb * s.product(ya, nb) - ra * s.product(na, yb)
@@ -131,8 +131,9 @@ def ratio_of_sums_diff(before: RatioOfSums, after: RatioOfSums, *, alpha: float 
         raise DataValidationError(f"a period without units: {nb:g} before, {na:g} after")
     rb, ra = before.ratio, after.ratio
     pb, pa = before.period, after.period
-    var = (_cross(before, pa, pa, ra, ra) / na**2 + _cross(before, pb, pb, rb, rb) / nb**2
-           - 2.0 * _cross(before, pa, pb, ra, rb) / (na * nb))
+    var = (cross_moment(before, pa, pa, ra, ra) / na**2
+           + cross_moment(before, pb, pb, rb, rb) / nb**2
+           - 2.0 * cross_moment(before, pa, pb, ra, rb) / (na * nb))
     se = math.sqrt(max(var, 0.0))
     diff = ra - rb
     degenerate, low, high, z, p = _wald(diff, se, rb, ra, alpha)
