@@ -104,6 +104,21 @@ sim_handling_median = functools.partial(sim_handling_quantile, q=0.5)
 sim_handling_p90 = functools.partial(sim_handling_quantile, q=0.9)
 
 
+def ratio_of_sums(ys: list[np.ndarray], ns: list[np.ndarray]) -> RatioOfSums:
+    """The before cell of per-customer ``y`` and ``n`` of the before and after periods: their
+    sums and the sums of every product of two of them (what the engine reduces), and the
+    customers with a unit in each period."""
+    from rollout_metrics.reduce.orders import moment_names
+
+    periods = ("before", "after")
+    variables = {f"{v}_{p}": arr[i] for i, p in enumerate(periods)
+                 for v, arr in (("y", ys), ("n", ns))}
+    moments = {name: float(np.prod([variables[v] for v in name.split("*")], axis=0).sum())
+               for name in moment_names(periods)}
+    customers = tuple((p, int((ns[i] > 0).sum())) for i, p in enumerate(periods))
+    return RatioOfSums("before", periods, tuple(moments.items()), customers)
+
+
 def clustered_tickets(rng: np.random.Generator, n: int = 600, q: float = 0.5, *,
                       icc: float = 0.3, shape: float = 0.5, mean_tickets: float = 2.0,
                       stay: float = 0.9) -> tuple[ValueCounts, ValueCounts, RatioOfSums]:
@@ -126,15 +141,7 @@ def clustered_tickets(rng: np.random.Generator, n: int = 600, q: float = 0.5, *,
         counts.append(vc)
         ys.append(np.bincount(owner, weights=(x <= vc.quantile(q)).astype(float), minlength=n))
         ns.append(k.astype(float))
-    variables = {"y_before": ys[0], "n_before": ns[0], "y_after": ys[1], "n_after": ns[1]}
-    names = list(variables)
-    moments = {v: float(variables[v].sum()) for v in names}
-    for i, a in enumerate(names):
-        for b in names[i:]:
-            moments[f"{a}*{b}"] = float((variables[a] * variables[b]).sum())
-    customers = (("before", int((ns[0] > 0).sum())), ("after", int((ns[1] > 0).sum())))
-    return counts[0], counts[1], RatioOfSums("before", ("before", "after"),
-                                             tuple(moments.items()), customers)
+    return counts[0], counts[1], ratio_of_sums(ys, ns)
 
 
 def sim_handling_clustered(rng: np.random.Generator, q: float = 0.5, n: int = 600,
@@ -360,14 +367,7 @@ def revenue_customers(rng: np.random.Generator, n: int = 2000, *, tail: float = 
         days = np.where(rng.random(n) < 0.2, rng.integers(1, 57, n), 56).astype(float)
         ys.append(y)
         ns.append(k.astype(float) if per == "order" else days)
-    variables = {"y_before": ys[0], "n_before": ns[0], "y_after": ys[1], "n_after": ns[1]}
-    names = list(variables)
-    moments = {v: float(variables[v].sum()) for v in names}
-    for i, a in enumerate(names):
-        for b in names[i:]:
-            moments[f"{a}*{b}"] = float((variables[a] * variables[b]).sum())
-    customers = (("before", int((ns[0] > 0).sum())), ("after", int((ns[1] > 0).sum())))
-    return RatioOfSums("before", ("before", "after"), tuple(moments.items()), customers)
+    return ratio_of_sums(ys, ns)
 
 
 def sim_revenue(rng: np.random.Generator, n: int = 2000, **kwargs: object
@@ -386,15 +386,7 @@ def customer_attribute(rng: np.random.Generator, n: int = 2000, *, share: float 
     adds (attribute, 1) to its period's sums (:func:`rollout_metrics.define_metric`)."""
     x = (rng.random(n) < share).astype(float) if share is not None else rng.lognormal(3, 1, n)
     active = [rng.random(n) < stay for _ in range(2)]
-    variables = {"y_before": x * active[0], "n_before": active[0].astype(float),
-                 "y_after": x * active[1], "n_after": active[1].astype(float)}
-    names = list(variables)
-    moments = {v: float(variables[v].sum()) for v in names}
-    for i, a in enumerate(names):
-        for b in names[i:]:
-            moments[f"{a}*{b}"] = float((variables[a] * variables[b]).sum())
-    customers = (("before", int(active[0].sum())), ("after", int(active[1].sum())))
-    return RatioOfSums("before", ("before", "after"), tuple(moments.items()), customers)
+    return ratio_of_sums([x * on for on in active], [on.astype(float) for on in active])
 
 
 def sim_customer_attribute(rng: np.random.Generator, n: int = 2000, **kwargs: object
