@@ -152,7 +152,7 @@ def sim_handling_clustered(rng: np.random.Generator, q: float = 0.5, n: int = 60
     seed = int(rng.integers(2**31))
     b, a, clusters = clustered_tickets(rng, n, q, **kwargs)
     return _outcome(quantile_diff(b, a, q=q, n_resamples=1000, seed=seed,
-                                  clusters=clusters if clustered else None))
+                                  clusters=(clusters, clusters.at("after")) if clustered else None))
 
 
 def sim_poisson_exact(rng: np.random.Generator) -> tuple[float, bool | None]:
@@ -449,6 +449,14 @@ TEST_CASES: list[tuple[str, Sim, int]] = [
     ("customers_share_clustered_n150",
      functools.partial(sim_customer_attribute, n=150), 136),
     ("customers_mean_clustered", functools.partial(sim_customer_attribute, share=None), 137),
+    ("handling_clustered_median_bootstrap", sim_handling_clustered, 140),
+    ("handling_clustered_p90_bootstrap", functools.partial(sim_handling_clustered, q=0.9), 141),
+    ("handling_clustered_stay0.5_median_bootstrap",
+     functools.partial(sim_handling_clustered, stay=0.5), 142),
+    ("handling_clustered_icc0_median_bootstrap",
+     functools.partial(sim_handling_clustered, icc=0.0), 143),
+    ("handling_clustered_n60_heavy_median_bootstrap",
+     functools.partial(sim_handling_clustered, n=60, mean_tickets=10.0), 144),
 ]
 #: Known limits, printed by ``--test-cases`` beside the cases but not tested: the daily rate
 #: test assumes days independent given the weekday pattern; repeat contacts 1-7 days after a
@@ -468,6 +476,10 @@ LIMIT_CASES: list[tuple[str, Sim, int]] = [
      functools.partial(sim_customer_attribute, n=150, share=0.1), 138),
     ("customers_mean_n150_lognormal_LIMIT",
      functools.partial(sim_customer_attribute, n=150, share=None), 139),
+    ("handling_clustered_median_as_independent_LIMIT",
+     functools.partial(sim_handling_clustered, clustered=False), 140),
+    ("handling_clustered_stay0.5_median_as_independent_LIMIT",
+     functools.partial(sim_handling_clustered, stay=0.5, clustered=False), 142),
 ]
 TEST_N_SIMS = 4000
 FPR_BAND, COVERAGE_BAND = (0.04, 0.06), (0.94, 0.96)

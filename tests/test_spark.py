@@ -48,6 +48,9 @@ def test_ticket_segment_matches_pandas(spark_data: rm.Dataset, sample: rm.Datase
     got = rm.compare(spark_data, ROLLOUT, metrics=["handling_time", "complaints"], by="channel")
     expected = rm.compare(sample, ROLLOUT, metrics=["handling_time", "complaints"], by="channel")
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, atol=1e-9)
+    # the handling-time rows went through the second pass (clustered by customer) on Spark
+    handling = got[got["metric"] == "handling_time"]
+    assert handling["method"].str.endswith("_clustered").all()
 
 
 @pytest.mark.parametrize("by", ["channel", "tier"])

@@ -43,7 +43,7 @@ from rollout_metrics.reduce.segments import By, available_segments, groupings
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.daily import supported_metrics
 from rollout_metrics.stats.periods import PeriodTable, period_table
-from rollout_metrics.stats.sufficient import EventExposure
+from rollout_metrics.stats.sufficient import ClusteredCounts, EventExposure, RatioOfSums
 
 __all__ = [
     "COLUMNS",
@@ -109,6 +109,11 @@ MIN_COHORT = 100
 #: of the average check on heavy-tailed amounts is calibrated from 100 customers per period
 #: (benchmarks/calibration.py, cases average_check_*, revenue_per_customer_*).
 MIN_CUSTOMERS = 100
+#: Customers with closed tickets a handling-time quantile needs in each period when its
+#: variance is clustered by customer: from 25-30 customers the A/A false-positive rate is in
+#: [0.04, 0.06] (benchmarks/calibration.py, cases handling_clustered_*); with 15 it was 0.065,
+#: with 5-10 0.11 (too few clusters to estimate their variance).
+MIN_QUANTILE_CUSTOMERS = 30
 
 
 def _mde_rate(b: EventExposure, a: EventExposure, phi: float, alpha: float) -> float:
@@ -143,11 +148,23 @@ def _test_ratio(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffResult,
     return r, mde_from_se(r.se, alpha=o.alpha)
 
 
+def _clusters(b: Any, a: Any, q: float) -> tuple[RatioOfSums, RatioOfSums] | None:
+    """The two cells' clustering by customer at quantile ``q`` (stats/periods.py); ``None``
+    for cells without it (pooled cells of a staggered overall)."""
+    if isinstance(b, ClusteredCounts) and isinstance(a, ClusteredCounts) and b.q == a.q == q \
+            and b.clusters is not None and a.clusters is not None:
+        return b.clusters, a.clusters
+    return None
+
+
 def _test_quantile(b: Any, a: Any, daily: Daily, o: MetricOptions) -> tuple[DiffResult, float]:
     if o.handling_stat == "mean":
         return _test_welch(b, a, daily, o)
-    r = quantile_diff(b, a, q=QUANTILES[o.handling_stat], n_resamples=o.n_resamples,
-                      seed=o.seed, alpha=o.alpha)
+    q = QUANTILES[o.handling_stat]
+    # Tickets of one customer are not independent: the variance clustered by customer.
+    clusters = _clusters(b, a, q)
+    r = quantile_diff(b, a, q=q, n_resamples=o.n_resamples, seed=o.seed, alpha=o.alpha,
+                      clusters=clusters)
     # r.se is the half-width of the interval over z: the MDE is the shift that moves this
     # interval off 0 with power 0.8 (the coherence check is in benchmarks/calibration.py).
     return r, mde_from_se(r.se, alpha=o.alpha)
@@ -180,6 +197,9 @@ def _enough_quantile(b: Any, a: Any, daily: Daily, o: MetricOptions) -> bool:
         return _enough_n(MIN_N_TEST)(b, a, daily, o)
     q = QUANTILES[o.handling_stat]
     own = math.ceil(MIN_BEYOND_QUANTILE / min(q, 1.0 - q) - 1e-9)
+    clusters = _clusters(b, a, q)
+    if clusters is not None and min(c.n for c in clusters) < MIN_QUANTILE_CUSTOMERS:
+        return False
     return bool(min(b.n, a.n) >= max(o.min_n, own))
 
 
@@ -219,7 +239,8 @@ TESTS: dict[str, RowTest] = {
                      f"max(min_n, {MIN_N_TEST}) observations per period"),
     "quantile": RowTest(_test_quantile, _enough_quantile,
                         f"max(min_n, {MIN_BEYOND_QUANTILE}/min(q, 1 - q)) tickets per period "
-                        f"(median 6, p90 30); the mean: max(min_n, {MIN_N_TEST})"),
+                        f"(median 6, p90 30) and {MIN_QUANTILE_CUSTOMERS} customers with closed tickets in each "
+                        f"period (clustered by customer); the mean: max(min_n, {MIN_N_TEST})"),
     "rate_daily": RowTest(_test_rate_daily, _enough_rate_daily,
                           f"an event in each period and {MIN_RESIDUAL_DF} residual degrees of "
                           "freedom of the daily model (28 days); min_n does not apply"),

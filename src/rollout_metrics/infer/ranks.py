@@ -277,14 +277,17 @@ def _inverted_p(boot: NDArray[np.float64], estimate: float) -> float:
     return min(1.0, 2.0 * x / last)
 
 
-def cluster_scale(clusters: RatioOfSums, var_before: float, var_after: float) -> float:
+def cluster_scale(before: RatioOfSums, after: RatioOfSums, var_before: float,
+                  var_after: float) -> float:
     """The factor on the bootstrap differences of two quantiles that turns their variance
     (independent tickets: ``var_before + var_after``) into the one clustered by customer.
 
-    Per period ``p``, ``F_p = Σ y_p / Σ n_p`` is the empirical distribution function at the
-    period's quantile; its delta-method variance clustered by customer over its variance with
-    independent tickets, ``F_p (1 - F_p) / Σ n_p``, is the period's design effect ``d_p``, and
-    ``r`` the correlation of the two ``F`` through shared customers.  The factor is
+    ``before`` and ``after`` are the same customers' sums seen from the two periods compared
+    (:meth:`RatioOfSums.at`).  Per period ``p``, ``F_p = Σ y_p / Σ n_p`` is the empirical
+    distribution function at the period's quantile; its delta-method variance clustered by
+    customer over its variance with independent tickets, ``F_p (1 - F_p) / Σ n_p``, is the
+    period's design effect ``d_p``, and ``r`` the correlation of the two ``F`` through shared
+    customers.  The factor is
     ``sqrt((d_a v_a + d_b v_b - 2 r sqrt(d_a d_b v_a v_b)) / (v_a + v_b))``; 1 when a period
     has no spread.
 
@@ -297,20 +300,22 @@ def cluster_scale(clusters: RatioOfSums, var_before: float, var_after: float) ->
     ...      "n_before*n_after": 0.0}
     >>> s = RatioOfSums("before", ("before", "after"), tuple(m.items()),
     ...                 (("before", 2), ("after", 2)))
-    >>> round(cluster_scale(s, 1.0, 1.0), 6)  # two customers of two tied tickets each
+    >>> round(cluster_scale(s, s.at("after"), 1.0, 1.0), 6)  # two customers of two tied tickets
     1.414214
     """
-    b, a = clusters.period, next(p for p in clusters.periods if p != clusters.period)
-    nb, na = clusters.units, clusters.at(a).units
+    if (before.periods, before.moments) != (after.periods, after.moments):
+        raise ValueError("cluster_scale needs the same customers' sums seen from two periods")
+    b, a = before.period, after.period
+    nb, na = before.units, after.units
     if nb <= 0 or na <= 0 or var_before <= 0.0 or var_after <= 0.0:
         return 1.0
-    fb, fa = clusters.ratio, clusters.at(a).ratio
+    fb, fa = before.ratio, after.ratio
     iid_b, iid_a = fb * (1.0 - fb) / nb, fa * (1.0 - fa) / na
     if iid_b <= 0.0 or iid_a <= 0.0:
         return 1.0
-    cl_b = max(cross_moment(clusters, b, b, fb, fb), 0.0) / nb**2
-    cl_a = max(cross_moment(clusters, a, a, fa, fa), 0.0) / na**2
-    cov = cross_moment(clusters, a, b, fa, fb) / (na * nb)
+    cl_b = max(cross_moment(before, b, b, fb, fb), 0.0) / nb**2
+    cl_a = max(cross_moment(before, a, a, fa, fa), 0.0) / na**2
+    cov = cross_moment(before, a, b, fa, fb) / (na * nb)
     r = cov / math.sqrt(cl_b * cl_a) if cl_b > 0.0 and cl_a > 0.0 else 0.0
     d_b, d_a = cl_b / iid_b, cl_a / iid_a
     target = (d_a * var_after + d_b * var_before
@@ -326,7 +331,7 @@ def quantile_diff(
     n_resamples: int = 2000,
     seed: int = 0,
     alpha: float = 0.05,
-    clusters: RatioOfSums | None = None,
+    clusters: tuple[RatioOfSums, RatioOfSums] | None = None,
 ) -> DiffResult:
     """Difference of quantiles ``quantile(after, q) - quantile(before, q)``: bootstrap CI and
     the p-value of the same bootstrap.
@@ -355,9 +360,10 @@ def quantile_diff(
     ``extra["boot_sd"]`` is the bootstrap SD.  When the bootstrap differences have no spread
     (both periods constant) the result is ``degenerate``: no p-value, no interval.
 
-    Tickets of one customer are not independent.  ``clusters`` (:func:`quantile_clusters`:
-    per customer, the tickets at or below each period's quantile, ``y_<p>``, and all its
-    tickets, ``n_<p>``) rescales the bootstrap differences around their median by the ratio
+    Tickets of one customer are not independent.  ``clusters``, the before and after views of
+    per-customer sums (:func:`rollout_metrics.reduce.quantiles.quantile_moments`: per
+    customer, the tickets at or below each period's quantile, ``y_<p>``, and all its
+    tickets, ``n_<p>``), rescales the bootstrap differences around their median by the ratio
     of the variance clustered by customer to the one of independent tickets (Deng, Knoblich
     & Lu 2018: the variance of a quantile is that of the empirical distribution function at
     it over the squared density, and only the first factor depends on the clustering); the
@@ -403,7 +409,7 @@ def quantile_diff(
     boot = boot_a - boot_b
     scale = 1.0
     if clusters is not None:
-        scale = cluster_scale(clusters, float(np.var(boot_b)), float(np.var(boot_a)))
+        scale = cluster_scale(*clusters, float(np.var(boot_b)), float(np.var(boot_a)))
         centre = float(np.median(boot))
         boot = centre + scale * (boot - centre)
     boot_sd = float(np.std(boot, ddof=1))

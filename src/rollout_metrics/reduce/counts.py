@@ -32,7 +32,7 @@ from rollout_metrics.errors import DataValidationError, MissingColumnError, Peri
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.reduce.reduction import ReductionKey, Reductions
 from rollout_metrics.reduce.rows import RowCount, row_expression
-from rollout_metrics.reduce.segments import attach_segments
+from rollout_metrics.reduce.segments import Segmented, attach_segments
 from rollout_metrics.rollout import Rollout
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "handling_counts",
     "survey_counts",
     "ticket_counts",
+    "ticket_minutes",
 ]
 
 CSAT_LEVELS = (1, 2, 3, 4, 5)
@@ -241,39 +242,60 @@ def _running_total(joins: pd.DataFrame, leaves: pd.DataFrame, by: list[str], n_d
     return out[["day", *by, "active", "churned"]]
 
 
+def _minutes(frame: nw.LazyFrame[Any], end_col: str) -> nw.LazyFrame[Any]:
+    """``minutes``: whole minutes from ``created_at`` to ``end_col``, -1 when open."""
+    # Whole minutes as integers (grouping integers is cheaper); open tickets as -1 here
+    # (validation excluded negative times), null again after collecting.
+    # Half a minute rounds up on every engine: floor(x + 0.5), not the engines' own
+    # round() (pandas and Polars round halves to even, DuckDB away from zero).
+    return with_seconds_between(frame, "minutes", end_col, "created_at").with_columns(
+        (nw.col("minutes") / 60.0 + 0.5).floor().fill_null(-1).cast(nw.Int64).alias("minutes"))
+
+
+def ticket_minutes(red: Reductions, rollout: Rollout, by: list[str], *, measure: str
+                   ) -> tuple[Segmented, nw.LazyFrame[Any]]:
+    """The tickets of the rollout's windows with their segment keys, ``period`` and
+    ``minutes`` (whole minutes of ``measure``, -1 when the ticket is open)."""
+    seg, end_col = _duration_segments(red, rollout, by, measure)
+    start, end = rollout.span
+    # The span first: a plain range the engine can push into the scan (Parquet row groups
+    # skipped, 10M tickets -> the 3.7M in the windows joined and grouped).
+    frame = seg.frame.filter((nw.col("created_at") >= start) & (nw.col("created_at") < end))
+    inside = frame.with_columns(rollout.period_expr("created_at").alias("period")).filter(
+        ~nw.col("period").is_null())
+    return seg, _minutes(inside, end_col)
+
+
+def _duration_segments(red: Reductions, rollout: Rollout | None, by: list[str], measure: str
+                       ) -> tuple[Segmented, str]:
+    end_col = {"resolution": "resolved_at", "first_response": "first_response_at"}[measure]
+    label = {"resolution": "handling_time", "first_response": "first_response_time"}[measure]
+    seg = attach_segments(red, "tickets", by, rollout, metric=label)
+    if end_col not in seg.frame.collect_schema().names():
+        raise MissingColumnError(
+            f"{label}: the tickets table has no {end_col!r} column; available: "
+            f"{seg.frame.collect_schema().names()}"
+        )
+    return seg, end_col
+
+
 def _handling_counts(
     red: Reductions, rollout: Rollout | None, by: list[str], *, measure: str,
     grain: str, lo: dt.datetime | None, hi: dt.datetime | None,
 ) -> pd.DataFrame:
-    end_col = {"resolution": "resolved_at", "first_response": "first_response_at"}[measure]
-    label = {"resolution": "handling_time", "first_response": "first_response_time"}[measure]
-    seg = attach_segments(red, "tickets", by, rollout, metric=label)
-    frame = seg.frame
-    if end_col not in frame.collect_schema().names():
-        raise MissingColumnError(
-            f"{label}: the tickets table has no {end_col!r} column; available: "
-            f"{frame.collect_schema().names()}"
-        )
-    if grain == "day" and lo is not None and hi is not None:
-        inside = _with_day(
-            frame.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi)),
-            "day", "created_at", lo)
+    if grain == "period" and rollout is not None:
+        seg, timed = ticket_minutes(red, rollout, by, measure=measure)
     else:
-        period = rollout.period_expr("created_at") if rollout else nw.lit("all")
-        if rollout is not None:
-            # The span first: a plain range the engine can push into the scan (Parquet row
-            # groups skipped, 10M tickets -> the 3.7M in the windows joined and grouped).
-            start, end = rollout.span
-            frame = frame.filter((nw.col("created_at") >= start) & (nw.col("created_at") < end))
-        inside = frame.with_columns(period.alias("period")).filter(~nw.col("period").is_null())
+        seg, end_col = _duration_segments(red, rollout, by, measure)
+        if grain == "day" and lo is not None and hi is not None:
+            inside = _with_day(
+                seg.frame.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi)),
+                "day", "created_at", lo)
+        else:
+            inside = seg.frame.with_columns(nw.lit("all").alias("period"))
+        timed = _minutes(inside, end_col)
     counts = (
-        with_seconds_between(inside, "minutes", end_col, "created_at")
-        # Whole minutes as integers (grouping integers is cheaper); open tickets as -1 here
-        # (validation excluded negative times), null again below.
-        # Half a minute rounds up on every engine: floor(x + 0.5), not the engines' own
-        # round() (pandas and Polars round halves to even, DuckDB away from zero).
-        .with_columns((nw.col("minutes") / 60.0 + 0.5).floor().fill_null(-1).cast(nw.Int64)
-                      .alias("minutes"), nw.lit(1).cast(nw.Int64).alias("one"))
+        timed.with_columns(nw.lit(1).cast(nw.Int64).alias("one"))
         .group_by(grain, *seg.keys, "minutes")
         .agg(nw.col("one").sum().alias("tickets"))
     )

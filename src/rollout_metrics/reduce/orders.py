@@ -41,6 +41,7 @@ from rollout_metrics._engine.cast import with_seconds_between
 from rollout_metrics.errors import DataValidationError, MissingColumnError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.load.schema import TABLES
+from rollout_metrics.reduce.moments import customer_moments, moment_names
 from rollout_metrics.reduce.reduction import ReductionKey, Reductions
 from rollout_metrics.reduce.rows import RowCount, row_expression
 from rollout_metrics.reduce.segments import attach_segments
@@ -49,19 +50,6 @@ from rollout_metrics.rollout import Rollout
 __all__ = ["moment_names", "order_cap", "order_moments"]
 
 DAY = 86400.0
-
-
-def moment_names(periods: tuple[str, ...] | list[str]) -> list[str]:
-    """The per-customer variables (``y_<p>``, ``n_<p>``) and their pairwise products
-    (``<a>*<b>``), in the order of the reduced columns.
-
-    Examples
-    --------
-    >>> moment_names(["before", "after"])[:5]
-    ['y_before', 'n_before', 'y_after', 'n_after', 'y_before*y_before']
-    """
-    names = [f"{x}_{p}" for p in periods for x in ("y", "n")]
-    return names + [f"{a}*{b}" for i, a in enumerate(names) for b in names[i:]]
 
 
 def order_cap(source: Dataset | Reductions, rollout: Rollout, quantile: float) -> float:
@@ -211,43 +199,7 @@ def _moments(red: Reductions, rollout: Rollout, by: list[str], value: str, per: 
         keys = seg.keys
     else:
         raise ValueError(per)
-    names = moment_names(periods)
-    variables = names[:2 * len(periods)]
-    products = [nw.col(a) * nw.col(b) if a != b else nw.col(a) ** 2
-                for a, b in (n.split("*") for n in names[2 * len(periods):])]
-    # A customer with no unit in any period still counts when it adds to a numerator (orders
-    # of a customer outside its active days): the ratio keeps every row it was given.
-    units = nw.sum_horizontal(*[nw.col(f"n_{p}").abs() + nw.col(f"y_{p}").abs()
-                                for p in periods])
-    per_customer = (sums.filter(units > 0)
-                    .with_columns(*[e.alias(f"__m{i}") for i, e in enumerate(products)],
-                                  *[(nw.col(f"n_{p}") > 0).cast(nw.Int64).alias(f"k_{p}")
-                                    for p in periods],
-                                  nw.lit(1).cast(nw.Int64).alias("__one")))
-    reduced = per_customer.group_by(*keys).agg(
-        nw.col("__one").sum().alias("customers"),
-        *[nw.col(f"k_{p}").sum() for p in periods],
-        *[nw.col(v).sum() for v in variables],
-        *[nw.col(f"__m{i}").sum() for i in range(len(products))],
-    ) if keys else per_customer.select(
-        nw.col("__one").sum().alias("customers"),
-        *[nw.col(f"k_{p}").sum() for p in periods],
-        *[nw.col(v).sum() for v in variables],
-        *[nw.col(f"__m{i}").sum() for i in range(len(products))],
-    )
-    out = reduced.collect().to_pandas().rename(
-        columns={f"__m{i}": n for i, n in enumerate(names[2 * len(periods):])})
-    counts = ["customers", *[f"k_{p}" for p in periods]]
-    for c in counts:
-        out[c] = pd.to_numeric(out[c]).fillna(0).astype("int64")
-    for c in names:
-        out[c] = pd.to_numeric(out[c]).astype("float64")
-    if "__seg" in out.columns:
-        out["__seg"] = pd.to_numeric(out["__seg"]).fillna(-1).astype("int64")
-        out = seg.decode(out, list(by))
-    elif by:
-        out = out.sort_values(list(by), kind="stable").reset_index(drop=True)
-    return out[[*by, *counts, *names]]
+    return customer_moments(sums, keys, periods, seg, list(by))
 
 
 def order_moments(source: Dataset | Reductions, rollout: Rollout, by: list[str], *,

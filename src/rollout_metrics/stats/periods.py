@@ -24,10 +24,12 @@ import pandas as pd
 
 from rollout_metrics.errors import MissingColumnError
 from rollout_metrics.load.dataset import Dataset
-from rollout_metrics.metrics import DURATION_ENDS, MetricOptions, MetricSpec
+from rollout_metrics.metrics import DURATION_ENDS, QUANTILES, MetricOptions, MetricSpec
 from rollout_metrics.reduce.cohorts import contact_patterns, repeat_patterns
 from rollout_metrics.reduce.counts import handling_counts
-from rollout_metrics.reduce.orders import moment_names, order_cap, order_moments
+from rollout_metrics.reduce.moments import moment_names
+from rollout_metrics.reduce.orders import order_cap, order_moments
+from rollout_metrics.reduce.quantiles import MAX_THRESHOLDS, quantile_moments
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.daily import (
@@ -36,6 +38,7 @@ from rollout_metrics.stats.daily import (
     daily_series,
     overall_key,
 )
+from rollout_metrics.stats.sufficient import ClusteredCounts, RatioOfSums
 
 __all__ = ["PeriodTable", "period_table"]
 
@@ -137,7 +140,43 @@ def _durations_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: li
             cells[(i, p)] = spec.statistic(
                 {"minutes": minutes[done], "tickets": tickets[done]}, options)
             open_[(i, p)] = int(tickets[at[is_open[at]]].sum())
+    q = QUANTILES.get(options.handling_stat)
+    if q is not None and len(keys) * len(periods) <= MAX_THRESHOLDS:
+        cells = _clustered(red, rollout, spec, by, keys, cells, periods, q)
     return PeriodTable(spec, tuple(by), keys, cells, open_, None, periods)
+
+
+def _clustered(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
+               keys: list[tuple[Any, ...]], cells: dict[tuple[int, str], Any],
+               periods: tuple[str, ...], q: float) -> dict[tuple[int, str], Any]:
+    """The cells with how their tickets cluster by customer at each cell's ``q`` quantile
+    (a second pass on the engine; the overall row on its own, as a customer whose tickets
+    fall in two channels is one cluster overall)."""
+    def limits(i: int) -> dict[str, float]:
+        return {p: cells[(i, p)].quantile(q) for p in periods if cells[(i, p)].n > 0}
+
+    measure = DURATION_ENDS[str(spec.needs)]
+    names = moment_names(periods)
+    found: dict[tuple[Any, ...], pd.Series] = {}
+    overall = quantile_moments(red, rollout, [], measure=measure, thresholds={(): limits(0)})
+    if len(overall):
+        found[keys[0]] = overall.iloc[0]
+    if by and len(keys) > 1:
+        segs = quantile_moments(red, rollout, by, measure=measure,
+                                thresholds={keys[i]: limits(i) for i in range(1, len(keys))})
+        for _, seg in segs.iterrows():
+            found[tuple(seg[c] for c in by)] = seg
+    out = dict(cells)
+    for i, key in enumerate(keys):
+        if key not in found:
+            continue
+        row = found[key]
+        moments = tuple((n, float(row[n])) for n in names)
+        customers = tuple((p, int(row[f"k_{p}"])) for p in periods)
+        for p in periods:
+            out[(i, p)] = ClusteredCounts.of(
+                cells[(i, p)], RatioOfSums(p, periods, moments, customers), q)
+    return out
 
 
 def _cohort_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],

@@ -16,6 +16,7 @@ NpsCounts(promoters=6, passives=3, detractors=3)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "ClusteredCounts",
     "CohortShare",
     "EventExposure",
     "Moments",
@@ -196,6 +198,40 @@ class ValueCounts:
         v_lo = v[np.searchsorted(cum, lo + 1)]
         v_hi = v[np.searchsorted(cum, hi + 1)]
         return float(v_lo + (v_hi - v_lo) * (pos - lo))
+
+
+@dataclass(frozen=True, slots=True)
+class ClusteredCounts(ValueCounts):
+    """Value counts of one period's tickets, kept with how they cluster by customer at the
+    period's ``q`` quantile: ``clusters`` (a :class:`RatioOfSums` seen from this period) holds,
+    per customer, the tickets at or below the quantile (``y_<p>``) and all its tickets
+    (``n_<p>``) of every period, summed with their products.
+    :func:`rollout_metrics.infer.ranks.quantile_diff` uses it for the variance clustered by
+    customer.  Adding two cells gives plain :class:`ValueCounts` (the quantile moved).
+
+    Examples
+    --------
+    >>> vc = ValueCounts.from_values([10, 20, 20, 40])
+    >>> r = RatioOfSums("before", ("before",), (("y_before", 3.0), ("n_before", 4.0)),
+    ...                 (("before", 2),))
+    >>> c = ClusteredCounts.of(vc, r, 0.5)
+    >>> c.quantile(0.5), c.n, c.clusters.ratio, type(c + c).__name__
+    (20.0, 4, 0.75, 'ValueCounts')
+    """
+
+    clusters: RatioOfSums | None = None
+    q: float = math.nan
+
+    @classmethod
+    def of(cls, counts: ValueCounts, clusters: RatioOfSums, q: float) -> ClusteredCounts:
+        """``counts`` with its ``clusters`` at quantile ``q``."""
+        out = object.__new__(cls)
+        object.__setattr__(out, "values", counts.values)
+        object.__setattr__(out, "counts", counts.counts)
+        object.__setattr__(out, "_arrays", counts.arrays())
+        object.__setattr__(out, "clusters", clusters)
+        object.__setattr__(out, "q", float(q))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
