@@ -3,7 +3,9 @@
 One scan per table, each joined to the customer segments: survey counts per
 day × segment; ticket and complaint counts per day × segment together with
 handling-time minute counts per period × segment (grouping sets over one scan);
-sign-up and churn counts per day × segment.  Only the small results are fetched;
+sign-up and churn counts per day × segment; then the handling-time median's clustering by
+customer (per customer, closed tickets at or below each segment's and the overall median,
+summed per segment with their products), as ``compare`` does.  Only the small results are fetched;
 no test is run, so this is the least any engine-side implementation can cost.
 
 The same SQL reads the export shapes of ``benchmarks/shapes.py``: text ids join as text,
@@ -85,11 +87,74 @@ def customer_sql(folder: Path) -> str:
     GROUP BY ALL"""
 
 
+PERIODS = ("before", "transition", "after")
+
+
+def _median(group: pd.DataFrame) -> float:
+    """Median (linear interpolation) of minute counts."""
+    g = group.sort_values("minutes")
+    cum, n = g["tickets"].cumsum().to_numpy(), int(g["tickets"].sum())
+    pos = 0.5 * (n - 1)
+    lo, hi = int(pos), int(pos) + (pos > int(pos))
+    v = g["minutes"].to_numpy()
+    v_lo, v_hi = v[(cum >= lo + 1).argmax()], v[(cum >= hi + 1).argmax()]
+    return float(v_lo + (v_hi - v_lo) * (pos - lo))
+
+
+def cluster_sql(folder: Path, counts: pd.DataFrame) -> str:
+    """The handling-time median's second pass: per customer and segment, closed tickets at or
+    below the segment's and the overall median of each period and all closed tickets; per
+    segment the sums of them and of every product of two (the overall row regroups the
+    per-customer table by customer)."""
+    closed = counts[counts["period"].notna() & counts["minutes"].notna()]
+    seg = closed.groupby(["tier", "region", "plan", "period"]).apply(_median, include_groups=False)
+    whole = closed.groupby("period").apply(_median, include_groups=False)
+    values = ", ".join(f"('{t}', '{r}', '{p}', '{per}', {v!r})"
+                       for (t, r, p, per), v in seg.items())
+    limit = " ".join(f"WHEN period = '{per}' THEN {v!r}" for per, v in whole.items())
+    cols = [f"{x}_{p}" for p in PERIODS for x in ("y", "n")]
+    sums = ", ".join(
+        f"sum(CAST(period = '{p}' AND minutes <= lim AS DOUBLE)) AS y_{p}, "
+        f"sum(CAST(period = '{p}' AND minutes <= alll AS DOUBLE)) AS a_{p}, "
+        f"sum(CAST(period = '{p}' AS DOUBLE)) AS n_{p}" for p in PERIODS)
+    def moments(y: str) -> str:
+        names = [c.replace("y_", f"{y}_") for c in cols]
+        prods = [f'sum({a} * {b}) AS "{a}*{b}"' for i, a in enumerate(names)
+                 for b in names[i:]]
+        return ", ".join(["count(*) AS customers", *[f"sum({c}) AS {c}" for c in names],
+                          *prods])
+    return f"""
+    WITH thr(tier, region, plan, period, lim) AS (VALUES {values}),
+    t AS (
+      SELECT t.customer_id, c.tier, c.region, c.plan,
+        CASE WHEN t.created_at < TIMESTAMP '{TRANSITION}' THEN 'before'
+             WHEN t.created_at < TIMESTAMP '{CHANGE}' THEN 'transition' ELSE 'after' END
+          AS period,
+        round(epoch(t.resolved_at - t.created_at) / 60) AS minutes
+      FROM {_src(folder, 'tickets')} t
+      JOIN {_src(folder, 'customers')} c USING (customer_id)
+      WHERE t.created_at >= TIMESTAMP '{LO}' AND t.created_at < TIMESTAMP '{HI}'
+        AND t.resolved_at IS NOT NULL),
+    per AS (
+      SELECT customer_id, tier, region, plan, {sums}
+      FROM (SELECT *, CASE {limit} END AS alll FROM t) JOIN thr USING (tier, region, plan, period)
+      GROUP BY ALL)
+    SELECT 'segment' AS row, tier, region, plan, {moments('y')} FROM per GROUP BY ALL
+    UNION ALL
+    SELECT 'overall', NULL, NULL, NULL, {moments('y')} FROM (
+      SELECT customer_id, {", ".join(f"sum(a_{p}) AS y_{p}, sum(n_{p}) AS n_{p}"
+                                     for p in PERIODS)}
+      FROM per GROUP BY customer_id)"""
+
+
 def floor(folder: Path) -> dict[str, pd.DataFrame]:
-    """Run the three scans; return the small reduced tables."""
+    """Run the three scans and the handling-time median's second pass; return the small
+    reduced tables."""
     con = duckdb.connect()
-    return {name: con.sql(sql(folder)).df() for name, sql in
-            (("surveys", survey_sql), ("tickets", ticket_sql), ("customers", customer_sql))}
+    out = {name: con.sql(sql(folder)).df() for name, sql in
+           (("surveys", survey_sql), ("tickets", ticket_sql), ("customers", customer_sql))}
+    out["handling_clusters"] = con.sql(cluster_sql(folder, out["tickets"])).df()
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

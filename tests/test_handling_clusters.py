@@ -112,8 +112,16 @@ def test_second_pass_matches_raw_rows(data: rm.Dataset, by: list[str]) -> None:
         frames["customers"], on="customer_id")[by].drop_duplicates().itertuples(
         index=False, name=None)]
     limits = {k: {"before": 20.0 + i, "after": 30.0 - i} for i, k in enumerate(keys)}
-    ours = quantile_moments(data, ROLLOUT, by, measure="resolution", thresholds=limits)
+    ours, whole = quantile_moments(data, ROLLOUT, by, measure="resolution", thresholds=limits,
+                                   overall={"before": 25.0, "after": 26.0} if by else None)
     raw = _raw_moments(frames, by, limits)
+    if by:  # the overall row from the same scan, regrouped by customer
+        assert whole is not None
+        expected = _raw_moments(frames, [], {(): {"before": 25.0, "after": 26.0}})
+        for c in ("y_before", "n_before", "y_after", "n_after", "y_before*n_after",
+                  "n_before*n_before"):
+            assert float(whole[c].iloc[0]) == pytest.approx(float(expected[c].iloc[0]),
+                                                            abs=1e-12)
     cols = ["y_before", "n_before", "y_after", "n_after", "y_before*n_after",
             "n_before*n_before"]
     merged = ours.merge(raw, on=by, suffixes=("", "_raw")) if by else pd.concat(

@@ -5,18 +5,23 @@ squared density (Deng, Knoblich & Lu 2018), and only the first factor depends on
 cluster by customer.  That function at the quantile ``t_p`` of period ``p`` is a ratio of
 sums over customers, ``F_p = Σ y_ip / Σ n_ip``, with ``y_ip`` the customer's closed tickets
 of the period at or below ``t_p`` and ``n_ip`` all its closed tickets of the period.  This
-pass computes ``y`` and ``n`` per customer with each segment's own thresholds (a CASE over
-the few segments and periods), then the per-segment sums of them and of their products
+pass computes ``y`` and ``n`` per customer with each segment's own thresholds (joined from a
+small table of segment, period and threshold), then the per-segment sums of them and of their products
 (:func:`rollout_metrics.reduce.moments.customer_moments`): one row per segment leaves the
-engine, as for the revenue metrics.
+engine, as for the revenue metrics.  The overall row's thresholds ride along in the same
+scan; its customers are regrouped from the per-(customer, segment) table, kept on the engine
+meanwhile.
 
 Examples
 --------
 >>> import rollout_metrics as rm
 >>> data, r = rm.load_sample(), rm.Rollout("2025-09-01")
->>> m = quantile_moments(data, r, [], measure="resolution",
-...                      thresholds={(): {"before": 600.0, "after": 600.0}})
->>> int(m["n_before"].iloc[0]) >= int(m["y_before"].iloc[0]) > 0
+>>> m, whole = quantile_moments(data, r, ["tier"], measure="resolution",
+...                             thresholds={("VIP",): {"before": 600.0, "after": 600.0}},
+...                             overall={"before": 300.0, "after": 300.0})
+>>> m["tier"].tolist(), int(m["y_before"].iloc[0]) > 0, int(m["y_before"].iloc[1])
+(['VIP', 'new', 'regular'], True, 0)
+>>> int(whole["n_before"].iloc[0]) == int(m["n_before"].sum())
 True
 """
 
@@ -28,6 +33,8 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
+from rollout_metrics._engine.frames import small_table
+from rollout_metrics._engine.io import materialize
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.reduce.counts import ticket_minutes
 from rollout_metrics.reduce.moments import customer_moments
@@ -35,47 +42,60 @@ from rollout_metrics.reduce.reduction import ReductionKey, Reductions
 from rollout_metrics.reduce.segments import Segmented
 from rollout_metrics.rollout import Rollout
 
-__all__ = ["MAX_THRESHOLDS", "quantile_moments"]
-
-#: Most (segment, period) thresholds one pass puts in its CASE expression.  Beyond it (a
-#: grouping of hundreds of segments) the engine's plan grows with every branch, and the
-#: quantile test keeps tickets as independent (its ``method`` says so).
-MAX_THRESHOLDS = 600
+__all__ = ["quantile_moments"]
 
 Thresholds = Mapping[tuple[Any, ...], Mapping[str, float]]
 
 
-def _segment_condition(seg: Segmented, by: list[str], key: tuple[Any, ...]) -> nw.Expr | None:
-    """The rows of segment ``key`` (values of ``by``); ``None`` for the whole table."""
-    values = dict(zip(by, key, strict=True))
-    conditions: list[nw.Expr] = []
+def _segment_keys(seg: Segmented, by: list[str], keys: list[tuple[Any, ...]]
+                  ) -> list[tuple[Any, ...]]:
+    """Segments ``keys`` (values of ``by``) as values of ``seg.keys`` (the code of their
+    customer columns)."""
+    codes: dict[tuple[Any, ...], int] = {}
+    coded: list[str] = []
     if seg.labels is not None:
         coded = list(seg.labels.columns)
-        wanted = tuple(values[c] for c in coded)
         rows = seg.labels[coded].astype(str).itertuples(index=False, name=None)
-        code = next((i for i, row in enumerate(rows) if row == wanted), None)
-        if code is None:
+        codes = {row: i for i, row in enumerate(rows)}
+    out = []
+    for key in keys:
+        values = dict(zip(by, key, strict=True))
+        code = codes.get(tuple(values[c] for c in coded)) if coded else None
+        if coded and code is None:
             raise KeyError(f"segment {key!r} has no code")
-        conditions.append(nw.col("__seg") == code)
-    conditions += [nw.col(c) == values[c] for c in by
-                   if seg.labels is None or c not in seg.labels.columns]
-    if not conditions:
-        return None
-    out = conditions[0]
-    for c in conditions[1:]:
-        out = out & c
+        out.append(tuple(code if k == "__seg" else values[k] for k in seg.keys))
     return out
 
 
-def _threshold(seg: Segmented, by: list[str], thresholds: Thresholds) -> nw.Expr:
-    """Per row: the threshold of its segment and period (null where none is given)."""
+def _with_thresholds(frame: nw.LazyFrame[Any], seg: Segmented, by: list[str],
+                     thresholds: Thresholds) -> nw.LazyFrame[Any]:
+    """``frame`` with ``__limit``, its segment's threshold in its period (null where none is
+    given): a left join to a small table of thresholds on the frame's own engine (a CASE of
+    one branch per segment and period cost 5x the scan at 36 segments)."""
+    found = _segment_keys(seg, by, list(thresholds))
+    rows = [(*values, period, float(limit))
+            for values, per_period in zip(found, thresholds.values(), strict=True)
+            for period, limit in per_period.items()]
+    if not rows:
+        return frame.with_columns(nw.lit(None, nw.Float64).alias("__limit"))
+    if not seg.keys:  # the whole table: a CASE over the periods
+        chain: Any = nw
+        for *_, period, limit in rows:
+            chain = chain.when(nw.col("period") == period).then(nw.lit(limit, nw.Float64))
+        return frame.with_columns(chain.otherwise(nw.lit(None, nw.Float64)).alias("__limit"))
+    names = [*seg.keys, "period", "__limit"]
+    schema = frame.collect_schema()
+    types = {c: (nw.Int64() if c == "__seg" else nw.String()) for c in [*seg.keys, "period"]}
+    table = small_table(frame, {c: [r[i] for r in rows] for i, c in enumerate(names)},
+                        {**types, "__limit": nw.Float64()})
+    table = table.with_columns(*[nw.col(c).cast(schema[c]) for c in [*seg.keys, "period"]])
+    return frame.join(table, on=[*seg.keys, "period"], how="left")
+
+
+def _overall_threshold(overall: Mapping[str, float]) -> nw.Expr:
     chain: Any = nw
-    for key, per_period in thresholds.items():
-        where = _segment_condition(seg, by, key)
-        for period, limit in per_period.items():
-            here = nw.col("period") == period
-            chain = chain.when(here if where is None else where & here).then(
-                nw.lit(float(limit), nw.Float64))
+    for period, limit in overall.items():
+        chain = chain.when(nw.col("period") == period).then(nw.lit(float(limit), nw.Float64))
     if chain is nw:
         return nw.lit(None, nw.Float64)
     result: nw.Expr = chain.otherwise(nw.lit(None, nw.Float64))
@@ -83,30 +103,54 @@ def _threshold(seg: Segmented, by: list[str], thresholds: Thresholds) -> nw.Expr
 
 
 def _moments(red: Reductions, rollout: Rollout, by: list[str], measure: str,
-             thresholds: Thresholds) -> pd.DataFrame:
+             thresholds: Thresholds, overall: Mapping[str, float] | None
+             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     seg, timed = ticket_minutes(red, rollout, by, measure=measure)
     periods = list(rollout.windows())
     closed = nw.col("minutes") >= 0
-    below = closed & (nw.col("minutes").cast(nw.Float64) <= nw.col("__limit"))
+    minutes = nw.col("minutes").cast(nw.Float64)
+    timed = _with_thresholds(timed, seg, by, thresholds)
+    limits = [] if overall is None else [_overall_threshold(overall).alias("__all")]
     helpers = []
     for p in periods:
         here = nw.col("period") == p
-        helpers += [(here & below).fill_null(False).cast(nw.Float64).alias(f"y_{p}"),
+        helpers += [(here & closed & (minutes <= nw.col("__limit"))).fill_null(False)
+                    .cast(nw.Float64).alias(f"y_{p}"),
                     (here & closed).fill_null(False).cast(nw.Float64).alias(f"n_{p}")]
-    columns = [c for p in periods for c in (f"y_{p}", f"n_{p}")]
-    per_customer = (timed.with_columns(_threshold(seg, by, thresholds).alias("__limit"))
-                    .with_columns(*helpers)
-                    .group_by("customer_id", *seg.keys)
-                    .agg(*[nw.col(c).sum() for c in columns]))
-    return customer_moments(per_customer, seg.keys, periods, seg, by)
+        if overall is not None:
+            helpers.append((here & closed & (minutes <= nw.col("__all"))).fill_null(False)
+                           .cast(nw.Float64).alias(f"a_{p}"))
+    columns = [c for p in periods
+               for c in (f"y_{p}", f"n_{p}", *([f"a_{p}"] if overall is not None else []))]
+    # One scan of the tickets for the segments and the overall row: per (customer, segment),
+    # then the overall row regroups that small table by customer (a customer whose tickets
+    # fall in two channels is one cluster overall).
+    per_customer, release = materialize(
+        (timed.with_columns(*limits) if limits else timed).with_columns(*helpers)
+        .group_by("customer_id", *seg.keys).agg(*[nw.col(c).sum() for c in columns]))
+    try:
+        segments = customer_moments(per_customer, seg.keys, periods, seg, by)
+        whole = None
+        if overall is not None:
+            whole = customer_moments(
+                per_customer.group_by("customer_id").agg(
+                    *[nw.col(f"a_{p}").sum().alias(f"y_{p}") for p in periods],
+                    *[nw.col(f"n_{p}").sum() for p in periods]), [], periods, None, [])
+    finally:
+        if release is not None:
+            release()
+    return segments, whole
 
 
 def quantile_moments(source: Dataset | Reductions, rollout: Rollout, by: list[str], *,
-                     measure: str, thresholds: Thresholds) -> pd.DataFrame:
+                     measure: str, thresholds: Thresholds,
+                     overall: Mapping[str, float] | None = None
+                     ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Per segment: ``customers``, ``k_<p>`` and the sums of
     :func:`~rollout_metrics.reduce.moments.moment_names` of ``y_<p>`` (a customer's closed
     tickets in period ``p`` at or below its segment's threshold) and ``n_<p>`` (its closed
-    tickets in ``p``).
+    tickets in ``p``); with ``overall``, the same for all tickets at those thresholds, from
+    the same scan.
 
     Parameters
     ----------
@@ -117,14 +161,20 @@ def quantile_moments(source: Dataset | Reductions, rollout: Rollout, by: list[st
         Per segment (a tuple of the ``by`` values, as ``handling_counts`` spells them; ``()``
         without ``by``): the threshold in minutes of each period.  A segment or period left
         out counts no ticket as below.
+    overall
+        The overall row's threshold of each period, or ``None`` for no overall row.
 
-    Computed once per dataset and arguments.
+    Returns
+    -------
+    The segments' table and the overall row's (``None`` without ``overall``).  Computed once
+    per dataset and arguments.
     """
     red = Reductions.of(source)
     change = rollout.change_date if "tenure_band" in by else None
     frozen = tuple((k, tuple(v.items())) for k, v in thresholds.items())
+    whole = tuple(overall.items()) if overall is not None else None
     key = ReductionKey("quantile_moments", tuple(by), tuple(rollout.windows().items()),
-                       "period", (change, measure, frozen))
-    result: pd.DataFrame = red.get(
-        key, lambda: _moments(red, rollout, list(by), measure, thresholds))
-    return result.copy()
+                       "period", (change, measure, frozen, whole))
+    segments, total = red.get(
+        key, lambda: _moments(red, rollout, list(by), measure, thresholds, overall))
+    return segments.copy(), (total.copy() if total is not None else None)

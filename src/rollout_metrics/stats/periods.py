@@ -29,7 +29,7 @@ from rollout_metrics.reduce.cohorts import contact_patterns, repeat_patterns
 from rollout_metrics.reduce.counts import handling_counts
 from rollout_metrics.reduce.moments import moment_names
 from rollout_metrics.reduce.orders import order_cap, order_moments
-from rollout_metrics.reduce.quantiles import MAX_THRESHOLDS, quantile_moments
+from rollout_metrics.reduce.quantiles import quantile_moments
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.daily import (
@@ -141,7 +141,7 @@ def _durations_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: li
                 {"minutes": minutes[done], "tickets": tickets[done]}, options)
             open_[(i, p)] = int(tickets[at[is_open[at]]].sum())
     q = QUANTILES.get(options.handling_stat)
-    if q is not None and len(keys) * len(periods) <= MAX_THRESHOLDS:
+    if q is not None:
         cells = _clustered(red, rollout, spec, by, keys, cells, periods, q)
     return PeriodTable(spec, tuple(by), keys, cells, open_, None, periods)
 
@@ -158,14 +158,17 @@ def _clustered(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str
     measure = DURATION_ENDS[str(spec.needs)]
     names = moment_names(periods)
     found: dict[tuple[Any, ...], pd.Series] = {}
-    overall = quantile_moments(red, rollout, [], measure=measure, thresholds={(): limits(0)})
-    if len(overall):
-        found[keys[0]] = overall.iloc[0]
     if by and len(keys) > 1:
-        segs = quantile_moments(red, rollout, by, measure=measure,
-                                thresholds={keys[i]: limits(i) for i in range(1, len(keys))})
+        segs, overall = quantile_moments(
+            red, rollout, by, measure=measure, overall=limits(0),
+            thresholds={keys[i]: limits(i) for i in range(1, len(keys))})
         for _, seg in segs.iterrows():
             found[tuple(seg[c] for c in by)] = seg
+    else:
+        overall, _ = quantile_moments(red, rollout, [], measure=measure,
+                                      thresholds={(): limits(0)})
+    if overall is not None and len(overall):
+        found[keys[0]] = overall.iloc[0]
     out = dict(cells)
     for i, key in enumerate(keys):
         if key not in found:
