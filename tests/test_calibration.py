@@ -36,7 +36,7 @@ def band(rate: float, n: int) -> tuple[float, float]:
 FULL = [c for c in cal.TEST_CASES
         if not c[0].startswith(("complaints", "handling_", "contact_", "first_response",
                                 "repeat_", "average_check", "revenue_", "orders_"))
-        or c[0] == "handling_mann_whitney"]
+        or c[0] == "handling_mann_whitney" or c[0].startswith("handling_mean")]
 SMOKE = [c for c in cal.TEST_CASES
          if c[0].startswith(("complaints", "contact_rate", "contact_share", "repeat_",
                              "average_check", "revenue_", "orders_"))]

@@ -50,7 +50,7 @@ def data() -> rm.Dataset:
 
 def _cells(data: rm.Dataset, by: list[str], segment: str, q: float
            ) -> tuple[ClusteredCounts, ClusteredCounts]:
-    stat = {0.5: "median", 0.9: "p90"}[q]
+    stat = "mean" if math.isnan(q) else {0.5: "median", 0.9: "p90"}[q]
     t = period_table(data, ROLLOUT, get_metric("handling_time"), by,
                      MetricOptions(handling_stat=stat))
     i = 0 if segment == "overall" else t.keys.index((segment,))
@@ -142,6 +142,29 @@ def test_every_engine_gives_the_same_rows() -> None:
                                       reference, check_exact=False, rtol=1e-12, atol=1e-12)
 
 
+#: Rscript tests/r/handling_clusters.R: the mean handling time, a ratio of sums clustered by
+#: customer (case, segment, customers before/after, before, after, SE in hours, p).
+R_MEAN_CASES = [
+    ("HC-5", "overall", (150, 159), 0.6373243934, 0.6788827502, 0.0461867267, 0.3682319944),
+    ("HC-6", "std", (101, 112), 0.6490196078, 0.6698897371, 0.0609728928, 0.7321361437),
+]
+
+
+@pytest.mark.parametrize(("case", "segment", "customers", "before", "after", "se", "p"),
+                         R_MEAN_CASES, ids=[c[0] for c in R_MEAN_CASES])
+def test_mean_matches_r(data: rm.Dataset, case: str, segment: str, customers: tuple[int, int],
+                        before: float, after: float, se: float, p: float) -> None:
+    t = rm.compare(data, ROLLOUT, ["handling_time"], by="tier", handling_stat="mean")
+    row = t[(t["segment"] == segment) & (t["comparison"] == "after_vs_before")].iloc[0]
+    assert row["method"] == "ratio_of_sums_clustered_wald"  # status: 5% open, partial window
+    assert (row["before"], row["after"]) == pytest.approx((before, after), abs=1e-9)
+    half = (row["ci_high"] - row["ci_low"]) / 2
+    assert half / 1.959963984540054 == pytest.approx(se, rel=1e-7)
+    assert row["p_value"] == pytest.approx(p, rel=1e-7)
+    b, a = _cells(data, [] if segment == "overall" else ["tier"], segment, math.nan)
+    assert (b.clusters.n, a.clusters.n) == customers  # type: ignore[union-attr]
+
+
 def test_rows_say_clustered_and_agree_with_their_interval(data: rm.Dataset) -> None:
     for stat in ("median", "p90"):
         t = rm.compare(data, ROLLOUT, ["handling_time"], by="tier", handling_stat=stat)
@@ -149,9 +172,9 @@ def test_rows_say_clustered_and_agree_with_their_interval(data: rm.Dataset) -> N
         assert len(tested) and tested["method"].str.endswith("bootstrap_clustered").all()
         excludes = (tested["ci_low"] > 0) | (tested["ci_high"] < 0)
         assert ((tested["p_value"] < 0.05) == excludes).all()
-        # the mean stays the Welch test on tickets (left as it is)
+    # the mean: a ratio of sums clustered by customer (Welch only without clusters)
     mean = rm.compare(data, ROLLOUT, ["handling_time"], handling_stat="mean")
-    assert not mean["method"].str.contains("clustered").any()
+    assert (mean["method"] == "ratio_of_sums_clustered_wald").all()
 
 
 def test_clustering_widens_the_interval_where_customers_repeat(data: rm.Dataset) -> None:

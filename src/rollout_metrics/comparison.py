@@ -149,17 +149,24 @@ def _test_ratio(b: Any, a: Any, _: Daily, o: MetricOptions) -> tuple[DiffResult,
 
 
 def _clusters(b: Any, a: Any, q: float) -> tuple[RatioOfSums, RatioOfSums] | None:
-    """The two cells' clustering by customer at quantile ``q`` (stats/periods.py); ``None``
-    for cells without it (pooled cells of a staggered overall)."""
-    if isinstance(b, ClusteredCounts) and isinstance(a, ClusteredCounts) and b.q == a.q == q \
-            and b.clusters is not None and a.clusters is not None:
-        return b.clusters, a.clusters
-    return None
+    """The two cells' clustering by customer at quantile ``q`` (nan: their minutes, for the
+    mean; stats/periods.py); ``None`` for cells without it (pooled cells of a staggered
+    overall)."""
+    if not (isinstance(b, ClusteredCounts) and isinstance(a, ClusteredCounts)
+            and b.clusters is not None and a.clusters is not None):
+        return None
+    same = (math.isnan(b.q) and math.isnan(a.q)) if math.isnan(q) else b.q == a.q == q
+    return (b.clusters, a.clusters) if same else None
 
 
 def _test_quantile(b: Any, a: Any, daily: Daily, o: MetricOptions) -> tuple[DiffResult, float]:
     if o.handling_stat == "mean":
-        return _test_welch(b, a, daily, o)
+        # The mean duration is a ratio of sums over customers (minutes / closed tickets):
+        # the delta-method variance clustered by customer; Welch without clusters.
+        clustered = _clusters(b, a, math.nan)
+        if clustered is None:
+            return _test_welch(b, a, daily, o)
+        return _test_ratio(*clustered, daily, o)
     q = QUANTILES[o.handling_stat]
     # Tickets of one customer are not independent: the variance clustered by customer.
     clusters = _clusters(b, a, q)
@@ -194,6 +201,9 @@ def _enough_n(own: int) -> Enough:
 
 def _enough_quantile(b: Any, a: Any, daily: Daily, o: MetricOptions) -> bool:
     if o.handling_stat == "mean":
+        clustered = _clusters(b, a, math.nan)
+        if clustered is not None and min(c.n for c in clustered) < MIN_CUSTOMERS:
+            return False
         return _enough_n(MIN_N_TEST)(b, a, daily, o)
     q = QUANTILES[o.handling_stat]
     own = math.ceil(MIN_BEYOND_QUANTILE / min(q, 1.0 - q) - 1e-9)
@@ -240,7 +250,8 @@ TESTS: dict[str, RowTest] = {
     "quantile": RowTest(_test_quantile, _enough_quantile,
                         f"max(min_n, {MIN_BEYOND_QUANTILE}/min(q, 1 - q)) tickets per period "
                         f"(median 6, p90 30) and {MIN_QUANTILE_CUSTOMERS} customers with closed tickets in each "
-                        f"period (clustered by customer); the mean: max(min_n, {MIN_N_TEST})"),
+                        f"period (clustered by customer); the mean: max(min_n, {MIN_N_TEST}) tickets and "
+                        f"{MIN_CUSTOMERS} customers with closed tickets per period"),
     "rate_daily": RowTest(_test_rate_daily, _enough_rate_daily,
                           f"an event in each period and {MIN_RESIDUAL_DF} residual degrees of "
                           "freedom of the daily model (28 days); min_n does not apply"),

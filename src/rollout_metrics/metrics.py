@@ -417,8 +417,9 @@ for _spec in (
         point=_duration_point, test="quantile", units="hours", scale=1 / 60,
         direction=-1, phrase="{stat} handling time", delta_units="hours",
         method="Difference of medians (or p90): smoothed bootstrap of the minute counts, "
-               "interval and p-value from the same bootstrap (Mann-Whitney kept as a "
-               "distribution-shift test)",
+               "its spread rescaled to the variance clustered by customer, interval and "
+               "p-value from the same bootstrap (Mann-Whitney kept as a distribution-shift "
+               "test); the mean: ratio of sums clustered by customer",
         daily="median (or p90, mean) resolution hours of the tickets created that day, "
               "weighted by resolved tickets",
     ),
@@ -428,9 +429,9 @@ for _spec in (
         point=_duration_point, test="quantile", units="hours", scale=1 / 60,
         direction=-1, phrase="{stat} first-response (waiting) time", delta_units="hours",
         method="Difference of medians (or p90) of created -> first response among answered "
-               "tickets: smoothed bootstrap of the minute counts, interval and p-value from "
-               "the same bootstrap; tickets never answered are censored, counted, and flagged "
-               "(status censoring) above 2% of a period",
+               "tickets: smoothed bootstrap of the minute counts clustered by customer, "
+               "interval and p-value from the same bootstrap; tickets never answered are "
+               "censored, counted, and flagged (status censoring) above 2% of a period",
         daily="median (or p90, mean) hours from creation to first response of the tickets "
               "created that day, weighted by answered tickets",
     ),

@@ -42,7 +42,7 @@ from rollout_metrics.reduce.reduction import ReductionKey, Reductions
 from rollout_metrics.reduce.segments import Segmented
 from rollout_metrics.rollout import Rollout
 
-__all__ = ["quantile_moments"]
+__all__ = ["duration_moments", "quantile_moments"]
 
 Thresholds = Mapping[tuple[Any, ...], Mapping[str, float]]
 
@@ -103,25 +103,33 @@ def _overall_threshold(overall: Mapping[str, float]) -> nw.Expr:
 
 
 def _moments(red: Reductions, rollout: Rollout, by: list[str], measure: str,
-             thresholds: Thresholds, overall: Mapping[str, float] | None
-             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+             thresholds: Thresholds | None, overall: Mapping[str, float] | None,
+             whole: bool) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Per-customer sums of one scan; ``thresholds`` ``None``: ``y`` sums the minutes."""
     seg, timed = ticket_minutes(red, rollout, by, measure=measure)
     periods = list(rollout.windows())
     closed = nw.col("minutes") >= 0
     minutes = nw.col("minutes").cast(nw.Float64)
-    timed = _with_thresholds(timed, seg, by, thresholds)
-    limits = [] if overall is None else [_overall_threshold(overall).alias("__all")]
+    limits = []
+    if thresholds is not None:
+        timed = _with_thresholds(timed, seg, by, thresholds)
+        if overall is not None:
+            limits.append(_overall_threshold(overall).alias("__all"))
     helpers = []
     for p in periods:
         here = nw.col("period") == p
-        helpers += [(here & closed & (minutes <= nw.col("__limit"))).fill_null(False)
-                    .cast(nw.Float64).alias(f"y_{p}"),
-                    (here & closed).fill_null(False).cast(nw.Float64).alias(f"n_{p}")]
-        if overall is not None:
+        if thresholds is None:
+            helpers.append(nw.when(here & closed).then(minutes).otherwise(nw.lit(0.0))
+                           .alias(f"y_{p}"))
+        else:
+            helpers.append((here & closed & (minutes <= nw.col("__limit"))).fill_null(False)
+                           .cast(nw.Float64).alias(f"y_{p}"))
+        helpers.append((here & closed).fill_null(False).cast(nw.Float64).alias(f"n_{p}"))
+        if limits:
             helpers.append((here & closed & (minutes <= nw.col("__all"))).fill_null(False)
                            .cast(nw.Float64).alias(f"a_{p}"))
     columns = [c for p in periods
-               for c in (f"y_{p}", f"n_{p}", *([f"a_{p}"] if overall is not None else []))]
+               for c in (f"y_{p}", f"n_{p}", *([f"a_{p}"] if limits else []))]
     # One scan of the tickets for the segments and the overall row: per (customer, segment),
     # then the overall row regroups that small table by customer (a customer whose tickets
     # fall in two channels is one cluster overall).
@@ -130,16 +138,43 @@ def _moments(red: Reductions, rollout: Rollout, by: list[str], measure: str,
         .group_by("customer_id", *seg.keys).agg(*[nw.col(c).sum() for c in columns]))
     try:
         segments = customer_moments(per_customer, seg.keys, periods, seg, by)
-        whole = None
-        if overall is not None:
-            whole = customer_moments(
+        total = None
+        if whole:
+            y = "a" if limits else "y"
+            total = customer_moments(
                 per_customer.group_by("customer_id").agg(
-                    *[nw.col(f"a_{p}").sum().alias(f"y_{p}") for p in periods],
+                    *[nw.col(f"{y}_{p}").sum().alias(f"y_{p}") for p in periods],
                     *[nw.col(f"n_{p}").sum() for p in periods]), [], periods, None, [])
     finally:
         if release is not None:
             release()
-    return segments, whole
+    return segments, total
+
+
+def duration_moments(source: Dataset | Reductions, rollout: Rollout, by: list[str], *,
+                     measure: str, overall: bool = False
+                     ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Per segment, the sums of :func:`~rollout_metrics.reduce.moments.moment_names` of
+    ``y_<p>`` (a customer's minutes over its closed tickets in period ``p``) and ``n_<p>``
+    (those tickets): the mean duration as a ratio of sums clustered by customer; with
+    ``overall``, the overall row from the same scan.  Computed once per dataset and
+    arguments.
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> data, r = rm.load_sample(), rm.Rollout("2025-09-01")
+    >>> m, whole = duration_moments(data, r, ["tier"], measure="resolution", overall=True)
+    >>> float(m["y_before"].sum()) == float(whole["y_before"].iloc[0])
+    True
+    """
+    red = Reductions.of(source)
+    change = rollout.change_date if "tenure_band" in by else None
+    key = ReductionKey("duration_moments", tuple(by), tuple(rollout.windows().items()),
+                       "period", (change, measure, overall))
+    segments, total = red.get(
+        key, lambda: _moments(red, rollout, list(by), measure, None, None, overall))
+    return segments.copy(), (total.copy() if total is not None else None)
 
 
 def quantile_moments(source: Dataset | Reductions, rollout: Rollout, by: list[str], *,
@@ -176,5 +211,6 @@ def quantile_moments(source: Dataset | Reductions, rollout: Rollout, by: list[st
     key = ReductionKey("quantile_moments", tuple(by), tuple(rollout.windows().items()),
                        "period", (change, measure, frozen, whole))
     segments, total = red.get(
-        key, lambda: _moments(red, rollout, list(by), measure, thresholds, overall))
+        key, lambda: _moments(red, rollout, list(by), measure, thresholds, overall,
+                              overall is not None))
     return segments.copy(), (total.copy() if total is not None else None)

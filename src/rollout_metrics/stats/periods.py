@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,7 @@ from rollout_metrics.reduce.cohorts import contact_patterns, repeat_patterns
 from rollout_metrics.reduce.counts import handling_counts
 from rollout_metrics.reduce.moments import moment_names
 from rollout_metrics.reduce.orders import order_cap, order_moments
-from rollout_metrics.reduce.quantiles import quantile_moments
+from rollout_metrics.reduce.quantiles import duration_moments, quantile_moments
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.daily import (
@@ -140,33 +141,41 @@ def _durations_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: li
             cells[(i, p)] = spec.statistic(
                 {"minutes": minutes[done], "tickets": tickets[done]}, options)
             open_[(i, p)] = int(tickets[at[is_open[at]]].sum())
-    q = QUANTILES.get(options.handling_stat)
-    if q is not None:
-        cells = _clustered(red, rollout, spec, by, keys, cells, periods, q)
+    # the mean (q nan) and the quantiles are clustered by customer
+    q = QUANTILES.get(options.handling_stat, math.nan)
+    cells = _clustered(red, rollout, spec, by, keys, cells, periods, q)
     return PeriodTable(spec, tuple(by), keys, cells, open_, None, periods)
 
 
 def _clustered(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
                keys: list[tuple[Any, ...]], cells: dict[tuple[int, str], Any],
                periods: tuple[str, ...], q: float) -> dict[tuple[int, str], Any]:
-    """The cells with how their tickets cluster by customer at each cell's ``q`` quantile
-    (a second pass on the engine; the overall row on its own, as a customer whose tickets
-    fall in two channels is one cluster overall)."""
+    """The cells with how their tickets cluster by customer: at each cell's ``q`` quantile,
+    or (``q`` nan) each customer's minutes for the mean.  A second pass on the engine; the
+    overall row from the same scan, its customers regrouped (a customer whose tickets fall in
+    two channels is one cluster overall)."""
     def limits(i: int) -> dict[str, float]:
         return {p: cells[(i, p)].quantile(q) for p in periods if cells[(i, p)].n > 0}
 
     measure = DURATION_ENDS[str(spec.needs)]
     names = moment_names(periods)
     found: dict[tuple[Any, ...], pd.Series] = {}
-    if by and len(keys) > 1:
+    segmented = bool(by) and len(keys) > 1
+    if math.isnan(q):
+        segs, overall = duration_moments(red, rollout, by if segmented else [],
+                                         measure=measure, overall=segmented)
+        if not segmented:
+            overall = segs
+    elif segmented:
         segs, overall = quantile_moments(
             red, rollout, by, measure=measure, overall=limits(0),
             thresholds={keys[i]: limits(i) for i in range(1, len(keys))})
-        for _, seg in segs.iterrows():
-            found[tuple(seg[c] for c in by)] = seg
     else:
         overall, _ = quantile_moments(red, rollout, [], measure=measure,
                                       thresholds={(): limits(0)})
+    if segmented:
+        for _, seg in segs.iterrows():
+            found[tuple(seg[c] for c in by)] = seg
     if overall is not None and len(overall):
         found[keys[0]] = overall.iloc[0]
     out = dict(cells)

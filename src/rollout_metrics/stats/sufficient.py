@@ -205,7 +205,8 @@ class ClusteredCounts(ValueCounts):
     """Value counts of one period's tickets, kept with how they cluster by customer at the
     period's ``q`` quantile: ``clusters`` (a :class:`RatioOfSums` seen from this period) holds,
     per customer, the tickets at or below the quantile (``y_<p>``) and all its tickets
-    (``n_<p>``) of every period, summed with their products.
+    (``n_<p>``) of every period, summed with their products; with ``q`` nan, ``y_<p>`` is the
+    customer's minutes instead (the mean, a ratio of sums).
     :func:`rollout_metrics.infer.ranks.quantile_diff` uses it for the variance clustered by
     customer.  Adding two cells gives plain :class:`ValueCounts` (the quantile moved).
 
