@@ -33,8 +33,18 @@ from rollout_metrics._engine.csv_text import explain_csv_error, prepare_csv
 from rollout_metrics._engine.excel import EXCEL_SUFFIXES, read_sheet
 from rollout_metrics.errors import DataValidationError
 
-__all__ = ["FileOptions", "connection", "engine_errors", "find_table_files", "materialize", "one_connection",
-           "read_table", "source_files", "to_duckdb"]
+__all__ = [
+    "FileOptions",
+    "connection",
+    "engine_errors",
+    "find_table_files",
+    "materialize",
+    "one_connection",
+    "read_table",
+    "read_twice",
+    "source_files",
+    "to_duckdb",
+]
 
 _SUFFIXES = (".parquet", ".csv", ".csv.gz", *EXCEL_SUFFIXES)
 _COUNTER = itertools.count()
@@ -341,6 +351,18 @@ def to_duckdb(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     else:
         arrow = frame.collect().to_arrow()
     return _ours(connection().from_arrow(arrow))
+
+
+def read_twice(frame: nw.LazyFrame[Any]
+               ) -> tuple[nw.LazyFrame[Any], Callable[[], None] | None]:
+    """A reduced frame about to be read twice: persisted on Spark (running its plan again is
+    another job over the cluster's data), left as a plan on other engines (DuckDB runs a
+    small plan again faster than it writes a table: 0.106 s against 0.147 s per duration
+    pass on the sample, equal at 1M tickets).  Returns the frame and its release function
+    (``None`` when nothing was kept)."""
+    if frame.implementation is nw.Implementation.PYSPARK:
+        return materialize(frame)
+    return frame, None
 
 
 def materialize(frame: nw.LazyFrame[Any]) -> tuple[nw.LazyFrame[Any], Callable[[], None] | None]:

@@ -9,8 +9,8 @@ pass computes ``y`` and ``n`` per customer with each segment's own thresholds (j
 small table of segment, period and threshold), then the per-segment sums of them and of their products
 (:func:`rollout_metrics.reduce.moments.customer_moments`): one row per segment leaves the
 engine, as for the revenue metrics.  The overall row's thresholds ride along in the same
-scan; its customers are regrouped from the per-(customer, segment) table, kept on the engine
-meanwhile.
+scan; its customers are regrouped from the per-(customer, segment) table (persisted
+meanwhile on Spark).
 
 Examples
 --------
@@ -34,7 +34,7 @@ import narwhals as nw
 import pandas as pd
 
 from rollout_metrics._engine.frames import small_table
-from rollout_metrics._engine.io import materialize
+from rollout_metrics._engine.io import read_twice
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.reduce.counts import ticket_minutes
 from rollout_metrics.reduce.moments import customer_moments
@@ -133,7 +133,7 @@ def _moments(red: Reductions, rollout: Rollout, by: list[str], measure: str,
     # One scan of the tickets for the segments and the overall row: per (customer, segment),
     # then the overall row regroups that small table by customer (a customer whose tickets
     # fall in two channels is one cluster overall).
-    per_customer, release = materialize(
+    per_customer, release = read_twice(
         (timed.with_columns(*limits) if limits else timed).with_columns(*helpers)
         .group_by("customer_id", *seg.keys).agg(*[nw.col(c).sum() for c in columns]))
     try:
