@@ -53,17 +53,22 @@ def survey_sql(folder: Path) -> str:
     GROUP BY ALL"""
 
 
-def ticket_sql(folder: Path) -> str:
-    return f"""
-    WITH t AS (
-      SELECT {DAY.format(col='t.created_at')} AS day, {SEG}, t.is_complaint,
-        CASE WHEN t.created_at < TIMESTAMP '{TRANSITION}' THEN 'before'
+def _ticket_rows(folder: Path) -> str:
+    """Period, minutes and source of the tickets in the windows, joined to their customer."""
+    return f"""CASE WHEN t.created_at < TIMESTAMP '{TRANSITION}' THEN 'before'
              WHEN t.created_at < TIMESTAMP '{CHANGE}' THEN 'transition' ELSE 'after' END
           AS period,
         round(epoch(t.resolved_at - t.created_at) / 60) AS minutes
       FROM {_src(folder, 'tickets')} t
       JOIN {_src(folder, 'customers')} c USING (customer_id)
-      WHERE t.created_at >= TIMESTAMP '{LO}' AND t.created_at < TIMESTAMP '{HI}')
+      WHERE t.created_at >= TIMESTAMP '{LO}' AND t.created_at < TIMESTAMP '{HI}'"""
+
+
+def ticket_sql(folder: Path) -> str:
+    return f"""
+    WITH t AS (
+      SELECT {DAY.format(col='t.created_at')} AS day, {SEG}, t.is_complaint,
+{_ticket_rows(folder)})
     SELECT day, period, tier, region, plan, minutes, count(*) AS tickets,
       count_if(is_complaint) AS complaints
     FROM t GROUP BY GROUPING SETS ((day, tier, region, plan), (period, tier, region, plan,
@@ -127,13 +132,7 @@ def cluster_sql(folder: Path, counts: pd.DataFrame) -> str:
     WITH thr(tier, region, plan, period, lim) AS (VALUES {values}),
     t AS (
       SELECT t.customer_id, c.tier, c.region, c.plan,
-        CASE WHEN t.created_at < TIMESTAMP '{TRANSITION}' THEN 'before'
-             WHEN t.created_at < TIMESTAMP '{CHANGE}' THEN 'transition' ELSE 'after' END
-          AS period,
-        round(epoch(t.resolved_at - t.created_at) / 60) AS minutes
-      FROM {_src(folder, 'tickets')} t
-      JOIN {_src(folder, 'customers')} c USING (customer_id)
-      WHERE t.created_at >= TIMESTAMP '{LO}' AND t.created_at < TIMESTAMP '{HI}'
+{_ticket_rows(folder)}
         AND t.resolved_at IS NOT NULL),
     per AS (
       SELECT customer_id, tier, region, plan, {sums}
