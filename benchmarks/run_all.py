@@ -88,11 +88,16 @@ def worker(config: str, folder: Path) -> dict[str, float]:
         frames = {t: spark.read.parquet(str(folder / f"{t}.parquet"))
                   for t in ("customers", "surveys", "tickets")}
         load = time.perf_counter() - t0
+        # Every Spark job of load_dataset (validation) and compare (reductions) joins one
+        # group, counted after the run.
+        context = spark.sparkContext
+        context.setJobGroup("rollout-metrics", "load_dataset and compare")
         t0 = time.perf_counter()
         _compare(frames, BY36)
         wall = time.perf_counter() - t0
+        jobs = len(context.statusTracker().getJobIdsForGroup("rollout-metrics"))
         spark.stop()
-        return {"wall": wall, "load": load}
+        return {"wall": wall, "load": load, "jobs": float(jobs)}
     if config in ("parquet_tier", "parquet_36"):
         _compare(str(folder), "tier" if config == "parquet_tier" else BY36)
     elif config in ("pandas_36", "polars_36"):
@@ -137,19 +142,21 @@ def measure(folder: Path, runs: int, configs: dict[str, str]) -> dict[str, dict[
                   file=sys.stderr)
     return {label: {"wall": statistics.median(r["wall"] for r in rs),
                     "load": statistics.median(r["load"] for r in rs),
-                    "rss_mb": max(r["rss_mb"] for r in rs)}
+                    "rss_mb": max(r["rss_mb"] for r in rs),
+                    "jobs": max(r.get("jobs", 0.0) for r in rs)}
             for label, rs in results.items()}
 
 
 def spark_table(results: dict[str, dict[str, float]]) -> str:
     lines = [f"| {'config':<36} | median wall s | peak RSS MB (Python process) | "
-             "session start s (untimed) |",
+             "session start s (untimed) | Spark jobs |",
              f"|{'-' * 38}|--------------:|-----------------------------:|"
-             "--------------------------:|"]
+             "--------------------------:|-----------:|"]
     for label, r in results.items():
         load = f"{r['load']:.2f}" if r["load"] else ""
+        jobs = f"{r['jobs']:.0f}" if r.get("jobs") else ""
         lines.append(f"| {label:<36} | {r['wall']:>13.2f} | {r['rss_mb']:>28.0f} | "
-                     f"{load:>26} |")
+                     f"{load:>26} | {jobs:>10} |")
     return "\n".join(lines)
 
 
