@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rollout_metrics.errors import DataValidationError, MissingColumnError, PeriodError
@@ -84,6 +85,9 @@ def _n(stat: Any) -> float:
     return float(stat.n)
 
 
+#: ``daily(period)``: the daily rows (``date, events, exposure``) of ``"before"`` or
+#: ``"after"``; ``daily("both")``: the two stacked with a ``period`` column (kept by
+#: ``compare``, which asks for it twice per row).
 Daily = Callable[[str], pd.DataFrame]
 Test = Callable[[Any, Any, Daily, MetricOptions], tuple[DiffResult, float]]
 Enough = Callable[[Any, Any, Daily, MetricOptions], bool]
@@ -178,8 +182,15 @@ def _test_quantile(b: Any, a: Any, daily: Daily, o: MetricOptions) -> tuple[Diff
 
 
 def _days(daily: Daily) -> pd.DataFrame:
-    return pd.concat([daily("before").assign(period="before"),
-                      daily("after").assign(period="after")], ignore_index=True)
+    return daily("both")
+
+
+def _stacked(daily: Daily) -> pd.DataFrame:
+    """The before and after days stacked, with their ``period``."""
+    b, a = daily("before"), daily("after")
+    out = pd.concat([b, a], ignore_index=True)
+    out["period"] = np.repeat(np.array(["before", "after"], dtype=object), [len(b), len(a)])
+    return out
 
 
 def _test_rate_daily(b: Any, a: Any, daily: Daily, o: MetricOptions
@@ -221,7 +232,7 @@ def _enough_rate_daily(b: Any, a: Any, daily: Daily, o: MetricOptions) -> bool:
     if b.events == 0 or a.events == 0:
         return False
     days = _days(daily)
-    weekdays = pd.to_datetime(days["date"]).dt.day_of_week.nunique()
+    weekdays = int(days["date"].dt.day_of_week.nunique())
     return len(days) - (1 + weekdays) >= MIN_RESIDUAL_DF  # intercept, period, weekdays - 1
 
 
@@ -294,8 +305,8 @@ class _Cells:
         return sum(t.open.get((k, period), 0) for t, k, _ in self.parts)
 
     def daily(self, period: str) -> pd.DataFrame:
-        return pd.concat([t.daily_rows(k, period, r) for t, k, r in self.parts],
-                         ignore_index=True)
+        frames = [t.daily_rows(k, period, r) for t, k, r in self.parts]
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def _row(spec: MetricSpec, by: list[str], key: tuple[Any, ...], segment: str,
@@ -320,7 +331,8 @@ def _row(spec: MetricSpec, by: list[str], key: tuple[Any, ...], segment: str,
 
     def daily(p: str) -> pd.DataFrame:
         if p not in frames:
-            frames[p] = cells.daily(p_b if p == "before" else p_a)
+            frames[p] = _stacked(daily) if p == "both" else cells.daily(
+                p_b if p == "before" else p_a)
         return frames[p]
 
     test = TESTS[spec.test]

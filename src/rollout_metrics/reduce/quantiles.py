@@ -37,7 +37,7 @@ from rollout_metrics._engine.frames import small_table
 from rollout_metrics._engine.io import read_twice
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.reduce.counts import ticket_minutes
-from rollout_metrics.reduce.moments import customer_moments
+from rollout_metrics.reduce.moments import customer_moments, moment_names
 from rollout_metrics.reduce.reduction import ReductionKey, Reductions
 from rollout_metrics.reduce.segments import Segmented
 from rollout_metrics.rollout import Rollout
@@ -130,12 +130,19 @@ def _moments(red: Reductions, rollout: Rollout, by: list[str], measure: str,
                            .cast(nw.Float64).alias(f"a_{p}"))
     columns = [c for p in periods
                for c in (f"y_{p}", f"n_{p}", *([f"a_{p}"] if limits else []))]
-    # One scan of the tickets for the segments and the overall row: per (customer, segment),
-    # then the overall row regroups that small table by customer (a customer whose tickets
-    # fall in two channels is one cluster overall).
-    per_customer, release = read_twice(
-        (timed.with_columns(*limits) if limits else timed).with_columns(*helpers)
-        .group_by("customer_id", *seg.keys).agg(*[nw.col(c).sum() for c in columns]))
+    # One scan of the tickets for the segments and the overall row: per (customer, segment).
+    per_customer = ((timed.with_columns(*limits) if limits else timed).with_columns(*helpers)
+                    .group_by("customer_id", *seg.keys).agg(*[nw.col(c).sum() for c in columns]))
+    if whole and seg.keys == ["__seg"]:
+        # Segments of customer columns only: each customer is in one segment, so the overall
+        # row's sums over customers are the sums of the segments' (one aggregation).
+        extra = ("a",) if limits else ()
+        segments = customer_moments(per_customer, seg.keys, periods, seg, by, extra=extra)
+        summed = _summed(segments, periods, "a" if limits else "y")
+        return segments[[*by, *summed.columns]], summed
+    # Otherwise (a ticket column such as the channel) the overall row regroups that table by
+    # customer: a customer whose tickets fall in two channels is one cluster overall.
+    per_customer, release = read_twice(per_customer)
     try:
         segments = customer_moments(per_customer, seg.keys, periods, seg, by)
         total = None
@@ -149,6 +156,17 @@ def _moments(red: Reductions, rollout: Rollout, by: list[str], measure: str,
         if release is not None:
             release()
     return segments, total
+
+
+def _summed(segments: pd.DataFrame, periods: list[str], numerator: str) -> pd.DataFrame:
+    """The overall row: the segments' counts and sums added, ``numerator``'s sums as ``y``'s
+    (customers are in one segment each)."""
+    names = moment_names(periods)
+    source = {n: (n.replace("y_", f"{numerator}_") if "y_" in n else n) for n in names}
+    counts = ["customers", *[f"k_{p}" for p in periods]]
+    row: dict[str, float] = {c: int(segments[c].sum()) for c in counts}
+    row.update({n: float(segments[source[n]].sum()) for n in names})
+    return pd.DataFrame([row])
 
 
 def duration_moments(source: Dataset | Reductions, rollout: Rollout, by: list[str], *,

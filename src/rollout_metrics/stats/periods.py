@@ -69,6 +69,10 @@ class PeriodTable:
     open: Mapping[tuple[int, str], int] = field(default_factory=dict)
     daily: DailySeries | None = None
     periods: tuple[str, ...] = ()
+    # Row positions and columns of ``daily.frame`` per key, found on first use: ``compare``
+    # asks for two periods of every segment (296 masks of the whole frame at 36 cells).
+    _rows: dict[Any, Any] = field(default_factory=dict, init=False, repr=False,
+                                  compare=False)
 
     def cell(self, key: int, period: str) -> Any:
         """The statistic of segment ``key`` (position) in ``period``."""
@@ -78,11 +82,18 @@ class PeriodTable:
         """The daily rows of segment ``key`` in ``period``: ``date, events, exposure``."""
         assert self.daily is not None
         lo, hi = self.daily.days_of(rollout)[period]
-        f = self.daily.frame
-        rows = f[(f["key"] == key) & (f["day"] >= lo) & (f["day"] < hi)]
-        dates = pd.Timestamp(self.daily.origin) + pd.to_timedelta(rows["day"], unit="D")
-        return pd.DataFrame({"date": dates.to_numpy(), "events": rows["events"].to_numpy(),
-                             "exposure": rows["exposure"].to_numpy(float)})
+        if not self._rows:
+            f = self.daily.frame
+            self._rows.update(
+                at=f.groupby("key", sort=False).indices, day=f["day"].to_numpy(),
+                events=f["events"].to_numpy(), exposure=f["exposure"].to_numpy(float))
+        at = self._rows["at"].get(key, np.array([], dtype=np.int64))
+        day = self._rows["day"][at]
+        at = at[(day >= lo) & (day < hi)]
+        dates = pd.Timestamp(self.daily.origin) + pd.to_timedelta(self._rows["day"][at],
+                                                                   unit="D")
+        return pd.DataFrame({"date": dates, "events": self._rows["events"][at],
+                             "exposure": self._rows["exposure"][at]})
 
 
 def period_table(source: Dataset | Reductions, rollout: Rollout, spec: MetricSpec,
