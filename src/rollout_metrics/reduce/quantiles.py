@@ -9,8 +9,9 @@ pass computes ``y`` and ``n`` per customer with each segment's own thresholds (j
 small table of segment, period and threshold), then the per-segment sums of them and of their products
 (:func:`rollout_metrics.reduce.moments.customer_moments`): one row per segment leaves the
 engine, as for the revenue metrics.  The overall row's thresholds ride along in the same
-scan; its customers are regrouped from the per-(customer, segment) table (persisted
-meanwhile on Spark).
+scan.  With segments of customer columns only, each customer is in one segment and the
+overall sums are the segments' (one aggregation); with a ticket column (the channel) the
+per-(customer, segment) table is regrouped by customer (persisted meanwhile on Spark).
 
 Examples
 --------
