@@ -359,3 +359,17 @@ def test_a_metric_segmented_by_one_grouping_is_not_flagged(sample: rm.Dataset) -
     assert not t["status"].str.contains("not_segmented").any()
     nps = t[t["metric"] == "nps"]
     assert set(nps.loc[nps["segment"] != "overall", "by"]) == {"tier"}
+
+
+def test_readme_python_example_prints_what_the_readme_shows(capsys: pytest.CaptureFixture[str]
+                                                             ) -> None:
+    # The README's "In Python" snippet on the sample and the output it shows beside it.
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    part = readme[readme.index("## In Python"):]
+    code, shown = re.search(r"```python\n(.*?)```\n\nReal output on the bundled sample:\n\n"
+                            r"```\n(.*?)```", part, re.S).groups()  # type: ignore[union-attr]
+    exec(code, {})
+    assert capsys.readouterr().out == shown
