@@ -168,6 +168,21 @@ def sim_handling_mean_clustered(rng: np.random.Generator, n: int = 600, clustere
     return _outcome(ratio_of_sums_diff(clusters, clusters.at("after")))
 
 
+def sim_clustered_at_minimum(rng: np.random.Generator, n: int, minimum: int,
+                             mean: bool = False) -> tuple[float, bool | None]:
+    """The clustered handling-time test as compare runs it near its minimum: untested (NaN p)
+    when a period has fewer than ``minimum`` customers with tickets (30 for the quantile, 100
+    for the mean: comparison.MIN_QUANTILE_CUSTOMERS, MIN_CUSTOMERS)."""
+    b, a, clusters = clustered_tickets(rng, n, mean=mean)
+    seed = int(rng.integers(2**31))
+    if min(clusters.n, clusters.at("after").n) < minimum or min(b.n, a.n) < 6:
+        return float("nan"), None
+    if mean:
+        return _outcome(ratio_of_sums_diff(clusters, clusters.at("after")))
+    return _outcome(quantile_diff(b, a, n_resamples=1000, seed=seed,
+                                  clusters=(clusters, clusters.at("after"))))
+
+
 def sim_poisson_exact(rng: np.random.Generator) -> tuple[float, bool | None]:
     exposure = 50_000.0
     b, a = rng.poisson(0.004 * exposure, size=2)
@@ -594,6 +609,15 @@ def small_n_cases() -> list[tuple[str, str, Sim, int]]:
             ("handling median", f"n={n}", functools.partial(sim_handling_median, n=n), 4000),
             ("handling p90", f"n={n}", functools.partial(sim_handling_p90, n=n), 4000),
         ]
+    # Customers with tickets per period are about n / 2 (gamma-Poisson tickets, 0.9 present).
+    for n, minimum in ((30, 0), (50, 0), (60, 30), (80, 30)):
+        cases.append(("handling median clustered", f"{n} customers, minimum {minimum}",
+                      functools.partial(sim_clustered_at_minimum, n=n, minimum=minimum),
+                      4000))
+    for n, minimum in ((100, 0), (200, 100), (300, 100)):
+        cases.append(("handling mean clustered", f"{n} customers, minimum {minimum}",
+                      functools.partial(sim_clustered_at_minimum, n=n, minimum=minimum,
+                                        mean=True), 4000))
     for per in (0.5, 1.0, 2.0, 5.0, 10.0, 20.0):
         cases.append(("churn exact Poisson", f"{per:g} events/period expected",
                       functools.partial(sim_poisson_small, per_period=per), 4000))
@@ -615,10 +639,13 @@ def small_n_cases() -> list[tuple[str, str, Sim, int]]:
     return cases
 
 
-def run_small_n(seed: int = 7) -> pd.DataFrame:
-    """Calibration at the small sizes behind each test's minimum in compare."""
+def run_small_n(seed: int = 7, only: str | None = None) -> pd.DataFrame:
+    """Calibration at the small sizes behind each test's minimum in compare (``only``: the
+    tests whose name starts with it)."""
     rows = []
     for i, (test, setting, sim, n_sims) in enumerate(small_n_cases()):
+        if only and not test.startswith(only):
+            continue
         start = time.perf_counter()
         fpr, coverage, untested = calibrate_tested(sim, n_sims, seed + i)
         rows.append({"test": test, "setting": setting, "n_sims": n_sims,
@@ -700,7 +727,7 @@ if __name__ == "__main__":
     if args.test_cases:
         run_test_cases(args.n_sims or TEST_N_SIMS, args.only)
     elif args.small_n:
-        run_small_n()
+        run_small_n(only=args.only)
     elif args.power:
         run_power(args.n_sims or 2000)
     else:

@@ -80,10 +80,8 @@ def _with_thresholds(frame: nw.LazyFrame[Any], seg: Segmented, by: list[str],
     if not rows:
         return frame.with_columns(nw.lit(None, nw.Float64).alias("__limit"))
     if not seg.keys:  # the whole table: a CASE over the periods
-        chain: Any = nw
-        for *_, period, limit in rows:
-            chain = chain.when(nw.col("period") == period).then(nw.lit(limit, nw.Float64))
-        return frame.with_columns(chain.otherwise(nw.lit(None, nw.Float64)).alias("__limit"))
+        return frame.with_columns(
+            _period_case({period: limit for *_, period, limit in rows}).alias("__limit"))
     names = [*seg.keys, "period", "__limit"]
     schema = frame.collect_schema()
     types = {c: (nw.Int64() if c == "__seg" else nw.String()) for c in [*seg.keys, "period"]}
@@ -93,9 +91,10 @@ def _with_thresholds(frame: nw.LazyFrame[Any], seg: Segmented, by: list[str],
     return frame.join(table, on=[*seg.keys, "period"], how="left")
 
 
-def _overall_threshold(overall: Mapping[str, float]) -> nw.Expr:
+def _period_case(limits: Mapping[str, float]) -> nw.Expr:
+    """Per row: the threshold of its period (null where none is given)."""
     chain: Any = nw
-    for period, limit in overall.items():
+    for period, limit in limits.items():
         chain = chain.when(nw.col("period") == period).then(nw.lit(float(limit), nw.Float64))
     if chain is nw:
         return nw.lit(None, nw.Float64)
@@ -115,7 +114,7 @@ def _moments(red: Reductions, rollout: Rollout, by: list[str], measure: str,
     if thresholds is not None:
         timed = _with_thresholds(timed, seg, by, thresholds)
         if overall is not None:
-            limits.append(_overall_threshold(overall).alias("__all"))
+            limits.append(_period_case(overall).alias("__all"))
     helpers = []
     for p in periods:
         here = nw.col("period") == p

@@ -169,37 +169,38 @@ def _clustered(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str
         return {p: cells[(i, p)].quantile(q) for p in periods if cells[(i, p)].n > 0}
 
     measure = DURATION_ENDS[str(spec.needs)]
-    names = moment_names(periods)
-    found: dict[tuple[Any, ...], pd.Series] = {}
     segmented = bool(by) and len(keys) > 1
+    cols = by if segmented else []
     if math.isnan(q):
-        segs, overall = duration_moments(red, rollout, by if segmented else [],
-                                         measure=measure, overall=segmented)
-        if not segmented:
-            overall = segs
-    elif segmented:
-        segs, overall = quantile_moments(
-            red, rollout, by, measure=measure, overall=limits(0),
-            thresholds={keys[i]: limits(i) for i in range(1, len(keys))})
+        segs, overall = duration_moments(red, rollout, cols, measure=measure,
+                                         overall=segmented)
     else:
-        overall, _ = quantile_moments(red, rollout, [], measure=measure,
-                                      thresholds={(): limits(0)})
-    if segmented:
-        for _, seg in segs.iterrows():
-            found[tuple(seg[c] for c in by)] = seg
-    if overall is not None and len(overall):
-        found[keys[0]] = overall.iloc[0]
+        segs, overall = quantile_moments(
+            red, rollout, cols, measure=measure, overall=limits(0) if segmented else None,
+            thresholds=({keys[i]: limits(i) for i in range(1, len(keys))} if segmented
+                        else {(): limits(0)}))
+    found = {tuple(seg[c] for c in by): seg for _, seg in segs.iterrows()} if segmented else {}
+    whole = overall if segmented else segs
+    if whole is not None and len(whole):
+        found[keys[0]] = whole.iloc[0]
     out = dict(cells)
     for i, key in enumerate(keys):
-        if key not in found:
-            continue
-        row = found[key]
-        moments = tuple((n, float(row[n])) for n in names)
-        customers = tuple((p, int(row[f"k_{p}"])) for p in periods)
-        for p in periods:
-            out[(i, p)] = ClusteredCounts.of(
-                cells[(i, p)], RatioOfSums(p, periods, moments, customers), q)
+        if key in found:
+            moments, customers = _sums(found[key], periods)
+            for p in periods:
+                out[(i, p)] = ClusteredCounts.of(
+                    cells[(i, p)], RatioOfSums(p, periods, moments, customers), q)
     return out
+
+
+def _sums(row: pd.Series | None, periods: tuple[str, ...]
+          ) -> tuple[tuple[tuple[str, float], ...], tuple[tuple[str, int], ...]]:
+    """One segment's reduced moment sums and customers per period (zeros without a row), as
+    :class:`RatioOfSums` holds them."""
+    moments = tuple((n, float(row[n]) if row is not None else 0.0)
+                    for n in moment_names(periods))
+    customers = tuple((p, int(row[f"k_{p}"]) if row is not None else 0) for p in periods)
+    return moments, customers
 
 
 def _cohort_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
@@ -248,7 +249,6 @@ def _ratio_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[s
                              metric=spec.name, table=spec.table,
                              rows=(rows[0], rows[1]) if len(rows) == 2 else None)
 
-    names = moment_names(periods)
     # The overall row is reduced on its own: a customer whose orders fall in two channels is
     # one cluster overall, not two.
     overall = reduced([])
@@ -261,8 +261,7 @@ def _ratio_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[s
             rows.append(seg)
     cells: dict[tuple[int, str], Any] = {}
     for i, row in enumerate(rows):
-        moments = tuple((n, float(row[n]) if row is not None else 0.0) for n in names)
-        customers = tuple((p, int(row[f"k_{p}"]) if row is not None else 0) for p in periods)
+        moments, customers = _sums(row, periods)
         for p in periods:
             cells[(i, p)] = spec.statistic({"period": p, "periods": periods, "moments": moments,
                                             "customers": customers}, options)
