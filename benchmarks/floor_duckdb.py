@@ -2,11 +2,12 @@
 
 One scan per table, each joined to the customer segments: survey counts per
 day × segment; ticket and complaint counts per day × segment together with
-handling-time minute counts per period × segment (grouping sets over one scan);
-sign-up and churn counts per day × segment; then the handling-time median's clustering by
-customer (per customer, closed tickets at or below each segment's and the overall median,
-summed per segment with their products), as ``compare`` does.  Only the small results are fetched;
-no test is run, so this is the least any engine-side implementation can cost.
+handling- and first-response-time minute counts per period × segment (grouping sets over
+one scan); sign-up and churn counts per day × segment; then the two duration medians'
+clustering by customer in one more scan (per customer, tickets at or below each segment's
+and the overall median and all tickets with a duration, summed per segment with their
+products), as ``compare`` does.  Only the small results are fetched; no test is run, so this
+is the least any engine-side implementation can cost.
 
 The same SQL reads the export shapes of ``benchmarks/shapes.py``: text ids join as text,
 and CSV files are parsed by DuckDB's own reader (types sniffed, timestamps parsed natively),
@@ -58,7 +59,8 @@ def _ticket_rows(folder: Path) -> str:
     return f"""CASE WHEN t.created_at < TIMESTAMP '{TRANSITION}' THEN 'before'
              WHEN t.created_at < TIMESTAMP '{CHANGE}' THEN 'transition' ELSE 'after' END
           AS period,
-        round(epoch(t.resolved_at - t.created_at) / 60) AS minutes
+        round(epoch(t.resolved_at - t.created_at) / 60) AS minutes,
+        round(epoch(t.first_response_at - t.created_at) / 60) AS fr_minutes
       FROM {_src(folder, 'tickets')} t
       JOIN {_src(folder, 'customers')} c USING (customer_id)
       WHERE t.created_at >= TIMESTAMP '{LO}' AND t.created_at < TIMESTAMP '{HI}'"""
@@ -69,10 +71,10 @@ def ticket_sql(folder: Path) -> str:
     WITH t AS (
       SELECT {DAY.format(col='t.created_at')} AS day, {SEG}, t.is_complaint,
 {_ticket_rows(folder)})
-    SELECT day, period, tier, region, plan, minutes, count(*) AS tickets,
+    SELECT day, period, tier, region, plan, minutes, fr_minutes, count(*) AS tickets,
       count_if(is_complaint) AS complaints
     FROM t GROUP BY GROUPING SETS ((day, tier, region, plan), (period, tier, region, plan,
-      minutes))"""
+      minutes), (period, tier, region, plan, fr_minutes))"""
 
 
 def customer_sql(folder: Path) -> str:
@@ -106,49 +108,71 @@ def _median(group: pd.DataFrame) -> float:
     return float(v_lo + (v_hi - v_lo) * (pos - lo))
 
 
+#: The duration metrics: (prefix of their variables, minutes column).
+DURATIONS = (("", "minutes"), ("f", "fr_minutes"))
+
+
+def _medians(counts: pd.DataFrame, minutes: str) -> tuple[pd.Series, pd.Series]:
+    """Each segment's and the overall median of ``minutes`` per period."""
+    rows = counts.loc[counts["period"].notna() & counts[minutes].notna(),
+                      ["tier", "region", "plan", "period", minutes, "tickets"]
+                      ].rename(columns={minutes: "minutes"})
+    seg = rows.groupby(["tier", "region", "plan", "period"]).apply(_median, include_groups=False)
+    whole = rows.groupby("period").apply(_median, include_groups=False)
+    return seg, whole
+
+
 def cluster_sql(folder: Path, counts: pd.DataFrame) -> str:
-    """The handling-time median's second pass: per customer and segment, closed tickets at or
-    below the segment's and the overall median of each period and all closed tickets; per
-    segment the sums of them and of every product of two (the overall row regroups the
-    per-customer table by customer)."""
-    closed = counts[counts["period"].notna() & counts["minutes"].notna()]
-    seg = closed.groupby(["tier", "region", "plan", "period"]).apply(_median, include_groups=False)
-    whole = closed.groupby("period").apply(_median, include_groups=False)
-    values = ", ".join(f"('{t}', '{r}', '{p}', '{per}', {v!r})"
-                       for (t, r, p, per), v in seg.items())
-    limit = " ".join(f"WHEN period = '{per}' THEN {v!r}" for per, v in whole.items())
-    cols = [f"{x}_{p}" for p in PERIODS for x in ("y", "n")]
+    """The handling- and first-response-time medians' second pass, both in one scan: per
+    customer and segment, tickets with a duration at or below the segment's and the overall
+    median of each period and all tickets with one; per segment the sums of them and of
+    every product of two within a metric (the overall row regroups the per-customer table
+    by customer)."""
+    (seg_h, whole_h), (seg_f, whole_f) = (_medians(counts, m) for _, m in DURATIONS)
+    def sql(v: object) -> str:
+        return "NULL" if v is None else repr(float(v))  # type: ignore[arg-type]
+    keys = sorted(set(seg_h.index) | set(seg_f.index))
+    values = ", ".join(f"('{t}', '{r}', '{p}', '{per}', {sql(seg_h.get(k))}, "
+                       f"{sql(seg_f.get(k))})" for k in keys for t, r, p, per in [k])
+    limit = {x: " ".join(f"WHEN period = '{per}' THEN {v!r}" for per, v in w.items())
+             for x, w in (("", whole_h), ("f", whole_f))}
     sums = ", ".join(
-        f"sum(CAST(period = '{p}' AND minutes <= lim AS DOUBLE)) AS y_{p}, "
-        f"sum(CAST(period = '{p}' AND minutes <= alll AS DOUBLE)) AS a_{p}, "
-        f"sum(CAST(period = '{p}' AS DOUBLE)) AS n_{p}" for p in PERIODS)
+        f"sum(CAST(period = '{p}' AND {m} <= {x}lim AS DOUBLE)) AS {x}y_{p}, "
+        f"sum(CAST(period = '{p}' AND {m} <= {x}alll AS DOUBLE)) AS {x}a_{p}, "
+        f"sum(CAST(period = '{p}' AND {m} IS NOT NULL AS DOUBLE)) AS {x}n_{p}"
+        for x, m in DURATIONS for p in PERIODS)
     def moments(y: str) -> str:
-        names = [c.replace("y_", f"{y}_") for c in cols]
-        prods = [f'sum({a} * {b}) AS "{a}*{b}"' for i, a in enumerate(names)
-                 for b in names[i:]]
-        return ", ".join(["count(*) AS customers", *[f"sum({c}) AS {c}" for c in names],
-                          *prods])
+        out = []
+        for x, _ in DURATIONS:
+            names = [f"{x}{v}_{p}" for p in PERIODS for v in (y, "n")]
+            units = " + ".join(f"{x}n_{p} + {x}{y}_{p}" for p in PERIODS)
+            out.append(f"sum(CAST({units} > 0 AS INT)) AS {x}customers")
+            out += [f"sum(CAST({x}n_{p} > 0 AS INT)) AS {x}k_{p}" for p in PERIODS]
+            out += [f"sum({c}) AS {c}" for c in names]
+            out += [f'sum({a} * {b}) AS "{a}*{b}"' for i, a in enumerate(names)
+                    for b in names[i:]]
+        return ", ".join(out)
+    regroup = ", ".join(f"sum({x}a_{p}) AS {x}y_{p}, sum({x}n_{p}) AS {x}n_{p}"
+                        for x, _ in DURATIONS for p in PERIODS)
     return f"""
-    WITH thr(tier, region, plan, period, lim) AS (VALUES {values}),
+    WITH thr(tier, region, plan, period, lim, flim) AS (VALUES {values}),
     t AS (
       SELECT t.customer_id, c.tier, c.region, c.plan,
-{_ticket_rows(folder)}
-        AND t.resolved_at IS NOT NULL),
+{_ticket_rows(folder)}),
     per AS (
       SELECT customer_id, tier, region, plan, {sums}
-      FROM (SELECT *, CASE {limit} END AS alll FROM t) JOIN thr USING (tier, region, plan, period)
+      FROM (SELECT *, CASE {limit[""]} END AS alll, CASE {limit["f"]} END AS falll FROM t)
+        LEFT JOIN thr USING (tier, region, plan, period)
       GROUP BY ALL)
     SELECT 'segment' AS row, tier, region, plan, {moments('y')} FROM per GROUP BY ALL
     UNION ALL
     SELECT 'overall', NULL, NULL, NULL, {moments('y')} FROM (
-      SELECT customer_id, {", ".join(f"sum(a_{p}) AS y_{p}, sum(n_{p}) AS n_{p}"
-                                     for p in PERIODS)}
-      FROM per GROUP BY customer_id)"""
+      SELECT customer_id, {regroup} FROM per GROUP BY customer_id)"""
 
 
 def floor(folder: Path) -> dict[str, pd.DataFrame]:
-    """Run the three scans and the handling-time median's second pass; return the small
-    reduced tables."""
+    """Run the three scans and the duration medians' second pass; return the small reduced
+    tables."""
     con = duckdb.connect()
     out = {name: con.sql(sql(folder)).df() for name, sql in
            (("surveys", survey_sql), ("tickets", ticket_sql), ("customers", customer_sql))}
@@ -156,16 +180,46 @@ def floor(folder: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
+def check(folder: Path, clusters: pd.DataFrame) -> int:
+    """Compare the floor's clustering sums with ``compare``'s cells (tier × region × plan
+    and the overall row, both duration metrics); print and return the number of sums that
+    differ by more than 1e-9 relative."""
+    import rollout_metrics as rm
+    from rollout_metrics.metrics import MetricOptions, get_metric
+    from rollout_metrics.stats.periods import period_table
+
+    data = rm.load_dataset(str(folder))
+    rollout = rm.Rollout(CHANGE, announced=TRANSITION)
+    by = ["tier", "region", "plan"]
+    seen = bad = 0
+    for x, metric in (("", "handling_time"), ("f", "first_response_time")):
+        table = period_table(data, rollout, get_metric(metric), by, MetricOptions())
+        for i, key in enumerate(table.keys):
+            rows = clusters[clusters["row"] == "overall"] if i == 0 else clusters[
+                (clusters[by].astype(str) == [str(k) for k in key]).all(axis=1)]
+            ours = table.cell(i, "before").clusters
+            for name, value in ours.moments:
+                theirs = float(rows["*".join(x + v for v in name.split("*"))].iloc[0])
+                seen += 1
+                if abs(theirs - value) > 1e-9 * max(1.0, abs(value)):
+                    bad += 1
+                    print(f"{metric} {key} {name}: floor {theirs}, compare {value}")
+    print(f"{seen} clustering sums compared with compare's cells, {bad} differ")
+    return bad
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=parse_count, default=1_000_000)
+    parser.add_argument("--check", action="store_true",
+                        help="compare the clustering sums with compare's cells")
     args = parser.parse_args(argv)
     folder = ensure(args.tickets)
     t0 = time.perf_counter()
     out = floor(folder)
     sizes = ", ".join(f"{k} {len(v):,} rows" for k, v in out.items())
     print(f"{sizes} in {time.perf_counter() - t0:.2f} s")
-    return 0
+    return min(check(folder, out["handling_clusters"]), 1) if args.check else 0
 
 
 if __name__ == "__main__":
