@@ -18,7 +18,7 @@ import rollout_metrics as rm
 from rollout_metrics.infer.ranks import cluster_scale, quantile_diff
 from rollout_metrics.metrics import MetricOptions, get_metric
 from rollout_metrics.reduce.quantiles import quantile_moments
-from rollout_metrics.stats.periods import period_table, prefetch_durations
+from rollout_metrics.stats.periods import period_table
 from rollout_metrics.stats.sufficient import ClusteredCounts
 
 HERE = Path(__file__).parent / "r"
@@ -191,43 +191,3 @@ def test_pooled_cells_fall_back_to_independent_tickets(data: rm.Dataset) -> None
     b, _ = _cells(data, [], "overall", 0.5)
     pooled = b + b
     assert not isinstance(pooled, ClusteredCounts)
-
-
-def _with_first_response(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The fixture with a first response a third of the way to resolution (open tickets
-    without one): a second duration metric of the same tickets."""
-    t = frames["tickets"].copy()
-    created, resolved = pd.to_datetime(t["created_at"]), pd.to_datetime(t["resolved_at"])
-    t["first_response_at"] = (created + (resolved - created) / 3).dt.floor("min").dt.strftime(
-        "%Y-%m-%d %H:%M:%S")
-    return {**frames, "tickets": t}
-
-
-@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
-@pytest.mark.parametrize("by", [[], ["tier"], ["channel"], ["tier", "channel"]])
-@pytest.mark.parametrize("stat", ["median", "mean"])
-def test_one_pass_for_both_durations_equals_one_pass_each(engine: str, by: list[str],
-                                                          stat: str) -> None:
-    """``compare`` clusters handling and first-response time in one scan
-    (``prefetch_durations``); each metric's cells equal those of a pass of its own, on the
-    customer-column path (overall summed from the segments) and the ticket-column path
-    (overall regrouped by customer)."""
-    frames = _with_first_response(_frames())
-    if engine == "duckdb":
-        con = duckdb.connect()
-        data = rm.load_dataset({k: con.from_df(v) for k, v in frames.items()})
-    else:
-        data = rm.load_dataset(frames)
-    specs = [get_metric("handling_time"), get_metric("first_response_time")]
-    opts = MetricOptions(handling_stat=stat)
-    together = rm.Reductions(data)
-    prefetch_durations(together, ROLLOUT, specs, by, opts)
-    reduced = len(together)
-    for spec in specs:
-        fused = period_table(together, ROLLOUT, spec, by, opts)
-        alone = period_table(rm.Reductions(data), ROLLOUT, spec, by, opts)
-        assert fused.keys == alone.keys
-        for cell, value in alone.cells.items():
-            assert isinstance(value, ClusteredCounts)
-            assert fused.cells[cell].clusters == value.clusters
-    assert len(together) == reduced  # both tables were found, nothing reduced again

@@ -43,7 +43,7 @@ from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import By, available_segments, groupings
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.daily import supported_metrics
-from rollout_metrics.stats.periods import PeriodTable, period_table, prefetch_durations
+from rollout_metrics.stats.periods import PeriodTable, period_table
 from rollout_metrics.stats.sufficient import ClusteredCounts, EventExposure, RatioOfSums
 
 __all__ = [
@@ -422,26 +422,10 @@ def _segments(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str]
     return rows, partial
 
 
-def _usable(data: Dataset, spec: MetricSpec, groups: list[list[str]]) -> list[list[str]]:
-    """The groupings of ``spec``'s segment table (all columns there)."""
-    return [g for g in groups if set(g) <= set(available_segments(data, spec.segment_table))]
-
-
-def _prefetch(red: Reductions, rollout: Rollout, specs: list[MetricSpec],
-              groups: list[list[str]], opts: MetricOptions) -> None:
-    """Handling and first-response time share their clustering pass over the tickets (one
-    scan per grouping instead of one per metric and grouping)."""
-    durations = [s for s in specs if s.kind == "durations"]
-    if len(durations) < 2 or rollout.segment_dates:
-        return
-    for by in _usable(red.data, durations[0], groups) or [[]]:
-        prefetch_durations(red, rollout, durations, by, opts)
-
-
 def _metric_rows(spec: MetricSpec, red: Reductions, rollout: Rollout,
                  groups: list[list[str]], opts: MetricOptions) -> list[dict[str, Any]]:
     data = red.data
-    usable = _usable(data, spec, groups)
+    usable = [g for g in groups if set(g) <= set(available_segments(data, spec.segment_table))]
     missing = [g for g in groups if g not in usable]
     comps = comparisons(rollout)
     rows: list[dict[str, Any]] = []
@@ -640,7 +624,6 @@ def compare(
                          csat_threshold=csat_threshold, handling_stat=handling_stat,
                          n_resamples=n_resamples, seed=seed, repeat_days=repeat_days,
                          winsorize=winsorize)
-    _prefetch(red, rollout, specs, groups, opts)
     rows = [row for s in specs for row in _metric_rows(s, red, rollout, groups, opts)]
     columns = list(dict.fromkeys(c for g in groups for c in g))
     return finish(rows, columns, alpha, correction)

@@ -21,7 +21,6 @@ True
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 import narwhals as nw
@@ -243,22 +242,20 @@ def _running_total(joins: pd.DataFrame, leaves: pd.DataFrame, by: list[str], n_d
     return out[["day", *by, "active", "churned"]]
 
 
-def _minutes(frame: nw.LazyFrame[Any], end_col: str, name: str = "minutes"
-             ) -> nw.LazyFrame[Any]:
-    """``name``: whole minutes from ``created_at`` to ``end_col``, -1 when open."""
+def _minutes(frame: nw.LazyFrame[Any], end_col: str) -> nw.LazyFrame[Any]:
+    """``minutes``: whole minutes from ``created_at`` to ``end_col``, -1 when open."""
     # Whole minutes as integers (grouping integers is cheaper); open tickets as -1 here
     # (validation excluded negative times), null again after collecting.
     # Half a minute rounds up on every engine: floor(x + 0.5), not the engines' own
     # round() (pandas and Polars round halves to even, DuckDB away from zero).
-    return with_seconds_between(frame, name, end_col, "created_at").with_columns(
-        (nw.col(name) / 60.0 + 0.5).floor().fill_null(-1).cast(nw.Int64).alias(name))
+    return with_seconds_between(frame, "minutes", end_col, "created_at").with_columns(
+        (nw.col("minutes") / 60.0 + 0.5).floor().fill_null(-1).cast(nw.Int64).alias("minutes"))
 
 
-def ticket_minutes(red: Reductions, rollout: Rollout, by: list[str], *, measure: str,
-                   more: Sequence[str] = ()) -> tuple[Segmented, nw.LazyFrame[Any]]:
+def ticket_minutes(red: Reductions, rollout: Rollout, by: list[str], *, measure: str
+                   ) -> tuple[Segmented, nw.LazyFrame[Any]]:
     """The tickets of the rollout's windows with their segment keys, ``period`` and
-    ``minutes`` (whole minutes of ``measure``, -1 when the ticket is open); each of the
-    measures ``more`` as ``minutes_<measure>``, from the same rows."""
+    ``minutes`` (whole minutes of ``measure``, -1 when the ticket is open)."""
     seg, end_col = _duration_segments(red, rollout, by, measure)
     start, end = rollout.span
     # The span first: a plain range the engine can push into the scan (Parquet row groups
@@ -266,29 +263,20 @@ def ticket_minutes(red: Reductions, rollout: Rollout, by: list[str], *, measure:
     frame = seg.frame.filter((nw.col("created_at") >= start) & (nw.col("created_at") < end))
     inside = frame.with_columns(rollout.period_expr("created_at").alias("period")).filter(
         ~nw.col("period").is_null())
-    timed = _minutes(inside, end_col)
-    for other in more:
-        timed = _minutes(timed, _end_column(seg, other), f"minutes_{other}")
-    return seg, timed
+    return seg, _minutes(inside, end_col)
 
 
 def _duration_segments(red: Reductions, rollout: Rollout | None, by: list[str], measure: str
                        ) -> tuple[Segmented, str]:
-    label = {"resolution": "handling_time", "first_response": "first_response_time"}[measure]
-    seg = attach_segments(red, "tickets", by, rollout, metric=label)
-    return seg, _end_column(seg, measure)
-
-
-def _end_column(seg: Segmented, measure: str) -> str:
-    """The column where ``measure``'s durations end (checked to be there)."""
     end_col = {"resolution": "resolved_at", "first_response": "first_response_at"}[measure]
     label = {"resolution": "handling_time", "first_response": "first_response_time"}[measure]
+    seg = attach_segments(red, "tickets", by, rollout, metric=label)
     if end_col not in seg.frame.collect_schema().names():
         raise MissingColumnError(
             f"{label}: the tickets table has no {end_col!r} column; available: "
             f"{seg.frame.collect_schema().names()}"
         )
-    return end_col
+    return seg, end_col
 
 
 def _handling_counts(

@@ -28,7 +28,7 @@ import pandas as pd
 
 from rollout_metrics.reduce.segments import Segmented
 
-__all__ = ["customer_moments", "moment_names", "other_numerator", "split_sets"]
+__all__ = ["customer_moments", "moment_names", "other_numerator"]
 
 
 def moment_names(periods: tuple[str, ...] | list[str]) -> list[str]:
@@ -57,75 +57,45 @@ def other_numerator(names: list[str], x: str) -> list[str]:
 
 
 def customer_moments(per_customer: nw.LazyFrame[Any], keys: list[str], periods: list[str],
-                     seg: Segmented | None, by: list[str], extra: tuple[str, ...] = (),
-                     sets: tuple[str, ...] = ("",)) -> pd.DataFrame:
+                     seg: Segmented | None, by: list[str], extra: tuple[str, ...] = ()
+                     ) -> pd.DataFrame:
     """Per segment (``keys`` of ``per_customer``, one row per customer and segment):
     ``customers`` (with a unit or a numerator in some period), ``k_<p>`` (customers with a
     unit in ``p``) and the sums of :func:`moment_names`; segment codes decoded by ``seg``.
     Each prefix ``x`` of ``extra`` is another numerator ``x_<p>`` over the same ``n_<p>``:
     its sums (:func:`other_numerator`) are added as columns, from the same aggregation.
 
-    Each prefix ``s`` of ``sets`` names a set of variables of its own (``<s>y_<p>``,
-    ``<s>n_<p>`` and the numerators ``<s><x>_<p>``): its columns are the ones above with
-    that prefix, products only within the set, all from one aggregation (two duration
-    metrics of the same tickets in one pass).
-
     A customer with no unit in any period still counts when it adds to a numerator (orders
     of a customer outside its active days): the ratio keeps every row it was given.
     """
     names = moment_names(periods)
     more = [n for x in extra for n in other_numerator(names, x)]
-    plain = [*names[:2 * len(periods)], *[n for n in more if "*" not in n]]
-    multiplied = [*names[2 * len(periods):], *[n for n in more if "*" in n]]
-    variables = [f"{s}{v}" for s in sets for v in plain]
-    product_names = [f"{s}{n}" for s in sets for n in multiplied]
-    products = [nw.col(f"{s}{a}") * nw.col(f"{s}{b}") if a != b else nw.col(f"{s}{a}") ** 2
-                for s in sets for a, b in (n.split("*") for n in multiplied)]
-    units = {s: nw.sum_horizontal(*[nw.col(f"{s}n_{p}").abs() + nw.col(f"{s}y_{p}").abs()
-                                    for p in periods]) for s in sets}
-    anything = nw.sum_horizontal(*units.values()) if len(sets) > 1 else units[sets[0]]
-    helpers = (per_customer.filter(anything > 0)
+    variables = [*names[:2 * len(periods)], *[n for n in more if "*" not in n]]
+    product_names = [*names[2 * len(periods):], *[n for n in more if "*" in n]]
+    products = [nw.col(a) * nw.col(b) if a != b else nw.col(a) ** 2
+                for a, b in (n.split("*") for n in product_names)]
+    units = nw.sum_horizontal(*[nw.col(f"n_{p}").abs() + nw.col(f"y_{p}").abs()
+                                for p in periods])
+    helpers = (per_customer.filter(units > 0)
                .with_columns(*[e.alias(f"__m{i}") for i, e in enumerate(products)],
-                             *[(nw.col(f"{s}n_{p}") > 0).cast(nw.Int64).alias(f"{s}k_{p}")
-                               for s in sets for p in periods],
-                             *[(u > 0).cast(nw.Int64).alias(f"__c{i}")
-                               for i, u in enumerate(units.values())]))
-    sums = [*[nw.col(f"__c{i}").sum().alias(f"{s}customers") for i, s in enumerate(sets)],
-            *[nw.col(f"{s}k_{p}").sum() for s in sets for p in periods],
+                             *[(nw.col(f"n_{p}") > 0).cast(nw.Int64).alias(f"k_{p}")
+                               for p in periods],
+                             nw.lit(1).cast(nw.Int64).alias("__one")))
+    sums = [nw.col("__one").sum().alias("customers"),
+            *[nw.col(f"k_{p}").sum() for p in periods],
             *[nw.col(v).sum() for v in variables],
             *[nw.col(f"__m{i}").sum() for i in range(len(products))]]
     reduced = helpers.group_by(*keys).agg(*sums) if keys else helpers.select(*sums)
     out = reduced.collect().to_pandas().rename(
         columns={f"__m{i}": n for i, n in enumerate(product_names)})
-    counts = [f"{s}{c}" for s in sets for c in ["customers", *[f"k_{p}" for p in periods]]]
+    counts = ["customers", *[f"k_{p}" for p in periods]]
     for c in counts:
         out[c] = pd.to_numeric(out[c]).fillna(0).astype("int64")
-    for c in [*variables, *product_names]:
+    for c in [*names, *more]:
         out[c] = pd.to_numeric(out[c]).astype("float64")
     if "__seg" in out.columns and seg is not None:
         out["__seg"] = pd.to_numeric(out["__seg"]).fillna(-1).astype("int64")
         out = seg.decode(out, list(by))
     elif by:
         out = out.sort_values(list(by), kind="stable").reset_index(drop=True)
-    if sets == ("",):
-        return out[[*by, *counts, *names, *more]]
-    return out[[*by, *counts, *variables, *product_names]]
-
-
-def split_sets(frame: pd.DataFrame, by: list[str], sets: tuple[str, ...]
-               ) -> list[pd.DataFrame]:
-    """The columns of each prefix of ``sets`` (with ``by``), the prefix taken off: one
-    frame per set, as :func:`customer_moments` gives a single set.
-
-    Examples
-    --------
-    >>> split_sets(pd.DataFrame({"tier": ["a"], "0:y_p": [1.0], "1:y_p": [2.0]}), ["tier"],
-    ...            ("0:", "1:"))[1].to_dict("records")
-    [{'tier': 'a', 'y_p': 2.0}]
-    """
-    out = []
-    for s in sets:
-        mine = [c for c in frame.columns if str(c).startswith(s)]
-        out.append(frame[[*by, *mine]].rename(columns={c: str(c)[len(s):] for c in mine})
-                   .reset_index(drop=True))
-    return out
+    return out[[*by, *counts, *names, *more]]

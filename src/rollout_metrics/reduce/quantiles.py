@@ -28,8 +28,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import narwhals as nw
@@ -39,12 +38,12 @@ from rollout_metrics._engine.frames import small_table
 from rollout_metrics._engine.io import read_twice
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.reduce.counts import ticket_minutes
-from rollout_metrics.reduce.moments import customer_moments, moment_names, split_sets
+from rollout_metrics.reduce.moments import customer_moments, moment_names
 from rollout_metrics.reduce.reduction import ReductionKey, Reductions
 from rollout_metrics.reduce.segments import Segmented
 from rollout_metrics.rollout import Rollout
 
-__all__ = ["Ask", "cluster_moments", "duration_moments", "quantile_moments"]
+__all__ = ["duration_moments", "quantile_moments"]
 
 Thresholds = Mapping[tuple[Any, ...], Mapping[str, float]]
 
@@ -70,8 +69,8 @@ def _segment_keys(seg: Segmented, by: list[str], keys: list[tuple[Any, ...]]
 
 
 def _with_thresholds(frame: nw.LazyFrame[Any], seg: Segmented, by: list[str],
-                     thresholds: Thresholds, name: str = "__limit") -> nw.LazyFrame[Any]:
-    """``frame`` with ``name``, its segment's threshold in its period (null where none is
+                     thresholds: Thresholds) -> nw.LazyFrame[Any]:
+    """``frame`` with ``__limit``, its segment's threshold in its period (null where none is
     given): a left join to a small table of thresholds on the frame's own engine (a CASE of
     one branch per segment and period cost 5x the scan at 36 segments)."""
     found = _segment_keys(seg, by, list(thresholds))
@@ -79,15 +78,15 @@ def _with_thresholds(frame: nw.LazyFrame[Any], seg: Segmented, by: list[str],
             for values, per_period in zip(found, thresholds.values(), strict=True)
             for period, limit in per_period.items()]
     if not rows:
-        return frame.with_columns(nw.lit(None, nw.Float64).alias(name))
+        return frame.with_columns(nw.lit(None, nw.Float64).alias("__limit"))
     if not seg.keys:  # the whole table: a CASE over the periods
         return frame.with_columns(
-            _period_case({period: limit for *_, period, limit in rows}).alias(name))
-    names = [*seg.keys, "period", name]
+            _period_case({period: limit for *_, period, limit in rows}).alias("__limit"))
+    names = [*seg.keys, "period", "__limit"]
     schema = frame.collect_schema()
     types = {c: (nw.Int64() if c == "__seg" else nw.String()) for c in [*seg.keys, "period"]}
     table = small_table(frame, {c: [r[i] for r in rows] for i, c in enumerate(names)},
-                        {**types, name: nw.Float64()})
+                        {**types, "__limit": nw.Float64()})
     table = table.with_columns(*[nw.col(c).cast(schema[c]) for c in [*seg.keys, "period"]])
     return frame.join(table, on=[*seg.keys, "period"], how="left")
 
@@ -103,86 +102,60 @@ def _period_case(limits: Mapping[str, float]) -> nw.Expr:
     return result
 
 
-@dataclass(frozen=True)
-class Ask:
-    """One duration metric's clustering pass: its ``measure``, and either the thresholds
-    (per segment and the overall row's, :func:`quantile_moments`) or none (the minutes
-    themselves, :func:`duration_moments`)."""
-
-    measure: str
-    thresholds: Thresholds | None = None
-    overall: Mapping[str, float] | None = None
-
-
-def _moments(red: Reductions, rollout: Rollout, by: list[str], asks: Sequence[Ask],
-             whole: bool) -> list[tuple[pd.DataFrame, pd.DataFrame | None]]:
-    """Per-customer sums of one scan for every ask (one set of variables each); an ask
-    without thresholds sums the minutes as ``y``."""
-    measures = [a.measure for a in asks]
-    seg, timed = ticket_minutes(red, rollout, by, measure=measures[0], more=measures[1:])
+def _moments(red: Reductions, rollout: Rollout, by: list[str], measure: str,
+             thresholds: Thresholds | None, overall: Mapping[str, float] | None,
+             whole: bool) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Per-customer sums of one scan; ``thresholds`` ``None``: ``y`` sums the minutes."""
+    seg, timed = ticket_minutes(red, rollout, by, measure=measure)
     periods = list(rollout.windows())
-    sets = tuple(f"{j}:" for j in range(len(asks))) if len(asks) > 1 else ("",)
-    limits, helpers, columns = [], [], []
-    overall = any(a.overall is not None for a in asks)
-    for j, (ask, s) in enumerate(zip(asks, sets, strict=True)):
-        minutes = nw.col("minutes" if j == 0 else f"minutes_{ask.measure}")
-        closed = minutes >= 0
-        if ask.thresholds is not None:
-            timed = _with_thresholds(timed, seg, by, ask.thresholds, f"__limit{j}")
-            if overall:
-                limits.append(_period_case(ask.overall or {}).alias(f"__all{j}"))
-        for p in periods:
-            here = nw.col("period") == p
-            if ask.thresholds is None:
-                y = nw.when(here & closed).then(minutes.cast(nw.Float64)).otherwise(
-                    nw.lit(0.0))
-            else:
-                y = (here & closed & (minutes <= nw.col(f"__limit{j}"))).fill_null(False).cast(
-                    nw.Float64)
-            helpers += [y.alias(f"{s}y_{p}"),
-                        (here & closed).fill_null(False).cast(nw.Float64).alias(f"{s}n_{p}")]
-            columns += [f"{s}y_{p}", f"{s}n_{p}"]
-            if overall and ask.thresholds is not None:
-                helpers.append((here & closed & (minutes <= nw.col(f"__all{j}")))
-                               .fill_null(False).cast(nw.Float64).alias(f"{s}a_{p}"))
-                columns.append(f"{s}a_{p}")
+    closed = nw.col("minutes") >= 0
+    minutes = nw.col("minutes").cast(nw.Float64)
+    limits = []
+    if thresholds is not None:
+        timed = _with_thresholds(timed, seg, by, thresholds)
+        if overall is not None:
+            limits.append(_period_case(overall).alias("__all"))
+    helpers = []
+    for p in periods:
+        here = nw.col("period") == p
+        if thresholds is None:
+            helpers.append(nw.when(here & closed).then(minutes).otherwise(nw.lit(0.0))
+                           .alias(f"y_{p}"))
+        else:
+            helpers.append((here & closed & (minutes <= nw.col("__limit"))).fill_null(False)
+                           .cast(nw.Float64).alias(f"y_{p}"))
+        helpers.append((here & closed).fill_null(False).cast(nw.Float64).alias(f"n_{p}"))
+        if limits:
+            helpers.append((here & closed & (minutes <= nw.col("__all"))).fill_null(False)
+                           .cast(nw.Float64).alias(f"a_{p}"))
+    columns = [c for p in periods
+               for c in (f"y_{p}", f"n_{p}", *([f"a_{p}"] if limits else []))]
     # One scan of the tickets for the segments and the overall row: per (customer, segment).
     per_customer = ((timed.with_columns(*limits) if limits else timed).with_columns(*helpers)
                     .group_by("customer_id", *seg.keys).agg(*[nw.col(c).sum() for c in columns]))
-    extra = ("a",) if overall else ()
     if whole and seg.keys == ["__seg"]:
         # Segments of customer columns only: each customer is in one segment, so the overall
         # row's sums over customers are the sums of the segments' (one aggregation).
-        both = customer_moments(per_customer, seg.keys, periods, seg, by, extra=extra,
-                                sets=sets)
-        out: list[tuple[pd.DataFrame, pd.DataFrame | None]] = []
-        for part in _split(both, by, sets):
-            summed = _summed(part, periods, "a" if overall else "y")
-            out.append((part[[*by, *summed.columns]], summed))
-        return out
+        extra = ("a",) if limits else ()
+        segments = customer_moments(per_customer, seg.keys, periods, seg, by, extra=extra)
+        summed = _summed(segments, periods, "a" if limits else "y")
+        return segments[[*by, *summed.columns]], summed
     # Otherwise (a ticket column such as the channel) the overall row regroups that table by
     # customer: a customer whose tickets fall in two channels is one cluster overall.
     per_customer, release = read_twice(per_customer)
     try:
-        parts = _split(customer_moments(per_customer, seg.keys, periods, seg, by,
-                                        sets=sets), by, sets)
-        totals: list[pd.DataFrame | None] = [None] * len(asks)
+        segments = customer_moments(per_customer, seg.keys, periods, seg, by)
+        total = None
         if whole:
-            num = "a" if overall else "y"
-            totals = list(_split(customer_moments(
+            y = "a" if limits else "y"
+            total = customer_moments(
                 per_customer.group_by("customer_id").agg(
-                    *[nw.col(f"{s}{num}_{p}").sum().alias(f"{s}y_{p}")
-                      for s in sets for p in periods],
-                    *[nw.col(f"{s}n_{p}").sum() for s in sets for p in periods]),
-                [], periods, None, [], sets=sets), [], sets))
+                    *[nw.col(f"{y}_{p}").sum().alias(f"y_{p}") for p in periods],
+                    *[nw.col(f"n_{p}").sum() for p in periods]), [], periods, None, [])
     finally:
         if release is not None:
             release()
-    return list(zip(parts, totals, strict=True))
-
-
-def _split(frame: pd.DataFrame, by: list[str], sets: tuple[str, ...]) -> list[pd.DataFrame]:
-    return [frame] if sets == ("",) else split_sets(frame, by, sets)
+    return segments, total
 
 
 def _summed(segments: pd.DataFrame, periods: list[str], numerator: str) -> pd.DataFrame:
@@ -213,7 +186,13 @@ def duration_moments(source: Dataset | Reductions, rollout: Rollout, by: list[st
     >>> float(m["y_before"].sum()) == float(whole["y_before"].iloc[0])
     True
     """
-    return cluster_moments(source, rollout, by, [Ask(measure)], whole=overall)[0]
+    red = Reductions.of(source)
+    change = rollout.change_date if "tenure_band" in by else None
+    key = ReductionKey("duration_moments", tuple(by), tuple(rollout.windows().items()),
+                       "period", (change, measure, overall))
+    segments, total = red.get(
+        key, lambda: _moments(red, rollout, list(by), measure, None, None, overall))
+    return segments.copy(), (total.copy() if total is not None else None)
 
 
 def quantile_moments(source: Dataset | Reductions, rollout: Rollout, by: list[str], *,
@@ -243,58 +222,13 @@ def quantile_moments(source: Dataset | Reductions, rollout: Rollout, by: list[st
     The segments' table and the overall row's (``None`` without ``overall``).  Computed once
     per dataset and arguments.
     """
-    return cluster_moments(source, rollout, by, [Ask(measure, thresholds, overall)],
-                           whole=overall is not None)[0]
-
-
-def _key(rollout: Rollout, by: list[str], ask: Ask, whole: bool) -> ReductionKey:
-    change = rollout.change_date if "tenure_band" in by else None
-    windows = tuple(rollout.windows().items())
-    if ask.thresholds is None:
-        return ReductionKey("duration_moments", tuple(by), windows, "period",
-                            (change, ask.measure, whole))
-    frozen = tuple((k, tuple(v.items())) for k, v in ask.thresholds.items())
-    overall = tuple(ask.overall.items()) if ask.overall is not None else None
-    return ReductionKey("quantile_moments", tuple(by), windows, "period",
-                        (change, ask.measure, frozen, overall))
-
-
-def cluster_moments(source: Dataset | Reductions, rollout: Rollout, by: list[str],
-                    asks: Sequence[Ask], *, whole: bool
-                    ) -> list[tuple[pd.DataFrame, pd.DataFrame | None]]:
-    """The tables of :func:`quantile_moments` (asks with thresholds) or
-    :func:`duration_moments` (asks without) of several duration metrics, from one scan of
-    the tickets: per (customer, segment) the variables of every ask side by side, then one
-    aggregation.  Each result is kept under its own arguments, so a later call for one
-    metric finds it; asks already computed are not computed again.
-
-    Examples
-    --------
-    >>> import rollout_metrics as rm
-    >>> data, r = rm.load_sample(), rm.Rollout("2025-09-01")
-    >>> red = rm.Reductions(data)
-    >>> both = cluster_moments(red, r, ["tier"], [Ask("resolution"), Ask("first_response")],
-    ...                        whole=True)
-    >>> one, _ = duration_moments(red, r, ["tier"], measure="first_response", overall=True)
-    >>> one.equals(both[1][0])
-    True
-    """
     red = Reductions.of(source)
-    kinds = {a.thresholds is None for a in asks}
-    if len(kinds) != 1:
-        raise ValueError("one pass clusters either quantiles or means, not both")
-    keys = [_key(rollout, list(by), a, whole) for a in asks]
-    todo = [i for i, k in enumerate(keys) if not red.has(k)]
-    if todo:
-        found = _moments(red, rollout, list(by), [asks[i] for i in todo], whole)
-        for i, result in zip(todo, found, strict=True):
-            red.get(keys[i], lambda result=result: result)  # type: ignore[misc]
-    out = []
-    for k in keys:
-        segments, total = red.get(k, _missing)
-        out.append((segments.copy(), total.copy() if total is not None else None))
-    return out
-
-
-def _missing() -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    raise AssertionError("computed above")
+    change = rollout.change_date if "tenure_band" in by else None
+    frozen = tuple((k, tuple(v.items())) for k, v in thresholds.items())
+    whole = tuple(overall.items()) if overall is not None else None
+    key = ReductionKey("quantile_moments", tuple(by), tuple(rollout.windows().items()),
+                       "period", (change, measure, frozen, whole))
+    segments, total = red.get(
+        key, lambda: _moments(red, rollout, list(by), measure, thresholds, overall,
+                              overall is not None))
+    return segments.copy(), (total.copy() if total is not None else None)

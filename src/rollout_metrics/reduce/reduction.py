@@ -75,10 +75,6 @@ class Reductions:
     def __repr__(self) -> str:
         return f"Reductions({len(self)} reduced tables)"
 
-    def has(self, key: Any) -> bool:
-        """Whether ``key`` was computed already."""
-        return key in self._tables
-
     def get(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()`` once per ``key``; later calls return the kept result."""
         if key not in self._tables:

@@ -23,14 +23,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rollout_metrics.errors import DataValidationError, MissingColumnError
+from rollout_metrics.errors import MissingColumnError
 from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import DURATION_ENDS, QUANTILES, MetricOptions, MetricSpec
 from rollout_metrics.reduce.cohorts import contact_patterns, repeat_patterns
 from rollout_metrics.reduce.counts import handling_counts
 from rollout_metrics.reduce.moments import moment_names
 from rollout_metrics.reduce.orders import order_cap, order_moments
-from rollout_metrics.reduce.quantiles import Ask, cluster_moments
+from rollout_metrics.reduce.quantiles import duration_moments, quantile_moments
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.rollout import Rollout
 from rollout_metrics.stats.daily import (
@@ -41,7 +41,7 @@ from rollout_metrics.stats.daily import (
 )
 from rollout_metrics.stats.sufficient import ClusteredCounts, RatioOfSums
 
-__all__ = ["PeriodTable", "period_table", "prefetch_durations"]
+__all__ = ["PeriodTable", "period_table"]
 
 
 @dataclass(frozen=True)
@@ -130,11 +130,8 @@ def period_table(source: Dataset | Reductions, rollout: Rollout, spec: MetricSpe
     return PeriodTable(spec, tuple(by_list), series.keys, cells, {}, series, periods)
 
 
-def _duration_cells(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
-                    options: MetricOptions, periods: tuple[str, ...]
-                    ) -> tuple[list[tuple[Any, ...]], dict[tuple[int, str], Any],
-                               dict[tuple[int, str], int]]:
-    """Keys, cells and open tickets per (key, period), from the engine's value counts."""
+def _durations_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
+                     options: MetricOptions, periods: tuple[str, ...]) -> PeriodTable:
     check_metric_columns(red.data, spec, options)
     counts = handling_counts(red, rollout, by, measure=DURATION_ENDS[str(spec.needs)])
     is_open = counts["minutes"].isna().to_numpy()
@@ -155,84 +152,33 @@ def _duration_cells(red: Reductions, rollout: Rollout, spec: MetricSpec, by: lis
             cells[(i, p)] = spec.statistic(
                 {"minutes": minutes[done], "tickets": tickets[done]}, options)
             open_[(i, p)] = int(tickets[at[is_open[at]]].sum())
-    return keys, cells, open_
-
-
-def _durations_table(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
-                     options: MetricOptions, periods: tuple[str, ...]) -> PeriodTable:
-    keys, cells, open_ = _duration_cells(red, rollout, spec, by, options, periods)
     # the mean (q nan) and the quantiles are clustered by customer
     q = QUANTILES.get(options.handling_stat, math.nan)
-    ask, cols, whole = _ask(spec, by, keys, cells, periods, q)
-    [(segs, overall)] = cluster_moments(red, rollout, cols, [ask], whole=whole)
-    cells = _clustered(by, keys, cells, periods, q, segs, overall)
+    cells = _clustered(red, rollout, spec, by, keys, cells, periods, q)
     return PeriodTable(spec, tuple(by), keys, cells, open_, None, periods)
 
 
-def prefetch_durations(source: Dataset | Reductions, rollout: Rollout,
-                       specs: Sequence[MetricSpec], by: Sequence[str],
-                       options: MetricOptions) -> None:
-    """Run the clustering pass of every duration metric of ``specs`` (handling and
-    first-response time) in one scan of the tickets instead of one each: their results are
-    kept in ``source`` (a :class:`Reductions`), where :func:`period_table` finds them.
-    Metrics whose columns are missing are left for :func:`period_table` to report.
-
-    Examples
-    --------
-    >>> import rollout_metrics as rm
-    >>> from rollout_metrics.metrics import MetricOptions, get_metric
-    >>> data, r = rm.load_sample(), rm.Rollout("2025-09-01")
-    >>> red, opts = rm.Reductions(data), MetricOptions()
-    >>> specs = [get_metric("handling_time"), get_metric("first_response_time")]
-    >>> prefetch_durations(red, r, specs, ["tier"], opts)
-    >>> n = len(red)
-    >>> t = period_table(red, r, specs[1], ["tier"], opts)
-    >>> len(red) == n  # nothing more reduced
-    True
-    """
-    red = Reductions.of(source)
-    periods = tuple(rollout.windows())
-    q = QUANTILES.get(options.handling_stat, math.nan)
-    asks: dict[tuple[tuple[str, ...], bool], list[Ask]] = {}
-    for spec in specs:
-        if spec.kind != "durations":
-            continue
-        try:
-            keys, cells, _ = _duration_cells(red, rollout, spec, list(by), options, periods)
-        except (MissingColumnError, DataValidationError):
-            continue
-        ask, cols, whole = _ask(spec, list(by), keys, cells, periods, q)
-        asks.setdefault((tuple(cols), whole), []).append(ask)
-    for (grouped, whole), group in asks.items():
-        if len(group) > 1:
-            cluster_moments(red, rollout, list(grouped), group, whole=whole)
-
-
-def _ask(spec: MetricSpec, by: list[str], keys: list[tuple[Any, ...]],
-         cells: dict[tuple[int, str], Any], periods: tuple[str, ...], q: float
-         ) -> tuple[Ask, list[str], bool]:
-    """What the clustering pass of these cells needs: at each cell's ``q`` quantile, or
-    (``q`` nan) each customer's minutes for the mean; the columns it groups by and whether
-    the overall row rides along (its customers regrouped: a customer whose tickets fall in
+def _clustered(red: Reductions, rollout: Rollout, spec: MetricSpec, by: list[str],
+               keys: list[tuple[Any, ...]], cells: dict[tuple[int, str], Any],
+               periods: tuple[str, ...], q: float) -> dict[tuple[int, str], Any]:
+    """The cells with how their tickets cluster by customer: at each cell's ``q`` quantile,
+    or (``q`` nan) each customer's minutes for the mean.  A second pass on the engine; the
+    overall row from the same scan, its customers regrouped (a customer whose tickets fall in
     two channels is one cluster overall)."""
     def limits(i: int) -> dict[str, float]:
         return {p: cells[(i, p)].quantile(q) for p in periods if cells[(i, p)].n > 0}
 
     measure = DURATION_ENDS[str(spec.needs)]
     segmented = bool(by) and len(keys) > 1
-    cols: list[str] = by if segmented else []
+    cols = by if segmented else []
     if math.isnan(q):
-        return Ask(measure), cols, segmented
-    return Ask(measure, overall=limits(0) if segmented else None,
-               thresholds=({keys[i]: limits(i) for i in range(1, len(keys))} if segmented
-                           else {(): limits(0)})), cols, segmented
-
-
-def _clustered(by: list[str], keys: list[tuple[Any, ...]], cells: dict[tuple[int, str], Any],
-               periods: tuple[str, ...], q: float, segs: pd.DataFrame,
-               overall: pd.DataFrame | None) -> dict[tuple[int, str], Any]:
-    """The cells with how their tickets cluster by customer, from the pass's tables."""
-    segmented = bool(by) and len(keys) > 1
+        segs, overall = duration_moments(red, rollout, cols, measure=measure,
+                                         overall=segmented)
+    else:
+        segs, overall = quantile_moments(
+            red, rollout, cols, measure=measure, overall=limits(0) if segmented else None,
+            thresholds=({keys[i]: limits(i) for i in range(1, len(keys))} if segmented
+                        else {(): limits(0)}))
     found = {tuple(seg[c] for c in by): seg for _, seg in segs.iterrows()} if segmented else {}
     whole = overall if segmented else segs
     if whole is not None and len(whole):
