@@ -200,7 +200,7 @@ def summary(results: dict[str, dict[str, float]]) -> str:
                      f"{wall['compare pandas in memory, 36 cells'] / p36:.2f}x (target <= 1.5)")
     if p36:
         lines.append(f"peak RSS compare parquet 36 cells: "
-                     f"{results['compare parquet, 36 cells']['rss_mb']:.0f} MB (target <= 1536)")
+                     f"{results['compare parquet, 36 cells']['rss_mb']:.0f} MB (target <= 1024)")
     if p36 and "pandas baseline, 36 cells" in wall:
         lines.append(f"speed-up over the pandas baseline: "
                      f"{wall['pandas baseline, 36 cells'] / p36:.1f}x (target >= 8)")

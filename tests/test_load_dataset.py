@@ -485,3 +485,33 @@ def test_a_frame_taken_from_a_dataset_outlives_it(source: str, tmp_path: Path,
     del complaints
     gc.collect()
     assert _validated_tables() == before
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "duckdb"])
+def test_survey_by_distinct_values_equals_the_row_pass(
+    engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text columns of few distinct values are surveyed once per value, the others row by
+    row (``load/validate._survey``); both routes count the same rows: whitespace around a
+    value, null markers, offset-carrying and naive text timestamps."""
+    from rollout_metrics.load import distinct, validate
+
+    n = 300
+    frame = pd.DataFrame({
+        "tier": ["VIP", " VIP", "n/a", "std\t", None, "NULL"] * (n // 6),
+        "stamp": ["2025-01-02 10:00", "2025-01-02T10:00:00+02:00", "-", " 2025-01-03Z ",
+                  None, "2025-01-04"] * (n // 6),
+        "id": [f"T{i:05d}" if i % 7 else f" T{i:05d}" for i in range(n)],
+    })
+    native = {"pandas": lambda f: f, "polars": pl.from_pandas,
+              "duckdb": lambda f: duckdb.from_df(f)}[engine](frame)
+    lazy = nw.from_native(native).lazy()
+    markers = rm.ReadOptions().null_words()
+    few = validate._survey(lazy, ["stamp"], markers)
+    monkeypatch.setattr(distinct, "FEW_VALUES", 0)  # every column row by row
+    rows = validate._survey(lazy, ["stamp"], markers)
+    assert few == rows
+    assert few.plain == frozenset() and few.marked == frozenset({"tier", "stamp"})
+    # In every 6 rows: one with an offset after a time, three without ("Z" after a bare date
+    # is no offset here), one marker, one empty.
+    assert few.stamps == {"stamp": (50, 150)}

@@ -30,12 +30,15 @@ from typing import Any
 import narwhals as nw
 
 from rollout_metrics.errors import DataValidationError
+from rollout_metrics.load.distinct import few_values, weighted_sums
 from rollout_metrics.load.schema import TABLES
 
 __all__ = ["detect_formats"]
 
 _SEPARATORS = (".", "/", "-")
 _DATE = r"^\s*\d{1,2}[{s}]\d{1,2}[{s}]\d{4}(?: \d{1,2}:\d{2}(?::\d{2})?)?\s*$"
+#: What every numeric date above starts with.
+_LEAD = r"^\s*\d{1,2}[./-]"
 _DAY_FIRST = r"^\s*(?:1[3-9]|[23]\d)[{s}]"
 _MONTH_FIRST = r"^\s*\d{1,2}[{s}](?:1[3-9]|[23]\d)[{s}]"
 _HINT = ("pass the format, e.g. read=ReadOptions(date_format='%d.%m.%Y %H:%M') or "
@@ -46,24 +49,38 @@ def _esc(sep: str) -> str:
     return "\\" + sep if sep in ".-" else sep
 
 
+def _flags(col: str, sep: str) -> dict[str, nw.Expr]:
+    """Whether a value of ``col`` is a numeric date with separator ``sep`` (``n``), one
+    whose first field proves day-first (``day``) and one whose second proves month-first."""
+    e = _esc(sep)
+    # One anchored pattern first: ISO values fail it at their third character and skip
+    # the nine below (CASE runs its branch only on the rows that pass, on DuckDB).
+    lead = nw.col(col).str.contains(_LEAD).fill_null(False)
+    date = nw.when(lead).then(
+        nw.col(col).str.contains(_DATE.replace("{s}", e)).fill_null(False)
+    ).otherwise(nw.lit(False))
+    day = date & nw.col(col).str.contains(_DAY_FIRST.replace("{s}", e)).fill_null(False)
+    month = date & nw.col(col).str.contains(_MONTH_FIRST.replace("{s}", e)).fill_null(False)
+    return {"n": date, "day": day, "month": month}
+
+
 def _stats(frame: nw.LazyFrame[Any], cols: list[str]) -> dict[tuple[str, str, str], int]:
-    """Per (column, separator, what): rows matching, in one pass."""
-    exprs = []
-    for c in cols:
-        for s in _SEPARATORS:
-            e = _esc(s)
-            date = nw.col(c).str.contains(_DATE.replace("{s}", e)).fill_null(False)
-            day = date & nw.col(c).str.contains(_DAY_FIRST.replace("{s}", e)).fill_null(False)
-            month = date & nw.col(c).str.contains(_MONTH_FIRST.replace("{s}", e)).fill_null(False)
-            for what, flag in (("n", date), ("day", day), ("month", month)):
-                exprs.append(flag.cast(nw.Int64).sum().alias(f"{c}|{s}|{what}"))
-    row = frame.select(exprs).collect().row(0)
-    out = {}
-    for expr_value, key in zip(row, [f"{c}|{s}|{w}" for c in cols for s in _SEPARATORS
-                                     for w in ("n", "day", "month")], strict=True):
-        c, s, w = key.rsplit("|", 2)
-        out[(c, s, w)] = int(expr_value or 0)
-    return out
+    """Per (column, separator, what): rows matching; columns of few distinct values (dates
+    without a time) checked once per value, the others in one pass over the rows."""
+    few = few_values(frame, cols)
+    out: dict[tuple[str, str, str], int] = {}
+    if few:
+        flags = {(s, w): f for s in _SEPARATORS for w, f in _flags("__v", s).items()}
+        found = weighted_sums(frame, few, {f"{s}|{w}": f for (s, w), f in flags.items()})
+        out = {(c, s, w): found[c][f"{s}|{w}"] for c in few for s, w in flags}
+    rest = [c for c in cols if c not in few]
+    if rest:
+        keys = [(c, s, w) for c in rest for s in _SEPARATORS for w in ("n", "day", "month")]
+        row = frame.select([_flags(c, s)[w].cast(nw.Int64).sum().alias(f"x{i}")
+                            for i, (c, s, w) in enumerate(keys)]).collect().row(0)
+        out.update({k: int(v or 0) for k, v in zip(keys, row, strict=True)})
+    return {(c, s, w): out[(c, s, w)] for c in cols for s in _SEPARATORS
+            for w in ("n", "day", "month")}
 
 
 def _example(frame: nw.LazyFrame[Any], col: str, pattern: str) -> str:

@@ -44,6 +44,7 @@ from rollout_metrics._engine.frames import is_query_engine, is_spark
 from rollout_metrics._engine.io import materialize
 from rollout_metrics._engine.keys import clean_keys
 from rollout_metrics.errors import DataValidationError, MissingColumnError
+from rollout_metrics.load.distinct import few_values, weighted_sums
 from rollout_metrics.load.options import ReadOptions
 from rollout_metrics.load.schema import ColumnSpec, TableSpec
 
@@ -163,43 +164,62 @@ class _Survey:
 _SPACED = r"^[ \t\n\r\x0b\x0c]|[ \t\n\r\x0b\x0c]$"
 
 
+def _flags(col: str, words: tuple[str, ...]) -> tuple[nw.Expr, nw.Expr]:
+    """Per value of ``col``: whether it has whitespace around it, and whether it is a null
+    marker (only values with whitespace or no longer than the longest marker are compared
+    with the markers: a regular expression and a length are cheaper than stripping every
+    value)."""
+    spaced = nw.col(col).str.contains(_SPACED)
+    short = nw.col(col).str.len_chars() <= max(len(w) for w in words)
+    # when/then: DuckDB compares only the rows that pass (not so with AND).
+    return spaced, nw.when(short | spaced).then(_is_marker(col, words)).otherwise(nw.lit(False))
+
+
 def _survey(frame: nw.LazyFrame[Any], stamps: list[str], markers: tuple[str, ...]) -> _Survey:
-    """One pass over every text column of ``frame`` (instead of one per column and check).
+    """What every text column of ``frame`` holds, in few passes (instead of one per column
+    and check).
 
     ``stamps`` are the text timestamp columns whose offset-carrying values are counted:
-    values are counted as they read once null markers are empty.  Only values with
-    whitespace around them or no longer than the longest marker are compared with the
-    markers (a regular expression and a length are cheaper than stripping every value).
+    values are counted as they read once null markers are empty.  Columns of few distinct
+    values (segments, channels, dates) are checked once per value
+    (:mod:`rollout_metrics.load.distinct`); the others (ids, timestamps with a time, free text) row by
+    row, in one pass.
     """
     schema = frame.collect_schema()
     text = [c for c, t in schema.items() if t == nw.String and c != "__row"]
     # Blank text is no value even without markers.
     words = markers or ("",)
-    longest = max(len(w) for w in words)
+    few = few_values(frame, text)
+    counts: dict[str, tuple[int, int, int, int]] = {}
+    if few:
+        spaced, marker = _flags("__v", words)
+        found = weighted_sums(frame, few, {
+            "s": spaced, "m": marker, "a": _strip("__v").str.contains(ISO_AWARE),
+            "v": ~nw.col("__v").is_null()})
+        counts = {c: (f["s"], f["m"], f["a"], f["v"]) for c, f in found.items()}
     exprs = []
     for i, c in enumerate(text):
-        spaced = nw.col(c).str.contains(_SPACED)
-        exprs.append(_count(spaced, f"s{i}"))
-        short = nw.col(c).str.len_chars() <= longest
-        # when/then: DuckDB compares only the rows that pass (not so with AND).
-        maybe = nw.when(short | spaced).then(_is_marker(c, words)).otherwise(nw.lit(False))
-        exprs.append(_count(maybe, f"m{i}"))
-    for i, c in enumerate(stamps):
-        exprs += [_count(_strip(c).str.contains(ISO_AWARE), f"a{i}"),
-                  nw.col(c).count().alias(f"v{i}")]
-    if not exprs:
-        return _Survey(frozenset(), frozenset(), frozenset(), {})
-    row = frame.select(*exprs).collect().rows(named=True)[0]
-    index = {c: i for i, c in enumerate(text)}
+        if c in counts:
+            continue
+        spaced, maybe = _flags(c, words)
+        exprs += [_count(spaced, f"s{i}"), _count(maybe, f"m{i}")]
+        if c in stamps:
+            exprs += [_count(_strip(c).str.contains(ISO_AWARE), f"a{i}"),
+                      nw.col(c).count().alias(f"v{i}")]
+    row = frame.select(*exprs).collect().rows(named=True)[0] if exprs else {}
+    for i, c in enumerate(text):
+        if c not in counts:
+            stamp = c in stamps
+            counts[c] = (int(row[f"s{i}"] or 0), int(row[f"m{i}"] or 0),
+                         int(row[f"a{i}"] or 0) if stamp else 0,
+                         int(row[f"v{i}"] or 0) if stamp else 0)
     # A marker is never a timestamp: rows with a value and no offset are the rest.
     return _Survey(
         text=frozenset(text),
-        plain=frozenset(c for i, c in enumerate(text) if not row[f"s{i}"]),
-        marked=frozenset(c for i, c in enumerate(text) if markers and row[f"m{i}"]),
-        stamps={c: (int(row[f"a{i}"] or 0),
-                    int(row[f"v{i}"] or 0) - int(row[f"a{i}"] or 0)
-                    - int(row[f"m{index[c]}"] or 0))
-                for i, c in enumerate(stamps)},
+        plain=frozenset(c for c in text if not counts[c][0]),
+        marked=frozenset(c for c in text if markers and counts[c][1]),
+        stamps={c: (counts[c][2], counts[c][3] - counts[c][2] - counts[c][1])
+                for c in stamps},
     )
 
 
