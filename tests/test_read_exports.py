@@ -316,3 +316,28 @@ def test_a_damaged_utf8_file_is_not_guessed_as_another_encoding(tmp_path: Path) 
     (tmp_path / "customers.csv").write_bytes(text.encode("cp1251"))
     data = rm.load_dataset(tmp_path)
     assert data.table("customers").collect()["region"].to_list()[0] == "Москва"
+
+
+@pytest.mark.parametrize("line", [5, 4000])
+def test_a_quoted_value_reads_the_same_early_or_late(
+    exports: Path, canonical: rm.Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    line: int,
+) -> None:
+    """The CSV dialect is sniffed from the first rows (``_engine/io.SNIFF_ROWS``); a file
+    whose first double quote comes after them is sniffed whole, so ``"Телефон"`` reads as
+    ``Телефон`` wherever it sits."""
+    from rollout_metrics._engine import io
+
+    monkeypatch.setattr(io, "SNIFF_ROWS", 100)
+    for name in ("customers", "surveys"):
+        (tmp_path / f"{name}.csv").write_bytes((exports / "canonical" / f"{name}.csv").read_bytes())
+    rows = (exports / "canonical" / "tickets.csv").read_text(encoding="utf-8").split("\n")
+    fields = rows[line - 1].split(",")
+    fields[5] = f'"{fields[5]}"'
+    rows[line - 1] = ",".join(fields)
+    (tmp_path / "tickets.csv").write_text("\n".join(rows), encoding="utf-8")
+    data = rm.load_dataset(tmp_path)
+    pd.testing.assert_frame_equal(_quality(data), _quality(canonical))
+    pd.testing.assert_frame_equal(_numbers(data), _numbers(canonical))
+    channels = data.tickets.select("channel").unique().collect().to_pandas()["channel"]
+    assert not channels.str.contains('"').any()

