@@ -507,6 +507,9 @@ def test_survey_by_distinct_values_equals_the_row_pass(
               "duckdb": lambda f: duckdb.from_df(f)}[engine](frame)
     lazy = nw.from_native(native).lazy()
     markers = rm.ReadOptions().null_words()
+    monkeypatch.setattr(distinct, "SAMPLE_ROWS", 120)  # tier and stamp: few values, id not
+    monkeypatch.setattr(distinct, "FEW_VALUES", 50)
+    assert distinct.few_values(lazy, ["tier", "stamp", "id"]) == ["tier", "stamp"]
     few = validate._survey(lazy, ["stamp"], markers)
     monkeypatch.setattr(distinct, "FEW_VALUES", 0)  # every column row by row
     rows = validate._survey(lazy, ["stamp"], markers)
