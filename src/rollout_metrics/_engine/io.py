@@ -208,10 +208,10 @@ def _read_csv(prepared: list[PreparedCsv], files: list[str], table: str, name: s
             f"union_by_name = true, all_varchar = true, header = true, "
             f"delim = {_literal(delim)}, sample_size = {sniff}, skip = 0)")
     except duckdb.Error:
-        for (path, *_), original in zip(prepared, files, strict=True):
-            found = explain_csv_error(path, table, delim)
+        for p, original in zip(prepared, files, strict=True):
+            found = explain_csv_error(p.path, table, delim)
             if found:
-                raise DataValidationError(found.replace(path, original)) from None
+                raise DataValidationError(found.replace(p.path, original)) from None
         raise
 
 

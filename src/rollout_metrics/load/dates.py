@@ -75,15 +75,16 @@ def _stats(frame: nw.LazyFrame[Any], cols: list[str]) -> dict[tuple[str, str, st
         out = {(c, s, w): found[c][f"{s}|{w}"] for c in few for s, w in flags}
     rest = [c for c in cols if c not in few]
     if rest:
-        keys = [(c, s, w) for c in rest for s in _SEPARATORS for w in ("n", "day", "month")]
+        per_row = {(c, s, w): f for c in rest for s in _SEPARATORS
+                   for w, f in _flags(c, s).items()}
         # Only rows where some column starts like a numeric date reach the nine patterns
-        # (ISO timestamps: none; 10M text timestamps in three columns, 7.9 -> 1.1 s).
+        # (ISO timestamps: none; 10M text timestamps in three columns, 7.9 -> 1.4 s).
         lead = nw.any_horizontal(*[nw.col(c).str.contains(_LEAD).fill_null(False)
                                    for c in rest], ignore_nulls=True)
-        row = frame.filter(lead).select(
-            [_flags(c, s)[w].cast(nw.Int64).sum().alias(f"x{i}")
-             for i, (c, s, w) in enumerate(keys)]).collect().row(0)
-        out.update({k: int(v or 0) for k, v in zip(keys, row, strict=True)})
+        row = frame.filter(lead).select([f.cast(nw.Int64).sum().alias(f"x{i}")
+                                         for i, f in enumerate(per_row.values())]
+                                        ).collect().row(0)
+        out.update({k: int(v or 0) for k, v in zip(per_row, row, strict=True)})
     return {(c, s, w): out[(c, s, w)] for c in cols for s in _SEPARATORS
             for w in ("n", "day", "month")}
 

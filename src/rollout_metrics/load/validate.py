@@ -172,14 +172,17 @@ def _spaced(col: str) -> nw.Expr:
     return reduce(operator.or_, ends, v.str.slice(0, 1) <= " ")
 
 
-def _flags(col: str, words: tuple[str, ...]) -> tuple[nw.Expr, nw.Expr]:
-    """Per value of ``col``: whether it may have whitespace around it, and whether it is a
-    null marker (only values that may have whitespace or are no longer than the longest
-    marker are compared with the markers: cheaper than stripping every value)."""
+def _flags(col: str, words: tuple[str, ...]) -> dict[str, nw.Expr]:
+    """Per value of ``col``: ``s``, it may have whitespace around it; ``m``, it is a null
+    marker (only values that may have whitespace or are no longer than the longest marker
+    are compared with the markers: cheaper than stripping every value); for timestamps,
+    ``a``, it carries an offset, and ``v``, it is there."""
     spaced = _spaced(col)
     short = nw.col(col).str.len_chars() <= max(len(w) for w in words)
     # when/then: DuckDB compares only the rows that pass (not so with AND).
-    return spaced, nw.when(short | spaced).then(_is_marker(col, words)).otherwise(nw.lit(False))
+    marker = nw.when(short | spaced).then(_is_marker(col, words)).otherwise(nw.lit(False))
+    return {"s": spaced, "m": marker, "a": _strip(col).str.contains(ISO_AWARE),
+            "v": ~nw.col(col).is_null()}
 
 
 def _survey(frame: nw.LazyFrame[Any], stamps: list[str], markers: tuple[str, ...]) -> _Survey:
@@ -189,43 +192,29 @@ def _survey(frame: nw.LazyFrame[Any], stamps: list[str], markers: tuple[str, ...
     ``stamps`` are the text timestamp columns whose offset-carrying values are counted:
     values are counted as they read once null markers are empty.  Columns of few distinct
     values (segments, channels, dates) are checked once per value
-    (:mod:`rollout_metrics.load.distinct`); the others (ids, timestamps with a time, free text) row by
-    row, in one pass.
+    (:mod:`rollout_metrics.load.distinct`); the others (ids, timestamps with a time, free
+    text) row by row, in one pass.  Both routes count the same :func:`_flags`.
     """
     schema = frame.collect_schema()
     text = [c for c, t in schema.items() if t == nw.String and c != "__row"]
     # Blank text is no value even without markers.
     words = markers or ("",)
     few = few_values(frame, text)
-    counts: dict[str, tuple[int, int, int, int]] = {}
-    if few:
-        spaced, marker = _flags("__v", words)
-        found = weighted_sums(frame, few, {
-            "s": spaced, "m": marker, "a": _strip("__v").str.contains(ISO_AWARE),
-            "v": ~nw.col("__v").is_null()})
-        counts = {c: (f["s"], f["m"], f["a"], f["v"]) for c, f in found.items()}
-    exprs = []
-    for i, c in enumerate(text):
-        if c in counts:
-            continue
-        spaced, maybe = _flags(c, words)
-        exprs += [_count(spaced, f"s{i}"), _count(maybe, f"m{i}")]
-        if c in stamps:
-            exprs += [_count(_strip(c).str.contains(ISO_AWARE), f"a{i}"),
-                      nw.col(c).count().alias(f"v{i}")]
+    counts = weighted_sums(frame, few, _flags("__v", words)) if few else {}
+    wanted = {c: ("s", "m", "a", "v") if c in stamps else ("s", "m")
+              for c in text if c not in counts}
+    exprs = [_count(_flags(c, words)[k], f"{k}{i}") for i, c in enumerate(text)
+             if c in wanted for k in wanted[c]]
     row = frame.select(*exprs).collect().rows(named=True)[0] if exprs else {}
     for i, c in enumerate(text):
-        if c not in counts:
-            stamp = c in stamps
-            counts[c] = (int(row[f"s{i}"] or 0), int(row[f"m{i}"] or 0),
-                         int(row[f"a{i}"] or 0) if stamp else 0,
-                         int(row[f"v{i}"] or 0) if stamp else 0)
+        if c in wanted:
+            counts[c] = {k: int(row.get(f"{k}{i}") or 0) for k in ("s", "m", "a", "v")}
     # A marker is never a timestamp: rows with a value and no offset are the rest.
     return _Survey(
         text=frozenset(text),
-        plain=frozenset(c for c in text if not counts[c][0]),
-        marked=frozenset(c for c in text if markers and counts[c][1]),
-        stamps={c: (counts[c][2], counts[c][3] - counts[c][2] - counts[c][1])
+        plain=frozenset(c for c in text if not counts[c]["s"]),
+        marked=frozenset(c for c in text if markers and counts[c]["m"]),
+        stamps={c: (counts[c]["a"], counts[c]["v"] - counts[c]["a"] - counts[c]["m"])
                 for c in stamps},
     )
 
