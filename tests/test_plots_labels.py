@@ -35,6 +35,7 @@ def figures(request: pytest.FixtureRequest, sample: rm.Dataset) -> dict[str, Fig
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(builder, "_png", keep)
+        mp.setenv("ROLLOUT_METRICS_PROCESSES", "1")  # every figure drawn here, in order
         rep = rm.build_report(sample, ROLLOUT, by=[["tier"], ["channel"]],
                               lang=request.param, n_resamples=100)
     ids = [f["id"] for f in rep.context["figures"]]

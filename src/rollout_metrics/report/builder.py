@@ -37,6 +37,7 @@ from rollout_metrics.load.dataset import Dataset
 from rollout_metrics.metrics import get_metric
 from rollout_metrics.reduce.reduction import Reductions
 from rollout_metrics.reduce.segments import By, available_segments, groupings
+from rollout_metrics.report.background import Background, in_background
 from rollout_metrics.report.guardrails import COLUMNS as GUARDRAIL_COLUMNS
 from rollout_metrics.report.guardrails import Guardrail, check_guardrails, evaluate_guardrails
 from rollout_metrics.report.i18n import LANGS, Text, minutes_for
@@ -365,12 +366,19 @@ def _grid(table: pd.DataFrame, trend: dict[str, str], t: Text) -> list[dict[str,
             for r in cells.to_dict("records")]
 
 
+def _forest_jobs(table: pd.DataFrame, metrics: list[str], t: Text) -> dict[str, Callable[[], str]]:
+    """The forest plots, one per metric, as jobs giving base64 PNG: they read only the
+    results table, so they can be drawn while the rest of the report is built."""
+    return {m: (lambda m=m: _png(plots.plot_forest(table, m, text=t)))  # type: ignore[misc]
+            for m in metrics}
+
+
 def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: list[str],
              alpha: float, progress: Progress, t: Text, trend: dict[str, str],
-             curves: dict[str, pd.DataFrame]) -> list[dict[str, str]]:
+             curves: dict[str, pd.DataFrame], forest: Background) -> list[dict[str, str]]:
     daily = [m for m in metrics if get_metric(m).has_daily_series]  # a cohort share has none
     scale = {m: t.factor(m) for m in daily}
-    figs: list[tuple[str, str, Callable[[], Figure]]] = [
+    figs: list[tuple[str, str, Callable[[], Figure] | None]] = [
         ("over-time", t("cap.over-time"),
          lambda: plots.plot_over_time(data, rollout, daily, alpha=alpha, text=t,
                                       scale=scale, counterfactual=curves)),
@@ -378,9 +386,8 @@ def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: l
     figs.append(("heatmap", t("cap.heatmap"),
                  lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha, text=t,
                                             trend=_explained(trend))))
-    for m in metrics:
-        figs.append((f"forest-{m}", t("cap.forest", metric=t.label(m)),
-                     lambda m=m: plots.plot_forest(table, m, text=t)))  # type: ignore[misc]
+    for m in metrics:  # drawn by ``forest``
+        figs.append((f"forest-{m}", t("cap.forest", metric=t.label(m)), None))
     if "handling_time" in metrics:
         figs.append(("handling-ecdf", t("cap.handling-ecdf"),
                      lambda: plots.plot_handling_ecdf(data, rollout, text=t)))
@@ -390,7 +397,8 @@ def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: l
     out = []
     for fig_id, caption, draw in figs:
         progress(f"plot {fig_id}")
-        out.append({"id": fig_id, "caption": caption, "png": _png(draw())})
+        png = forest.result()[fig_id.removeprefix("forest-")] if draw is None else _png(draw())
+        out.append({"id": fig_id, "caption": caption, "png": png})
     return out
 
 
@@ -560,14 +568,17 @@ def build_report(
     shown = _display(table, t)
     grouped = group_segments(data, table, groups, top_segments)
     view = grouped_rows(shown, grouped, t)  # tables, grid and plots: top segments + a line
-    say("mix shift")
-    mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat, t)
-    curves: dict[str, pd.DataFrame] = {}
-    trend_rows, trend_sentences, trend_notes = trend_check(
-        data, rollout, shown, names, alpha, say, reductions=red, text=t,
-        handling_stat=handling_stat, curves=curves)
-    trend_codes = {r["metric"]: r["code"] for r in trend_rows}
-    figures = _figures(red, rollout, view, names, alpha, say, t, trend_codes, curves)
+    # The forest plots read only the table: drawn beside the designs and the other plots.
+    with in_background(_forest_jobs(view, names, t)) as forest:
+        say("mix shift")
+        mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat, t)
+        curves: dict[str, pd.DataFrame] = {}
+        trend_rows, trend_sentences, trend_notes = trend_check(
+            data, rollout, shown, names, alpha, say, reductions=red, text=t,
+            handling_stat=handling_stat, curves=curves)
+        trend_codes = {r["metric"]: r["code"] for r in trend_rows}
+        figures = _figures(red, rollout, view, names, alpha, say, t, trend_codes, curves,
+                           forest)
     say("tables")
     customer_cols = set(data.segment_columns)
     summary: list[Sentence] = executive_summary(
