@@ -11,14 +11,18 @@ is the least any engine-side implementation can cost.
 
 The same SQL reads the export shapes of ``benchmarks/shapes.py``: text ids join as text,
 and CSV files are parsed by DuckDB's own reader (types sniffed, timestamps parsed natively),
-the cheapest honest way to read the same file.
+the cheapest honest way to read the same file.  ``benchmarks/floor_spark.py`` runs the same
+queries in Spark SQL (:class:`Dialect` holds the few expressions that differ).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -29,68 +33,94 @@ from data import ensure, parse_count
 
 LO, TRANSITION, CHANGE, HI = "2025-06-16", "2025-08-11", "2025-09-01", "2025-10-27"
 SEG = "c.tier, c.region, c.plan"
-DAY = f"floor(epoch(CAST({{col}} AS TIMESTAMP) - TIMESTAMP '{LO}') / 86400)"
+#: Days from the first to the end of the last window.
+SPAN = (dt.date.fromisoformat(HI) - dt.date.fromisoformat(LO)).days
 
 
-def _src(folder: Path, table: str) -> str:
+def _duckdb_src(folder: Path, table: str) -> str:
     """The reader of one table: Parquet, or CSV parsed by DuckDB itself."""
     if (folder / f"{table}.csv").is_file():
         return f"read_csv('{folder}/{table}.csv')"
     return f"read_parquet('{folder}/{table}.parquet')"
 
 
-def survey_sql(folder: Path) -> str:
+@dataclass(frozen=True)
+class Dialect:
+    """The expressions the floor's SQL writes differently per engine."""
+
+    #: ``(folder, table)`` -> what the query reads the table from.
+    src: Callable[[Path, str], str]
+    #: Seconds since the epoch of a timestamp expression (fractions kept).
+    seconds: Callable[[str], str]
+    #: A column alias that may hold ``*``.
+    quote: Callable[[str], str]
+
+    def day(self, col: str) -> str:
+        """Whole days from the first window's start to ``col``."""
+        start = self.seconds(f"TIMESTAMP '{LO}'")
+        return f"floor(({self.seconds(f'CAST({col} AS TIMESTAMP)')} - {start}) / 86400)"
+
+    def minutes(self, end: str, start: str) -> str:
+        """Minutes from ``start`` to ``end``, rounded to whole minutes."""
+        return f"round(({self.seconds(end)} - {self.seconds(start)}) / 60)"
+
+
+DUCKDB = Dialect(src=_duckdb_src, seconds=lambda ts: f"epoch({ts})",
+                 quote=lambda name: f'"{name}"')
+
+
+def survey_sql(folder: Path, d: Dialect = DUCKDB) -> str:
     return f"""
-    SELECT {DAY.format(col='s.responded_at')} AS day, {SEG},
+    SELECT {d.day('s.responded_at')} AS day, {SEG},
       count(s.nps_score) AS nps_n, count_if(s.nps_score >= 9) AS promoters,
       count_if(s.nps_score BETWEEN 7 AND 8) AS passives,
       count_if(s.nps_score <= 6) AS detractors, count(s.csat_score) AS csat_n,
       count_if(s.csat_score = 1) AS csat_1, count_if(s.csat_score = 2) AS csat_2,
       count_if(s.csat_score = 3) AS csat_3, count_if(s.csat_score = 4) AS csat_4,
       count_if(s.csat_score = 5) AS csat_5
-    FROM {_src(folder, 'surveys')} s
-    JOIN {_src(folder, 'customers')} c USING (customer_id)
+    FROM {d.src(folder, 'surveys')} s
+    JOIN {d.src(folder, 'customers')} c USING (customer_id)
     WHERE s.responded_at >= TIMESTAMP '{LO}' AND s.responded_at < TIMESTAMP '{HI}'
     GROUP BY ALL"""
 
 
-def _ticket_rows(folder: Path) -> str:
+def _ticket_rows(folder: Path, d: Dialect) -> str:
     """Period, minutes and source of the tickets in the windows, joined to their customer."""
     return f"""CASE WHEN t.created_at < TIMESTAMP '{TRANSITION}' THEN 'before'
              WHEN t.created_at < TIMESTAMP '{CHANGE}' THEN 'transition' ELSE 'after' END
           AS period,
-        round(epoch(t.resolved_at - t.created_at) / 60) AS minutes,
-        round(epoch(t.first_response_at - t.created_at) / 60) AS fr_minutes
-      FROM {_src(folder, 'tickets')} t
-      JOIN {_src(folder, 'customers')} c USING (customer_id)
+        {d.minutes('t.resolved_at', 't.created_at')} AS minutes,
+        {d.minutes('t.first_response_at', 't.created_at')} AS fr_minutes
+      FROM {d.src(folder, 'tickets')} t
+      JOIN {d.src(folder, 'customers')} c USING (customer_id)
       WHERE t.created_at >= TIMESTAMP '{LO}' AND t.created_at < TIMESTAMP '{HI}'"""
 
 
-def ticket_sql(folder: Path) -> str:
+def ticket_sql(folder: Path, d: Dialect = DUCKDB) -> str:
     return f"""
     WITH t AS (
-      SELECT {DAY.format(col='t.created_at')} AS day, {SEG}, t.is_complaint,
-{_ticket_rows(folder)})
+      SELECT {d.day('t.created_at')} AS day, {SEG}, t.is_complaint,
+{_ticket_rows(folder, d)})
     SELECT day, period, tier, region, plan, minutes, fr_minutes, count(*) AS tickets,
       count_if(is_complaint) AS complaints
     FROM t GROUP BY GROUPING SETS ((day, tier, region, plan), (period, tier, region, plan,
       minutes), (period, tier, region, plan, fr_minutes))"""
 
 
-def customer_sql(folder: Path) -> str:
-    first = f"greatest({DAY.format(col='signup_date')}, 0)"
-    last = DAY.format(col="churn_date")
+def customer_sql(folder: Path, d: Dialect = DUCKDB) -> str:
+    first = f"greatest({d.day('signup_date')}, 0)"
+    last = d.day("churn_date")
     return f"""
     WITH c AS (
-      SELECT {first} AS first, {last} AS last, tier, region, plan
-      FROM {_src(folder, 'customers')}
+      SELECT {first} AS joined, {last} AS left_on, tier, region, plan
+      FROM {d.src(folder, 'customers')}
       WHERE CAST(signup_date AS DATE) < DATE '{HI}'
         AND (churn_date IS NULL OR CAST(churn_date AS DATE) >= DATE '{LO}'))
-    SELECT 'join' AS kind, first AS day, tier, region, plan, count(*) AS n FROM c
+    SELECT 'join' AS kind, joined AS day, tier, region, plan, count(*) AS n FROM c
     GROUP BY ALL
     UNION ALL
-    SELECT 'leave', last, tier, region, plan, count(*) FROM c
-    WHERE last IS NOT NULL AND last < date_diff('day', DATE '{LO}', DATE '{HI}')
+    SELECT 'leave', left_on, tier, region, plan, count(*) FROM c
+    WHERE left_on IS NOT NULL AND left_on < {SPAN}
     GROUP BY ALL"""
 
 
@@ -122,7 +152,7 @@ def _medians(counts: pd.DataFrame, minutes: str) -> tuple[pd.Series, pd.Series]:
     return seg, whole
 
 
-def cluster_sql(folder: Path, counts: pd.DataFrame) -> str:
+def cluster_sql(folder: Path, counts: pd.DataFrame, d: Dialect = DUCKDB) -> str:
     """The handling- and first-response-time medians' second pass, both in one scan: per
     customer and segment, tickets with a duration at or below the segment's and the overall
     median of each period and all tickets with one; per segment the sums of them and of
@@ -149,16 +179,16 @@ def cluster_sql(folder: Path, counts: pd.DataFrame) -> str:
             out.append(f"sum(CAST({units} > 0 AS INT)) AS {x}customers")
             out += [f"sum(CAST({x}n_{p} > 0 AS INT)) AS {x}k_{p}" for p in PERIODS]
             out += [f"sum({c}) AS {c}" for c in names]
-            out += [f'sum({a} * {b}) AS "{a}*{b}"' for i, a in enumerate(names)
+            out += [f"sum({a} * {b}) AS {d.quote(f'{a}*{b}')}" for i, a in enumerate(names)
                     for b in names[i:]]
         return ", ".join(out)
     regroup = ", ".join(f"sum({x}a_{p}) AS {x}y_{p}, sum({x}n_{p}) AS {x}n_{p}"
                         for x, _ in DURATIONS for p in PERIODS)
     return f"""
-    WITH thr(tier, region, plan, period, lim, flim) AS (VALUES {values}),
+    WITH thr AS (SELECT * FROM (VALUES {values}) AS v(tier, region, plan, period, lim, flim)),
     t AS (
       SELECT t.customer_id, c.tier, c.region, c.plan,
-{_ticket_rows(folder)}),
+{_ticket_rows(folder, d)}),
     per AS (
       SELECT customer_id, tier, region, plan, {sums}
       FROM (SELECT *, CASE {limit[""]} END AS alll, CASE {limit["f"]} END AS falll FROM t)

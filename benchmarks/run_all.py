@@ -57,6 +57,7 @@ def _frames(folder: Path, engine: str) -> dict[str, Any]:
 SPARK_CONFIGS = {
     "compare parquet (DuckDB), 36 cells": "parquet_36",
     "compare spark local[2], 36 cells": "spark_36",
+    "pyspark floor local[2], 36 cells": "spark_floor",
 }
 
 
@@ -82,18 +83,23 @@ def worker(config: str, folder: Path) -> dict[str, float]:
 
     load = 0.0
     t0 = time.perf_counter()
-    if config == "spark_36":
+    if config in ("spark_36", "spark_floor"):
         # Session start-up (JVM launch) is reported as load, not timed.
         spark = _spark_session()
         frames = {t: spark.read.parquet(str(folder / f"{t}.parquet"))
                   for t in ("customers", "surveys", "tickets")}
         load = time.perf_counter() - t0
-        # Every Spark job of load_dataset (validation) and compare (reductions) joins one
-        # group, counted after the run.
+        # Every Spark job of load_dataset (validation) and compare (reductions), or of the
+        # floor's queries, joins one group, counted after the run.
         context = spark.sparkContext
         context.setJobGroup("rollout-metrics", "load_dataset and compare")
         t0 = time.perf_counter()
-        _compare(frames, BY36)
+        if config == "spark_36":
+            _compare(frames, BY36)
+        else:
+            from floor_spark import floor as spark_floor
+
+            spark_floor(spark, folder)
         wall = time.perf_counter() - t0
         jobs = len(context.statusTracker().getJobIdsForGroup("rollout-metrics"))
         spark.stop()
@@ -247,7 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.spark_tickets and (not args.only or "spark_36" in args.only):
         small = ensure(args.spark_tickets)
         print(f"\nSpark, {args.spark_tickets:,} tickets ({small}):")
-        print(spark_table(measure(small, args.runs, SPARK_CONFIGS)))
+        spark = measure(small, args.runs, SPARK_CONFIGS)
+        print(spark_table(spark))
+        ours, floor = (spark[f"{name} local[2], 36 cells"]["wall"]
+                       for name in ("compare spark", "pyspark floor"))
+        print(f"compare spark / pyspark floor: {ours / floor:.2f}x (target <= 3)")
     return 0
 
 
