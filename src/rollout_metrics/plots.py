@@ -47,9 +47,12 @@ from rollout_metrics.stats.trends import metric_over_time, period_values
 
 __all__ = [
     "PLOT_TEXT",
+    "OverTime",
     "PlotText",
     "churn_survival",
+    "draw_over_time",
     "heatmap_cells",
+    "over_time_frames",
     "plot_churn_survival",
     "plot_forest",
     "plot_handling_ecdf",
@@ -225,7 +228,6 @@ def plot_over_time(
     ['NPS (NPS points)', 'Churn (% per 30\\ncustomer-days)']
     """
     names = [metrics] if isinstance(metrics, str) else list(metrics)
-    tx = _text(text)
     if series is not None:
         missing = {"date", "fitted", "counterfactual"} - set(series.columns)
         if missing:
@@ -234,15 +236,70 @@ def plot_over_time(
                 f"available: {list(series.columns)}")
         if len(names) != 1:
             raise DataValidationError("series overlays one metric: pass a single metric")
-    fig = _figure(9, 2.6 * len(names) + 0.4)
-    axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, metric in zip(axes, names, strict=True):
+    frames = over_time_frames(data, rollout, names, freq=freq, segment=segment, alpha=alpha,
+                              scale=scale)
+    return draw_over_time(frames, rollout, freq=freq, segment=segment, series=series,
+                          alpha=alpha, text=text, scale=scale, counterfactual=counterfactual)
+
+
+#: Per metric, what its over-time panel shows: the binned values
+#: (:func:`~rollout_metrics.stats.trends.metric_over_time`) and each period's level
+#: (:func:`~rollout_metrics.stats.trends.period_values`), in the shown units.
+OverTime = dict[str, tuple[pd.DataFrame, pd.DataFrame]]
+
+
+def over_time_frames(
+    data: Dataset | Reductions, rollout: Rollout, metrics: Sequence[str], *,
+    freq: str = "W", segment: Mapping[str, str] | None = None, alpha: float = 0.05,
+    scale: Mapping[str, float] | None = None,
+) -> OverTime:
+    """The data of :func:`plot_over_time`'s panels, read from ``data`` (the drawing,
+    :func:`draw_over_time`, reads nothing more: the report draws it in another process).
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> frames = over_time_frames(rm.load_sample(), rm.Rollout("2025-09-01"), ["nps"])
+    >>> values, levels = frames["nps"]
+    >>> levels["period"].tolist()
+    ['before', 'after']
+    """
+    out: OverTime = {}
+    for metric in metrics:
         t = metric_over_time(data, rollout, metric, freq=freq, segment=segment, alpha=alpha)
         levels = period_values(data, rollout, metric, segment=segment, alpha=alpha)
         f = (scale or {}).get(metric, 1.0)
         if f != 1.0:
             t = t.assign(**{c: t[c] * f for c in ("value", "ci_low", "ci_high")})
             levels = levels.assign(value=levels["value"] * f)
+        out[metric] = (t, levels)
+    return out
+
+
+def draw_over_time(
+    frames: OverTime, rollout: Rollout, *, freq: str = "W",
+    segment: Mapping[str, str] | None = None, series: pd.DataFrame | None = None,
+    alpha: float = 0.05, text: PlotText | None = None,
+    scale: Mapping[str, float] | None = None,
+    counterfactual: Mapping[str, pd.DataFrame] | None = None,
+) -> Figure:
+    """:func:`plot_over_time`'s figure from :func:`over_time_frames` (same arguments).
+
+    Examples
+    --------
+    >>> import rollout_metrics as rm
+    >>> r = rm.Rollout("2025-09-01")
+    >>> fig = draw_over_time(over_time_frames(rm.load_sample(), r, ["nps"]), r)
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['NPS (NPS points)']
+    """
+    names = list(frames)
+    tx = _text(text)
+    fig = _figure(9, 2.6 * len(names) + 0.4)
+    axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, metric in zip(axes, names, strict=True):
+        t, levels = frames[metric]
+        f = (scale or {}).get(metric, 1.0)
         mid = t["start"] + (t["end"] - t["start"]) / 2
         labels: list[tuple[str, str, Any]] = []
         for period, style in PERIOD_STYLE.items():

@@ -378,11 +378,13 @@ def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: l
              curves: dict[str, pd.DataFrame], forest: Background) -> list[dict[str, str]]:
     daily = [m for m in metrics if get_metric(m).has_daily_series]  # a cohort share has none
     scale = {m: t.factor(m) for m in daily}
+    # Its data read here (the engine stays in this process), drawn in another one.
+    frames = plots.over_time_frames(data, rollout, daily, alpha=alpha, scale=scale)
+    over_time = in_background({"over-time": lambda: _png(plots.draw_over_time(
+        frames, rollout, alpha=alpha, text=t, scale=scale, counterfactual=curves))}
+        if daily else {})
     figs: list[tuple[str, str, Callable[[], Figure] | None]] = [
-        ("over-time", t("cap.over-time"),
-         lambda: plots.plot_over_time(data, rollout, daily, alpha=alpha, text=t,
-                                      scale=scale, counterfactual=curves)),
-    ] if daily else []
+        ("over-time", t("cap.over-time"), None)] if daily else []
     figs.append(("heatmap", t("cap.heatmap"),
                  lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha, text=t,
                                             trend=_explained(trend))))
@@ -394,12 +396,19 @@ def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: l
     if "churn" in metrics:
         figs.append(("churn-km", t("cap.churn-km"),
                      lambda: plots.plot_churn_survival(data, rollout, alpha=alpha, text=t)))
-    out = []
-    for fig_id, caption, draw in figs:
-        progress(f"plot {fig_id}")
-        png = forest.result()[fig_id.removeprefix("forest-")] if draw is None else _png(draw())
-        out.append({"id": fig_id, "caption": caption, "png": png})
-    return out
+    pngs: dict[str, str] = {}
+    with over_time:
+        # This process's figures first, then those drawn beside them.
+        for fig_id, _caption, draw in sorted(figs, key=lambda f: f[2] is None):
+            progress(f"plot {fig_id}")
+            if draw is not None:
+                pngs[fig_id] = _png(draw())
+            elif fig_id == "over-time":
+                pngs[fig_id] = over_time.result()[fig_id]
+            else:
+                pngs[fig_id] = forest.result()[fig_id.removeprefix("forest-")]
+    return [{"id": fig_id, "caption": caption, "png": pngs[fig_id]}
+            for fig_id, caption, _draw in figs]
 
 
 def guardrail_context(table: pd.DataFrame, t: Text) -> dict[str, Any]:
