@@ -23,10 +23,8 @@ from typing import Any
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import ensure, parse_count
+from data import TABLES, ensure, parse_count
 from floor_duckdb import Dialect, cluster_sql, customer_sql, survey_sql, ticket_sql
-
-TABLES = ("customers", "surveys", "tickets")
 
 #: Spark SQL reads temporary views named after the tables (registered by :func:`floor`);
 #: seconds since the epoch keep microseconds, as DuckDB's ``epoch`` does.
@@ -35,14 +33,20 @@ SPARK = Dialect(src=lambda _folder, table: table,
                 quote=lambda name: f"`{name}`")
 
 
-def floor(spark: Any, folder: Path) -> dict[str, pd.DataFrame]:
-    """Run the three scans and the duration medians' second pass in ``spark``; return the
-    small reduced tables as pandas frames."""
-    for table in TABLES:
-        spark.read.parquet(str(folder / f"{table}.parquet")).createOrReplaceTempView(table)
-    out = {name: spark.sql(sql(folder, SPARK)).toPandas() for name, sql in
+def read(spark: Any, folder: Path) -> dict[str, Any]:
+    """The tables of ``folder`` as Spark DataFrames (what ``compare`` is given on Spark)."""
+    return {t: spark.read.parquet(str(folder / f"{t}.parquet")) for t in TABLES}
+
+
+def floor(spark: Any, frames: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """Run the three scans and the duration medians' second pass in ``spark`` on ``frames``
+    (:func:`read`); return the small reduced tables as pandas frames."""
+    for table, frame in frames.items():
+        frame.createOrReplaceTempView(table)
+    here = Path()  # the views are named after the tables; no folder is read
+    out = {name: spark.sql(sql(here, SPARK)).toPandas() for name, sql in
            (("surveys", survey_sql), ("tickets", ticket_sql), ("customers", customer_sql))}
-    out["handling_clusters"] = spark.sql(cluster_sql(folder, out["tickets"], SPARK)).toPandas()
+    out["handling_clusters"] = spark.sql(cluster_sql(here, out["tickets"], SPARK)).toPandas()
     return out
 
 
@@ -91,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = ensure(args.tickets)
     spark = _spark_session()
     t0 = time.perf_counter()
-    out = floor(spark, folder)
+    out = floor(spark, read(spark, folder))
     sizes = ", ".join(f"{k} {len(v):,} rows" for k, v in out.items())
     print(f"{sizes} in {time.perf_counter() - t0:.2f} s")
     bad = check(out, folder) if args.check else 0

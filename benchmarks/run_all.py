@@ -98,9 +98,11 @@ def worker(config: str, folder: Path) -> dict[str, float]:
     t0 = time.perf_counter()
     if config in ("spark_36", "spark_floor"):
         # Session start-up (JVM launch) is reported as load, not timed.
+        from floor_spark import floor as spark_floor
+        from floor_spark import read
+
         spark = _spark_session()
-        frames = {t: spark.read.parquet(str(folder / f"{t}.parquet"))
-                  for t in ("customers", "surveys", "tickets")}
+        frames = read(spark, folder)
         load = time.perf_counter() - t0
         # Every Spark job of load_dataset (validation) and compare (reductions), or of the
         # floor's queries, joins one group, counted after the run.
@@ -110,9 +112,7 @@ def worker(config: str, folder: Path) -> dict[str, float]:
         if config == "spark_36":
             _compare(frames, BY36)
         else:
-            from floor_spark import floor as spark_floor
-
-            spark_floor(spark, folder)
+            spark_floor(spark, frames)
         wall = time.perf_counter() - t0
         jobs = len(context.statusTracker().getJobIdsForGroup("rollout-metrics"))
         spark.stop()

@@ -26,6 +26,7 @@ import datetime as dt
 import io
 import textwrap
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -238,14 +239,22 @@ def plot_over_time(
             raise DataValidationError("series overlays one metric: pass a single metric")
     frames = over_time_frames(data, rollout, names, freq=freq, segment=segment, alpha=alpha,
                               scale=scale)
-    return draw_over_time(frames, rollout, freq=freq, segment=segment, series=series,
-                          alpha=alpha, text=text, scale=scale, counterfactual=counterfactual)
+    return draw_over_time(frames, rollout, series=series, text=text,
+                          counterfactual=counterfactual)
 
 
-#: Per metric, what its over-time panel shows: the binned values
-#: (:func:`~rollout_metrics.stats.trends.metric_over_time`) and each period's level
-#: (:func:`~rollout_metrics.stats.trends.period_values`), in the shown units.
-OverTime = dict[str, tuple[pd.DataFrame, pd.DataFrame]]
+@dataclass(frozen=True)
+class OverTime:
+    """What :func:`plot_over_time` shows, read from the data: per metric the binned values
+    (:func:`~rollout_metrics.stats.trends.metric_over_time`) and each period's level
+    (:func:`~rollout_metrics.stats.trends.period_values`), in the shown units, with the
+    choices they were read with (the drawing's title and bands follow them)."""
+
+    panels: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
+    freq: str = "W"
+    segment: Mapping[str, str] | None = None
+    alpha: float = 0.05
+    scale: Mapping[str, float] = field(default_factory=dict)
 
 
 def over_time_frames(
@@ -260,11 +269,11 @@ def over_time_frames(
     --------
     >>> import rollout_metrics as rm
     >>> frames = over_time_frames(rm.load_sample(), rm.Rollout("2025-09-01"), ["nps"])
-    >>> values, levels = frames["nps"]
+    >>> values, levels = frames.panels["nps"]
     >>> levels["period"].tolist()
     ['before', 'after']
     """
-    out: OverTime = {}
+    panels = {}
     for metric in metrics:
         t = metric_over_time(data, rollout, metric, freq=freq, segment=segment, alpha=alpha)
         levels = period_values(data, rollout, metric, segment=segment, alpha=alpha)
@@ -272,18 +281,16 @@ def over_time_frames(
         if f != 1.0:
             t = t.assign(**{c: t[c] * f for c in ("value", "ci_low", "ci_high")})
             levels = levels.assign(value=levels["value"] * f)
-        out[metric] = (t, levels)
-    return out
+        panels[metric] = (t, levels)
+    return OverTime(panels, freq, segment, alpha, dict(scale or {}))
 
 
 def draw_over_time(
-    frames: OverTime, rollout: Rollout, *, freq: str = "W",
-    segment: Mapping[str, str] | None = None, series: pd.DataFrame | None = None,
-    alpha: float = 0.05, text: PlotText | None = None,
-    scale: Mapping[str, float] | None = None,
-    counterfactual: Mapping[str, pd.DataFrame] | None = None,
+    frames: OverTime, rollout: Rollout, *, series: pd.DataFrame | None = None,
+    text: PlotText | None = None, counterfactual: Mapping[str, pd.DataFrame] | None = None,
 ) -> Figure:
-    """:func:`plot_over_time`'s figure from :func:`over_time_frames` (same arguments).
+    """:func:`plot_over_time`'s figure from :func:`over_time_frames` (the other arguments
+    as there).
 
     Examples
     --------
@@ -293,13 +300,14 @@ def draw_over_time(
     >>> [ax.get_ylabel() for ax in fig.axes]
     ['NPS (NPS points)']
     """
-    names = list(frames)
+    names = list(frames.panels)
+    freq, segment, alpha = frames.freq, frames.segment, frames.alpha
     tx = _text(text)
     fig = _figure(9, 2.6 * len(names) + 0.4)
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
     for ax, metric in zip(axes, names, strict=True):
-        t, levels = frames[metric]
-        f = (scale or {}).get(metric, 1.0)
+        t, levels = frames.panels[metric]
+        f = frames.scale.get(metric, 1.0)
         mid = t["start"] + (t["end"] - t["start"]) / 2
         labels: list[tuple[str, str, Any]] = []
         for period, style in PERIOD_STYLE.items():

@@ -381,15 +381,15 @@ def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: l
     # Its data read here (the engine stays in this process), drawn in another one.
     frames = plots.over_time_frames(data, rollout, daily, alpha=alpha, scale=scale)
     over_time = in_background({"over-time": lambda: _png(plots.draw_over_time(
-        frames, rollout, alpha=alpha, text=t, scale=scale, counterfactual=curves))}
-        if daily else {})
-    figs: list[tuple[str, str, Callable[[], Figure] | None]] = [
-        ("over-time", t("cap.over-time"), None)] if daily else []
+        frames, rollout, text=t, counterfactual=curves))} if daily else {})
+    # Each figure is drawn here (a function) or taken from a child (its job's name there).
+    figs: list[tuple[str, str, Callable[[], Figure] | tuple[Background, str]]] = [
+        ("over-time", t("cap.over-time"), (over_time, "over-time"))] if daily else []
     figs.append(("heatmap", t("cap.heatmap"),
                  lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha, text=t,
                                             trend=_explained(trend))))
-    for m in metrics:  # drawn by ``forest``
-        figs.append((f"forest-{m}", t("cap.forest", metric=t.label(m)), None))
+    for m in metrics:
+        figs.append((f"forest-{m}", t("cap.forest", metric=t.label(m)), (forest, m)))
     if "handling_time" in metrics:
         figs.append(("handling-ecdf", t("cap.handling-ecdf"),
                      lambda: plots.plot_handling_ecdf(data, rollout, text=t)))
@@ -399,16 +399,15 @@ def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: l
     pngs: dict[str, str] = {}
     with over_time:
         # This process's figures first, then those drawn beside them.
-        for fig_id, _caption, draw in sorted(figs, key=lambda f: f[2] is None):
+        for fig_id, _caption, source in sorted(figs, key=lambda f: not callable(f[2])):
             progress(f"plot {fig_id}")
-            if draw is not None:
-                pngs[fig_id] = _png(draw())
-            elif fig_id == "over-time":
-                pngs[fig_id] = over_time.result()[fig_id]
+            if callable(source):
+                pngs[fig_id] = _png(source())
             else:
-                pngs[fig_id] = forest.result()[fig_id.removeprefix("forest-")]
+                child, job = source
+                pngs[fig_id] = child.result()[job]
     return [{"id": fig_id, "caption": caption, "png": pngs[fig_id]}
-            for fig_id, caption, _draw in figs]
+            for fig_id, caption, _source in figs]
 
 
 def guardrail_context(table: pd.DataFrame, t: Text) -> dict[str, Any]:
