@@ -3,10 +3,13 @@ while this process goes on with the rest of the report.
 
 Matplotlib draws on one core; a report draws a dozen figures.  The figures that need only
 the results table (the forest plots) are drawn in a child forked right after the
-comparison, while this process runs the designs and draws the figures that read the data.
-The child runs only the jobs given (no query reaches the data's engine from it), writes
-their text to a pipe and leaves with :func:`os._exit`; a child that fails or dies is not
-an error: its jobs are then run here.  The output is the same either way, byte for byte.
+comparison, and the over-time figure, its data read here, in a second one, while this
+process runs the designs and draws the figures that read the data.  A child runs only the
+jobs given (no query reaches the data's engine from it), writes their text to a pipe and
+leaves with :func:`os._exit`; a child that fails or dies is not an error: its jobs are then
+run here, with a :class:`RuntimeWarning` that says so.  The report's text is the same
+either way, byte for byte; a figure may differ by a shade of anti-aliasing, as two
+drawings of it in one process may.
 
 Used on Linux with at least two cores; ``ROLLOUT_METRICS_PROCESSES=1`` turns it off (all
 jobs then run in this process, in order).
@@ -69,8 +72,14 @@ class Background:
         """Each job's text, by name: read from the child, or computed here when there is
         no child or it did not deliver."""
         if self._done is None:
+            started = self._pid is not None
             got = self._collect()
             if got is None or set(got) != set(self._jobs):
+                if started:
+                    warnings.warn(
+                        f"the child process did not deliver {len(self._jobs)} figure(s) "
+                        f"({', '.join(self._jobs)}); drawn in this process instead",
+                        RuntimeWarning, stacklevel=2)
                 got = {name: job() for name, job in self._jobs.items()}
             self._done = got
         return self._done
