@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import rollout_metrics as rm
+from rollout_metrics import plots
 from rollout_metrics.designs.mixshift import mix_shift
 from rollout_metrics.metrics import MetricOptions, get_metric
 from rollout_metrics.stats.daily import daily_series
@@ -225,7 +226,7 @@ def test_grid_agrees_with_the_tables_and_tiles(rendered: tuple[rm.Report, object
     where it is significant but the trend check explains it (and the tile says no clear
     change)."""
     rep, soup = rendered
-    cells = soup.select("#verdict .grid-data tr[data-cell]")  # type: ignore[attr-defined]
+    cells = soup.select("#verdict table.grid td[data-cell]")  # type: ignore[attr-defined]
     after = rep.results[rep.results["comparison"] == "after_vs_before"]
     assert len(cells) == len(after)
     verdicts = {t["data-key"]: t["data-verdict"]
@@ -236,7 +237,7 @@ def test_grid_agrees_with_the_tables_and_tiles(rendered: tuple[rm.Report, object
         marks.add(mark)
         row = soup.select_one(f'#segments tr[data-key="{key}"]')  # type: ignore[attr-defined]
         assert row is not None, key
-        shown = cell.select_one("td.num").get_text()
+        shown = cell.get_text()
         cls = row["class"][0]
         assert {"sig": "*", "trend": "†", "na": "na", "ns": "", "other": "other"}[cls] == mark
         if mark != "na":
@@ -248,6 +249,35 @@ def test_grid_agrees_with_the_tables_and_tiles(rendered: tuple[rm.Report, object
             elif verdicts[key] in ("worse", "better"):
                 assert mark == "*"
     assert {"*", "†", ""} <= marks  # the sample has each: CSAT's trend-explained drop
+
+
+def test_grid_places_and_colours_each_row(rendered: tuple[rm.Report, object]) -> None:
+    """Each grid cell sits under its metric's column and in its segment's row, and its
+    colour is the table row's standardized delta (orange where worse for customers)."""
+    rep, soup = rendered
+    grid = soup.select_one("#verdict table.grid")  # type: ignore[attr-defined]
+    view = {c["key"]: c for c in rep.context["grid"]}
+    heads = [th.get_text() for th in grid.select("thead th")]
+    after = rep.results[rep.results["comparison"] == "after_vs_before"]
+    z = plots.standardized_delta(after).clip(-4, 4)
+    fills = {f"{r.metric}|{r.by}|{r.segment}|{r.comparison}": plots.heatmap_colours(v)[0]
+             for r, v in zip(after.itertuples(), z, strict=True)}
+    verdicts = {t["data-key"]: t["data-verdict"]
+                for t in soup.select("#verdict article.tile")}  # type: ignore[attr-defined]
+    seen = 0
+    for tr in grid.select("tbody tr"):
+        label = tr.select_one("th").get_text()
+        for head, td in zip(heads, tr.select("td"), strict=True):
+            if not td.has_attr("data-cell"):
+                continue
+            seen += 1
+            key = td["data-cell"]
+            assert (view[key]["metric"], view[key]["segment"]) == (head, label), key
+            assert f"background-color: {fills[key]}" in td["style"], (key, td["style"])
+            if verdicts.get(key) == "worse":
+                red, blue = int(fills[key][1:3], 16), int(fills[key][5:7], 16)
+                assert red > blue, (key, fills[key])
+    assert seen == len(after)
 
 
 def test_times_and_rates_show_their_units(rendered: tuple[rm.Report, object]) -> None:

@@ -4,7 +4,8 @@ A copy of the sample report gets a small script (the report itself has none) tha
 the computed styles and the layout and writes them as JSON into the page; Chromium's
 ``--dump-dom`` returns the page after the script ran.  Checked in English and Russian at
 1400 and 800 px: the sans-serif font stack, the significance marker, the tile colours by
-verdict (worse: vermillion, better: blue, never colour alone: an arrow and a word), and no
+verdict (worse: vermillion, better: blue, never colour alone: an arrow and a word), the
+metric x segment grid (readable text, frames for significance), and no
 horizontal overflow (``scrollWidth <= innerWidth``, no element past the right edge outside
 a scrolling table).
 """
@@ -46,9 +47,17 @@ PROBE = """
               background: cs(t, 'background-color'), color: cs(v, 'color'),
               text: v.textContent.trim(), overflow: t.scrollWidth > t.clientWidth};
     }),
-    grid: (function (g) { return g ? {shown: g.clientWidth,
-                                       natural: g.naturalWidth} : null; })(
-      document.querySelector('figure.for-whom img')),
+    grid: (function (g) {
+      if (!g) { return null; }
+      var sig = g.querySelector('td.sig'), trend = g.querySelector('td.trend'),
+          box = g.closest('.scroll');
+      return {font: parseFloat(cs(sig, 'font-size')), sigBorder: cs(sig, 'border-top-style'),
+              sigWidth: cs(sig, 'border-top-width'), fill: cs(sig, 'background-color'),
+              trendBorder: trend ? cs(trend, 'border-top-style') : null,
+              rowHead: cs(g.querySelector('tbody th'), 'position'),
+              boxRight: box ? box.getBoundingClientRect().right : null,
+              scrolls: box ? box.scrollWidth > box.clientWidth : null};
+    })(document.querySelector('#verdict table.grid')),
     wide: Array.prototype.filter.call(document.querySelectorAll('.rm-report *'),
       function (e) { return e.getBoundingClientRect().right > window.innerWidth + 0.5
                             && !e.closest('.scroll'); })
@@ -103,9 +112,14 @@ def test_computed_styles(page: Path, width: int, tmp_path: Path) -> None:
     assert got["scrollWidth"] <= width, got["wide"]
     assert got["wide"] == []
     assert str(got["font"]).startswith("system-ui") and "sans-serif" in str(got["font"])
-    # The metric x segment grid is never drawn larger than its image (blurred, cut off).
+    # The metric x segment grid: text at a readable size, significance as a solid frame
+    # (a trend-explained change as a dashed one), coloured cells; a narrow screen scrolls
+    # it inside its own box, with the segment names kept in view.
     grid = got["grid"]
-    assert isinstance(grid, dict) and 0 < grid["shown"] <= grid["natural"] + 0.5, grid
+    assert isinstance(grid, dict), grid
+    assert grid["font"] >= 12 and grid["sigBorder"] == "solid" and grid["sigWidth"] == "2px"
+    assert grid["trendBorder"] == "dashed" and grid["fill"] not in ("rgba(0, 0, 0, 0)", "")
+    assert grid["rowHead"] == "sticky" and grid["boxRight"] <= width + 0.5
     assert got["marker"] == '"■  "' or "■" in str(got["marker"])
     assert got["markerColor"] == VERMILLION
     tiles = got["tiles"]
@@ -126,15 +140,13 @@ def test_computed_styles(page: Path, width: int, tmp_path: Path) -> None:
     assert worse["background"] != better["background"] and worse["color"] != better["color"]
 
 
-def test_a_small_grid_is_not_enlarged_on_a_narrow_screen(sample: rm.Dataset,
-                                                         tmp_path: Path) -> None:
-    # Two metrics make a grid narrower than the screen: it keeps its own size at 800 px.
+def test_a_small_grid_fits_a_narrow_screen(sample: rm.Dataset, tmp_path: Path) -> None:
+    # Two metrics make a grid narrower than the screen: at 800 px it needs no scrolling.
     rep = rm.build_report(sample, ROLLOUT, ["nps", "csat"], by="tier", n_resamples=200)
     path = tmp_path / "small.html"
     path.write_text(rep.html().replace("</body>", f"<script>{PROBE}</script></body>"),
                     encoding="utf-8")
     got = _probe(path, 800, tmp_path)
     grid = got["grid"]
-    assert isinstance(grid, dict) and grid["natural"] < 760, grid  # the case under test
-    assert 0 < grid["shown"] <= grid["natural"] + 0.5, grid
+    assert isinstance(grid, dict) and grid["scrolls"] is False, grid
     assert got["wide"] == []

@@ -53,6 +53,7 @@ __all__ = [
     "churn_survival",
     "draw_over_time",
     "heatmap_cells",
+    "heatmap_colours",
     "over_time_frames",
     "plot_churn_survival",
     "plot_forest",
@@ -571,11 +572,40 @@ def standardized_delta(results: pd.DataFrame, alpha: float = 0.05) -> pd.Series:
         return (sign * results["delta"] / se.where(se > 0)).astype(float)
 
 
+#: The heatmap's colours: the standardized delta on a purple (better for customers) to
+#: orange (worse) scale, clipped at ± this; a cell's text is white beyond ``HEATMAP_DARK``.
+HEATMAP_CMAP, HEATMAP_LIMIT, HEATMAP_DARK = "PuOr", 4.0, 2.5
+
+
+def heatmap_colours(z: float) -> tuple[str, str]:
+    """A heatmap cell's fill and text colour (``#rrggbb``) for its standardized delta ``z``
+    (:func:`standardized_delta`, clipped to ±4; positive is better for customers), as
+    :func:`plot_heatmap` draws it; a missing ``z`` is light grey.
+
+    Examples
+    --------
+    >>> heatmap_colours(0.0)
+    ('#f6f6f7', '#000000')
+    >>> heatmap_colours(-4.0), heatmap_colours(float("nan"))
+    (('#7f3b08', '#ffffff'), ('#e6e6e6', '#000000'))
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    if pd.isna(z):
+        return "#e6e6e6", "#000000"
+    clipped = min(max(float(z), -HEATMAP_LIMIT), HEATMAP_LIMIT)
+    fill = to_hex(colormaps[HEATMAP_CMAP]((clipped + HEATMAP_LIMIT) / (2 * HEATMAP_LIMIT)))
+    return fill, "#ffffff" if abs(clipped) > HEATMAP_DARK else "#000000"
+
+
 def heatmap_cells(results: pd.DataFrame, comparison: str = "after_vs_before", *,
-                  trend: Collection[str] = (), text: PlotText | None = None) -> pd.DataFrame:
+                  trend: Collection[str] = (), text: PlotText | None = None,
+                  alpha: float = 0.05) -> pd.DataFrame:
     """The cells of :func:`plot_heatmap`: one row per metric and segment with its text.
 
-    ``mark`` is ``*`` for a significant change, ``†`` for a significant overall change of
+    ``z`` is the cell's colour, the standardized delta (:func:`standardized_delta` at
+    ``alpha``, clipped to ±4; missing where there is no interval).  ``mark`` is ``*`` for a significant change, ``†`` for a significant overall change of
     a metric in ``trend`` (one the pre-existing trend explains or reverses, so the report
     calls it no clear change), ``na`` for an untested row, ``other`` for a line of grouped
     segments (``status == "grouped"``: its text counts their significant changes) and
@@ -612,6 +642,7 @@ def heatmap_cells(results: pd.DataFrame, comparison: str = "after_vs_before", *,
         texts.append(tx("plot.na") if mark == "na"
                      else f"{tx.num(r['delta'], sign=True)}{mark}")
     rows["mark"], rows["text"] = marks, texts
+    rows["z"] = standardized_delta(rows, alpha).clip(-HEATMAP_LIMIT, HEATMAP_LIMIT)
     return rows.reset_index(drop=True)
 
 
@@ -636,8 +667,7 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     'NPS'
     """
     tx = _text(text)
-    rows = heatmap_cells(results, comparison, trend=trend, text=text)
-    rows["z"] = standardized_delta(rows, alpha).clip(-4, 4)
+    rows = heatmap_cells(results, comparison, trend=trend, text=text, alpha=alpha)
     metrics = list(dict.fromkeys(rows["metric"]))
     labels = list(dict.fromkeys([tx("plot.overall"), *rows["label"]]))
     z = rows.pivot(index="label", columns="metric", values="z").reindex(
@@ -645,8 +675,9 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     height = 0.38 * len(labels) + 1.6
     fig = _figure(1.5 * len(metrics) + 3, height)
     ax = fig.subplots()
-    mesh = ax.pcolormesh(np.ma.masked_invalid(z.to_numpy(float)), cmap="PuOr", vmin=-4, vmax=4,
-                         edgecolors="white", linewidth=0.5)
+    mesh = ax.pcolormesh(np.ma.masked_invalid(z.to_numpy(float)), cmap=HEATMAP_CMAP,
+                         vmin=-HEATMAP_LIMIT, vmax=HEATMAP_LIMIT, edgecolors="white",
+                         linewidth=0.5)
     # The colour bar is as tall as the grid (the figure less about an inch of title and
     # column names); its label wraps to that length, at about 5.6 pt a character at 10 pt.
     fits = max(12, int((height - 1.1) * 72 / 5.6))
@@ -661,9 +692,8 @@ def plot_heatmap(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     ax.set_facecolor("0.9")  # cells without a value
     for _, r in rows.iterrows():
         i, j = labels.index(r["label"]), metrics.index(r["metric"])
-        dark = not pd.isna(r["z"]) and abs(r["z"]) > 2.5
         ax.text(j + 0.5, i + 0.5, r["text"], ha="center", va="center", fontsize=8,
-                color="white" if dark else "black",
+                color=heatmap_colours(r["z"])[1],
                 fontweight="bold" if r["mark"] == "*" else None)
         if r["mark"] in ("*", "†"):
             ax.add_patch(Rectangle((j + 0.04, i + 0.04), 0.92, 0.92, fill=False,

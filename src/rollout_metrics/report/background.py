@@ -3,8 +3,9 @@ while this process goes on with the rest of the report.
 
 Matplotlib draws on one core; a report draws a dozen figures.  The figures that need only
 the results table (the forest plots) are drawn in a child forked right after the
-comparison, and the over-time figure, its data read here, in a second one, while this
-process runs the designs and draws the figures that read the data.  A child runs only the
+comparison, while this process runs the trend check; the over-time figure, its data read
+here, in a second one, forked after the trend check, while this process runs the mix shift
+and draws the figures that read the data.  A child runs only the
 jobs given (no query reaches the data's engine from it), writes their text to a pipe and
 leaves with :func:`os._exit`; a child that fails or dies is not an error: its jobs are then
 run here, with a :class:`RuntimeWarning` that says so.  The report's text is the same

@@ -168,6 +168,7 @@ class Report:
         css = markupsafe.Markup(
             (files("rollout_metrics.report") / "style.css").read_text(encoding="utf-8"))
         context = {"guardrails": None, "tiles": [], "lang": "en", "grid": [], "minutes": [],
+                   "grid_table": {"metrics": [], "rows": []}, "grid_scale": "",
                    "grouped": [],
                    "trend_mark": False, **self.context}
         if "monitoring" not in context:  # the history view of a monitoring run
@@ -358,12 +359,35 @@ def _explained(trend: dict[str, str]) -> set[str]:
     return {m for m, code in trend.items() if code in ("explained", "opposite")}
 
 
-def _grid(table: pd.DataFrame, trend: dict[str, str], t: Text) -> list[dict[str, str]]:
-    """The cells of the metric × segment grid, as the figure shows them."""
-    cells = plots.heatmap_cells(table, "after_vs_before", trend=_explained(trend), text=t)
-    return [{"key": _key(r), "metric": t.short_label(str(r["metric"])),
-             "segment": str(r["label"]), "text": str(r["text"]), "mark": str(r["mark"])}
-            for r in cells.to_dict("records")]
+#: The class of a grid cell by its mark (:func:`rollout_metrics.plots.heatmap_cells`).
+GRID_CLASS = {"*": "sig", "†": "trend", "na": "na", "other": "other", "": "ns"}
+
+
+def _grid(table: pd.DataFrame, trend: dict[str, str], alpha: float,
+          t: Text) -> list[dict[str, str]]:
+    """The cells of the metric × segment grid (:func:`rollout_metrics.plots.heatmap_cells`),
+    with the colours :func:`~rollout_metrics.plots.plot_heatmap` gives them."""
+    cells = plots.heatmap_cells(table, "after_vs_before", trend=_explained(trend), text=t,
+                                alpha=alpha)
+    out = []
+    for r in cells.to_dict("records"):
+        fill, ink = plots.heatmap_colours(r["z"])
+        mark = str(r["mark"])
+        out.append({"key": _key(r), "metric": t.short_label(str(r["metric"])),
+                    "segment": str(r["label"]), "text": str(r["text"]), "mark": mark,
+                    "cls": GRID_CLASS[mark], "fill": fill, "ink": ink})
+    return out
+
+
+def _grid_table(cells: list[dict[str, str]], t: Text) -> dict[str, Any]:
+    """The grid as the page shows it: a column per metric, a row per segment (overall
+    first), ``None`` where a metric has no such segment."""
+    metrics = list(dict.fromkeys(c["metric"] for c in cells))
+    labels = list(dict.fromkeys([t("plot.overall"), *(c["segment"] for c in cells)]))
+    at = {(c["segment"], c["metric"]): c for c in cells}
+    rows = [{"label": label, "cells": [at.get((label, m)) for m in metrics]}
+            for label in labels if any((label, m) in at for m in metrics)]
+    return {"metrics": metrics, "rows": rows}
 
 
 def _forest_jobs(table: pd.DataFrame, metrics: list[str], t: Text) -> dict[str, Callable[[], str]]:
@@ -373,21 +397,26 @@ def _forest_jobs(table: pd.DataFrame, metrics: list[str], t: Text) -> dict[str, 
             for m in metrics}
 
 
-def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: list[str],
-             alpha: float, progress: Progress, t: Text, trend: dict[str, str],
-             curves: dict[str, pd.DataFrame], forest: Background) -> list[dict[str, str]]:
-    daily = [m for m in metrics if get_metric(m).has_daily_series]  # a cohort share has none
+def _over_time(data: Reductions, rollout: Rollout, metrics: list[str], alpha: float,
+               t: Text, curves: dict[str, pd.DataFrame]) -> Background:
+    """The over-time figure (metrics with a daily series; a cohort share has none): its
+    data read here, where the engine is, and drawn in a child meanwhile."""
+    daily = [m for m in metrics if get_metric(m).has_daily_series]
+    if not daily:
+        return in_background({})
     scale = {m: t.factor(m) for m in daily}
-    # Its data read here (the engine stays in this process), drawn in another one.
     frames = plots.over_time_frames(data, rollout, daily, alpha=alpha, scale=scale)
-    over_time = in_background({"over-time": lambda: _png(plots.draw_over_time(
-        frames, rollout, text=t, counterfactual=curves))} if daily else {})
+    return in_background({"over-time": lambda: _png(plots.draw_over_time(
+        frames, rollout, text=t, counterfactual=curves))})
+
+
+def _figures(data: Reductions, rollout: Rollout, metrics: list[str], alpha: float,
+             progress: Progress, t: Text, over_time: Background,
+             forest: Background) -> list[dict[str, str]]:
     # Each figure is drawn here (a function) or taken from a child (its job's name there).
     figs: list[tuple[str, str, Callable[[], Figure] | tuple[Background, str]]] = [
-        ("over-time", t("cap.over-time"), (over_time, "over-time"))] if daily else []
-    figs.append(("heatmap", t("cap.heatmap"),
-                 lambda: plots.plot_heatmap(table, "after_vs_before", alpha=alpha, text=t,
-                                            trend=_explained(trend))))
+        ("over-time", t("cap.over-time"), (over_time, "over-time"))] if any(
+            get_metric(m).has_daily_series for m in metrics) else []
     for m in metrics:
         figs.append((f"forest-{m}", t("cap.forest", metric=t.label(m)), (forest, m)))
     if "handling_time" in metrics:
@@ -397,15 +426,14 @@ def _figures(data: Reductions, rollout: Rollout, table: pd.DataFrame, metrics: l
         figs.append(("churn-km", t("cap.churn-km"),
                      lambda: plots.plot_churn_survival(data, rollout, alpha=alpha, text=t)))
     pngs: dict[str, str] = {}
-    with over_time:
-        # This process's figures first, then those drawn beside them.
-        for fig_id, _caption, source in sorted(figs, key=lambda f: not callable(f[2])):
-            progress(f"plot {fig_id}")
-            if callable(source):
-                pngs[fig_id] = _png(source())
-            else:
-                child, job = source
-                pngs[fig_id] = child.result()[job]
+    # This process's figures first, then those drawn beside them.
+    for fig_id, _caption, source in sorted(figs, key=lambda f: not callable(f[2])):
+        progress(f"plot {fig_id}")
+        if callable(source):
+            pngs[fig_id] = _png(source())
+        else:
+            child, job = source
+            pngs[fig_id] = child.result()[job]
     return [{"id": fig_id, "caption": caption, "png": pngs[fig_id]}
             for fig_id, caption, _source in figs]
 
@@ -578,15 +606,16 @@ def build_report(
     view = grouped_rows(shown, grouped, t)  # tables, grid and plots: top segments + a line
     # The forest plots read only the table: drawn beside the designs and the other plots.
     with in_background(_forest_jobs(view, names, t)) as forest:
-        say("mix shift")
-        mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat, t)
         curves: dict[str, pd.DataFrame] = {}
         trend_rows, trend_sentences, trend_notes = trend_check(
             data, rollout, shown, names, alpha, say, reductions=red, text=t,
             handling_stat=handling_stat, curves=curves)
         trend_codes = {r["metric"]: r["code"] for r in trend_rows}
-        figures = _figures(red, rollout, view, names, alpha, say, t, trend_codes, curves,
-                           forest)
+        # The over-time figure needs the trend check's curves: drawn during the mix shift.
+        with _over_time(red, rollout, names, alpha, t, curves) as over_time:
+            say("mix shift")
+            mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat, t)
+            figures = _figures(red, rollout, names, alpha, say, t, over_time, forest)
     say("tables")
     customer_cols = set(data.segment_columns)
     summary: list[Sentence] = executive_summary(
@@ -605,12 +634,17 @@ def build_report(
             "handling_stat": t(f"stat.{handling_stat}"), "level": t.level(alpha),
             "alpha_text": t.num(alpha, 2), "n_resamples_text": t.num(n_resamples, 0)}
     excluded = int(data.rows["rows_excluded"].sum())
-    grid = _grid(view, trend_codes, t)
+    grid = _grid(view, trend_codes, alpha, t)
     context: dict[str, Any] = {
         "lang": lang,
         "windows": _windows(rollout, t),
         "tiles": _tiles(shown, names, trend_codes, alpha, t),
         "grid": grid,
+        "grid_table": _grid_table(grid, t),
+        # The colour scale under the grid: worse (left) to better (right) for customers.
+        "grid_scale": "linear-gradient(to right, {})".format(", ".join(
+            plots.heatmap_colours(z)[0] for z in np.linspace(-plots.HEATMAP_LIMIT,
+                                                             plots.HEATMAP_LIMIT, 9))),
         "trend_mark": any(c["mark"] == "†" for c in grid),
         "disagree": [r["metric"] for r in trend_rows if r["code"] in DISAGREE],
         "summary": summary,
