@@ -42,9 +42,11 @@ def worker(lang: str) -> dict[str, dict[str, float]]:
     def mark(name: str) -> None:
         marks.append((name, time.perf_counter(), time.process_time()))
 
-    import rollout_metrics as rm
-    from rollout_metrics.cli import SAMPLE_BY
-    from rollout_metrics.report.builder import build_report
+    from rollout_metrics.cli import SAMPLE_BY, long_lived
+
+    with long_lived():  # as the command line imports them
+        import rollout_metrics as rm
+        from rollout_metrics.report.builder import build_report
 
     mark("imports")
     data = rm.load_sample()

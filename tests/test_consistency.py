@@ -280,6 +280,42 @@ def test_grid_places_and_colours_each_row(rendered: tuple[rm.Report, object]) ->
     assert seen == len(after)
 
 
+def test_forest_plots_draw_the_tables_rows(rendered: tuple[rm.Report, object]) -> None:
+    """Each forest plot (drawn by the page) has the rows of its metric's segment table, in
+    its order, with the same change, interval and mark; each change sits inside its
+    interval, and the zero line is where the axis says 0."""
+    rep, soup = rendered
+    forests = soup.select("figure.forest table.forest")  # type: ignore[attr-defined]
+    assert len(forests) == len(rep.context["sections"])
+    for table, section in zip(forests, rep.context["sections"], strict=True):
+        rows = table.select("tbody tr[data-key]")
+        assert [r["data-key"] for r in rows] == [r["key"] for r in section["rows"]]
+        for tr, row in zip(rows, section["rows"], strict=True):
+            cls = tr["class"]
+            assert ("other" if row["other"] else row["sig_class"]) in cls, (row["key"], cls)
+            if row["other"]:
+                continue
+            assert tr.select_one("td.delta").get_text() == row["delta"]
+            assert tr.select_one("td.ci").get_text() == row["ci"]
+            point, bar = tr.select_one(".pt"), tr.select_one(".iv")
+            if bar is None:
+                assert row["ci"] == "–"
+                continue
+            left = float(re.search(r"left: ([\d.-]+)%", bar["style"]).group(1))
+            width = float(re.search(r"width: ([\d.-]+)%", bar["style"]).group(1))
+            x = float(re.search(r"left: ([\d.-]+)%", point["style"]).group(1))
+            assert 0 <= left <= x <= left + width + 1e-6 <= 100 + 1e-6, row["key"]
+            if "sig" in cls:  # worse or better for customers, as the tile and grid say
+                assert ("worse" in cls) != ("better" in cls)
+        zero = float(re.search(r"left: ([\d.-]+)%",
+                               table.select_one(".zero")["style"]).group(1))
+        ticks = {k.get_text(): float(re.search(r"left: ([\d.-]+)%", k["style"]).group(1))
+                 for k in table.select(".tick")}
+        assert len(ticks) >= 2
+        if "0" in ticks:
+            assert ticks["0"] == zero
+
+
 def test_times_and_rates_show_their_units(rendered: tuple[rm.Report, object]) -> None:
     rep, soup = rendered
     ru = rep.context["lang"] == "ru"

@@ -16,7 +16,9 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 import rollout_metrics as rm
+from rollout_metrics import plots
 from rollout_metrics.report import builder
+from rollout_metrics.report.summary import text_for
 
 ROLLOUT = rm.Rollout("2025-09-01", announced="2025-08-11")
 #: Pixels two boxes may share (anti-aliasing of neighbouring glyph boxes).
@@ -38,8 +40,15 @@ def figures(request: pytest.FixtureRequest, sample: rm.Dataset) -> dict[str, Fig
         mp.setenv("ROLLOUT_METRICS_PROCESSES", "1")  # every figure drawn here, in order
         rep = rm.build_report(sample, ROLLOUT, by=[["tier"], ["channel"]],
                               lang=request.param, n_resamples=100)
-    ids = [f["id"] for f in rep.context["figures"]]
-    return {f"{request.param}:{i}": fig for i, fig in zip(ids, drawn.values(), strict=True)}
+    ids = [f["id"] for f in rep.context["figures"] if "png" in f]
+    out = {f"{request.param}:{i}": fig for i, fig in zip(ids, drawn.values(), strict=True)}
+    # The report draws the grid and the forest plots in HTML; notebooks draw them with
+    # matplotlib (plots.plot_heatmap, plots.plot_forest): checked at the same sizes.
+    t = text_for(request.param)
+    out[f"{request.param}:heatmap"] = plots.plot_heatmap(rep.results, text=t)
+    for m in rep.results["metric"].unique():
+        out[f"{request.param}:forest-{m}"] = plots.plot_forest(rep.results, m, text=t)
+    return out
 
 
 def _tick_labels(ax: Axes) -> list[Text]:

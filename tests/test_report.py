@@ -47,7 +47,7 @@ def test_self_contained(html_path: Path, soup: BeautifulSoup) -> None:
     assert "http://" not in text and "https://" not in text
     assert not soup.find_all("link") and not soup.find_all("script")
     images = soup.find_all("img")
-    assert len(images) >= 5
+    assert len(images) >= 3  # over time, ECDF, Kaplan–Meier (the forest plots are HTML)
     assert all(str(img["src"]).startswith("data:image/png;base64,") for img in images)
 
 

@@ -5,7 +5,8 @@ the computed styles and the layout and writes them as JSON into the page; Chromi
 ``--dump-dom`` returns the page after the script ran.  Checked in English and Russian at
 1400 and 800 px: the sans-serif font stack, the significance marker, the tile colours by
 verdict (worse: vermillion, better: blue, never colour alone: an arrow and a word), the
-metric x segment grid (readable text, frames for significance), and no
+metric x segment grid (readable text, frames for significance), the forest plots (marks by
+significance and direction, tick labels apart and on their axis), and no
 horizontal overflow (``scrollWidth <= innerWidth``, no element past the right edge outside
 a scrolling table).
 """
@@ -58,6 +59,30 @@ PROBE = """
               boxRight: box ? box.getBoundingClientRect().right : null,
               scrolls: box ? box.scrollWidth > box.clientWidth : null};
     })(document.querySelector('#verdict table.grid')),
+    forest: (function (f) {
+      if (!f) { return null; }
+      var worse = f.querySelector('tr.worse .pt'), ns = f.querySelector('tr.ns .pt');
+      return {worse: cs(worse, 'background-color'),
+              worseRadius: cs(worse, 'border-top-left-radius'),
+              nsRadius: cs(ns, 'border-top-left-radius'), nsFill: cs(ns, 'background-color'),
+              zero: (function (z) {  // one line: the rows' segments end to end, one x
+                var a = z[0].getBoundingClientRect(), b = z[z.length - 1].getBoundingClientRect();
+                var xs = Array.prototype.map.call(z, function (e) {
+                  return Math.round(e.getBoundingClientRect().left); });
+                return new Set(xs).size === 1 ? b.bottom - a.top : -1; })(
+                f.querySelectorAll('.zero')),
+              rows: f.querySelectorAll('tbody tr[data-key]').length};
+    })(document.querySelector('#fig-forest-complaints table.forest')),
+    // Per forest plot: tick labels that overlap or leave the axis.
+    ticks: Array.prototype.filter.call(document.querySelectorAll('table.forest'),
+      function (f) {
+        var track = f.querySelector('tr.axis td.track').getBoundingClientRect();
+        var boxes = Array.prototype.map.call(f.querySelectorAll('.tick'), function (k) {
+          return k.getBoundingClientRect(); }).sort(function (a, b) { return a.left - b.left; });
+        return boxes.some(function (b, i) {
+          return b.left < track.left - 0.5 || b.right > track.right + 0.5
+                 || (i > 0 && b.left < boxes[i - 1].right + 2); });
+      }).map(function (f) { return f.closest('figure').id; }),
     wide: Array.prototype.filter.call(document.querySelectorAll('.rm-report *'),
       function (e) { return e.getBoundingClientRect().right > window.innerWidth + 0.5
                             && !e.closest('.scroll'); })
@@ -120,6 +145,13 @@ def test_computed_styles(page: Path, width: int, tmp_path: Path) -> None:
     assert grid["font"] >= 12 and grid["sigBorder"] == "solid" and grid["sigWidth"] == "2px"
     assert grid["trendBorder"] == "dashed" and grid["fill"] not in ("rgba(0, 0, 0, 0)", "")
     assert grid["rowHead"] == "sticky" and grid["boxRight"] <= width + 0.5
+    # The forest plots: a significant worse change a vermillion square, a change that is
+    # not significant an open circle, zero a line through all rows; ticks apart, on the axis.
+    forest = got["forest"]
+    assert isinstance(forest, dict) and forest["worse"] == VERMILLION, forest
+    assert forest["worseRadius"] == "0px" and forest["nsRadius"] == "50%", forest
+    assert forest["nsFill"] == "rgb(255, 255, 255)" and forest["zero"] >= 20 * forest["rows"]
+    assert got["ticks"] == []
     assert got["marker"] == '"■  "' or "■" in str(got["marker"])
     assert got["markerColor"] == VERMILLION
     tiles = got["tiles"]

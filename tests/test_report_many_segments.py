@@ -122,3 +122,14 @@ def test_few_segments_are_not_grouped(report: rm.Report, soup: BeautifulSoup) ->
 def test_bad_top_segments(sample: rm.Dataset, top: object) -> None:
     with pytest.raises(rm.DataValidationError, match="top_segments must be"):
         rm.build_report(sample, ROLLOUT, ["nps"], top_segments=top)  # type: ignore[arg-type]
+
+
+def test_the_report_forest_plot_has_the_stated_line(soup: BeautifulSoup) -> None:
+    # The report's forest plot (drawn by the page) has the table's lines, the stated line
+    # last, without a mark or an interval of its own.
+    rows = soup.select("#fig-forest-nps table.forest tbody tr[data-key]")
+    assert len(rows) == 1 + 3 + 12 + 1
+    last = rows[-1]
+    assert "other" in last["class"] and "238 other segments" in last.select_one("th").get_text()
+    assert last.select_one(".pt") is None and last.select_one(".iv") is None
+    assert all(r.select_one(".pt") is not None for r in rows[:-1])

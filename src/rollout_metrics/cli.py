@@ -37,13 +37,14 @@ rollout-metrics ...
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -59,7 +60,7 @@ from rollout_metrics.report.guardrails import (
 )
 
 __all__ = ["EXIT_BREACH", "EXIT_INTERNAL", "EXIT_INVALID", "EXIT_OK", "FIELDS", "Guardrail",
-           "breaches", "load_config", "main", "parse_guardrail"]
+           "breaches", "load_config", "long_lived", "main", "parse_guardrail"]
 
 EXIT_OK, EXIT_BREACH, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 DEFAULT_OUT = Path("reports/report.html")
@@ -223,6 +224,38 @@ def _init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def long_lived() -> Iterator[None]:
+    """Import a command's libraries with Python's cyclic garbage collector paused, then
+    leave what they built out of its later passes (:func:`gc.freeze`).
+
+    Modules, classes and functions live as long as the process; without this, each pass
+    of the collector over the oldest objects walks the hundreds of thousands that pandas,
+    SciPy, statsmodels and matplotlib create, and so does a forked child drawing figures.
+    On the sample report: imports 1.26 -> 1.05 s, the whole run 3.9 -> 3.2 s
+    (``benchmarks/report_speed.py``).  A command runs once per process, so nothing frozen
+    is ever garbage the process needs back.
+
+    Examples
+    --------
+    >>> import gc
+    >>> with long_lived():
+    ...     import json
+    >>> gc.isenabled() and gc.get_freeze_count() > 0
+    True
+    """
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was:
+            gc.enable()
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "init":
         return _init(args)
@@ -245,9 +278,10 @@ def _run(args: argparse.Namespace) -> int:
 
         find_chromium()
 
-    from rollout_metrics.load.dataset import load_dataset, load_sample
-    from rollout_metrics.report.builder import build_report
-    from rollout_metrics.rollout import Rollout
+    with long_lived():
+        from rollout_metrics.load.dataset import load_dataset, load_sample
+        from rollout_metrics.report.builder import build_report
+        from rollout_metrics.rollout import Rollout
 
     options: dict[str, Any]
     if config is None:

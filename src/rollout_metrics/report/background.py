@@ -18,6 +18,7 @@ jobs then run in this process, in order).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -128,6 +129,9 @@ class Background:
 
 
 def _child(jobs: Mapping[str, Callable[[], str]], fd: int) -> None:
+    # What the child inherited stays out of its garbage collector's passes: they would
+    # walk (and copy, page by page) every object of the parent for nothing.
+    gc.freeze()
     code = 1
     try:
         out = json.dumps({name: job() for name, job in jobs.items()}).encode("utf-8")

@@ -390,11 +390,51 @@ def _grid_table(cells: list[dict[str, str]], t: Text) -> dict[str, Any]:
     return {"metrics": metrics, "rows": rows}
 
 
-def _forest_jobs(table: pd.DataFrame, metrics: list[str], t: Text) -> dict[str, Callable[[], str]]:
-    """The forest plots, one per metric, as jobs giving base64 PNG: they read only the
-    results table, so they can be drawn while the rest of the report is built."""
-    return {m: (lambda m=m: _png(plots.plot_forest(table, m, text=t)))  # type: ignore[misc]
-            for m in metrics}
+#: Where a forest plot's axis leaves room on each side of its data (share of the width).
+FOREST_PAD = 0.06
+
+
+def _forest(part: pd.DataFrame, rows: list[dict[str, Any]], t: Text) -> dict[str, Any]:
+    """A forest plot drawn by the page (:file:`template.html.j2`): the rows of the metric's
+    segment table (``rows``, from :func:`_rows` of ``part``) with the positions, in percent
+    of the axis, of each change, its interval, zero and the axis ticks.
+
+    A significant change is a filled square in the colour of its direction for customers
+    (vermillion: worse, blue: better), any other tested change an open grey circle, one the
+    trend check explains an open diamond, as the tables mark them.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    values = part[["delta", "ci_low", "ci_high"]].to_numpy(float)
+    shown = values[np.isfinite(values)]
+    lo, hi = (float(min(shown.min(), 0.0)), float(max(shown.max(), 0.0))) if shown.size \
+        else (-1.0, 1.0)
+    if hi - lo <= 0:
+        lo, hi = lo - 1.0, hi + 1.0
+    ticks = [float(x) for x in MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
+             if lo - 1e-9 <= x <= hi + 1e-9]
+    lo, hi = min([lo, *ticks]), max([hi, *ticks])
+    span = hi - lo
+    lo, hi = lo - FOREST_PAD * span, hi + FOREST_PAD * span
+
+    def at(x: float) -> float:
+        return round(100 * (x - lo) / (hi - lo), 2)
+
+    digits = next((d for d in range(4) if all(abs(round(x, d) - x) < 1e-9 for x in ticks)), 3)
+    direction = get_metric(str(part["metric"].iloc[0])).direction
+    out = []
+    for r, (_, raw) in zip(rows, part.iterrows(), strict=True):
+        delta, low, high = (float(raw[c]) for c in ("delta", "ci_low", "ci_high"))
+        cls = "other" if r["other"] else r["sig_class"]
+        if cls == "sig":
+            cls += " worse" if delta * direction < 0 else " better"
+        interval = bool(np.isfinite(low) and np.isfinite(high)) and not r["other"]
+        out.append({**r, "cls": cls, "x": at(delta) if np.isfinite(delta) and not r["other"]
+                    else None, "lo": at(low) if interval else None,
+                    "width": at(high) - at(low) if interval else None})
+    return {"rows": out, "zero": at(0.0),
+            "ticks": [{"x": at(x), "text": t.num(x, digits)} for x in ticks],
+            "xlabel": t("plot.forest.xlabel", units=t.units(str(part["metric"].iloc[0])))}
 
 
 def _over_time(data: Reductions, rollout: Rollout, metrics: list[str], alpha: float,
@@ -411,14 +451,13 @@ def _over_time(data: Reductions, rollout: Rollout, metrics: list[str], alpha: fl
 
 
 def _figures(data: Reductions, rollout: Rollout, metrics: list[str], alpha: float,
-             progress: Progress, t: Text, over_time: Background,
-             forest: Background) -> list[dict[str, str]]:
+             progress: Progress, t: Text, over_time: Background) -> list[dict[str, str]]:
+    """The figures drawn by matplotlib, as base64 PNG (the forest plots are drawn by the
+    page: :func:`_forest`)."""
     # Each figure is drawn here (a function) or taken from a child (its job's name there).
     figs: list[tuple[str, str, Callable[[], Figure] | tuple[Background, str]]] = [
         ("over-time", t("cap.over-time"), (over_time, "over-time"))] if any(
             get_metric(m).has_daily_series for m in metrics) else []
-    for m in metrics:
-        figs.append((f"forest-{m}", t("cap.forest", metric=t.label(m)), (forest, m)))
     if "handling_time" in metrics:
         figs.append(("handling-ecdf", t("cap.handling-ecdf"),
                      lambda: plots.plot_handling_ecdf(data, rollout, text=t)))
@@ -604,18 +643,16 @@ def build_report(
     shown = _display(table, t)
     grouped = group_segments(data, table, groups, top_segments)
     view = grouped_rows(shown, grouped, t)  # tables, grid and plots: top segments + a line
-    # The forest plots read only the table: drawn beside the designs and the other plots.
-    with in_background(_forest_jobs(view, names, t)) as forest:
-        curves: dict[str, pd.DataFrame] = {}
-        trend_rows, trend_sentences, trend_notes = trend_check(
-            data, rollout, shown, names, alpha, say, reductions=red, text=t,
-            handling_stat=handling_stat, curves=curves)
-        trend_codes = {r["metric"]: r["code"] for r in trend_rows}
-        # The over-time figure needs the trend check's curves: drawn during the mix shift.
-        with _over_time(red, rollout, names, alpha, t, curves) as over_time:
-            say("mix shift")
-            mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat, t)
-            figures = _figures(red, rollout, names, alpha, say, t, over_time, forest)
+    curves: dict[str, pd.DataFrame] = {}
+    trend_rows, trend_sentences, trend_notes = trend_check(
+        data, rollout, shown, names, alpha, say, reductions=red, text=t,
+        handling_stat=handling_stat, curves=curves)
+    trend_codes = {r["metric"]: r["code"] for r in trend_rows}
+    # The over-time figure needs the trend check's curves: drawn during the mix shift.
+    with _over_time(red, rollout, names, alpha, t, curves) as over_time:
+        say("mix shift")
+        mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat, t)
+        pngs = _figures(red, rollout, names, alpha, say, t, over_time)
     say("tables")
     customer_cols = set(data.segment_columns)
     summary: list[Sentence] = executive_summary(
@@ -623,11 +660,18 @@ def build_report(
         handling_stat=handling_stat, text=t,
         trend={r["metric"]: r["code"] for r in trend_rows}) + trend_sentences
     after = view[view["comparison"] == "after_vs_before"]
-    sections = []
+    sections: list[dict[str, Any]] = []
+    forests: list[dict[str, Any]] = []
     for m in names:
         part = after[after["metric"] == m]
+        rows = _trend_flag(_rows(part, t), trend_codes, t)
         sections.append({"metric": m, "label": t.short_label(m), "units": t.units(m),
-                         "rows": _trend_flag(_rows(part, t), trend_codes, t)})
+                         "rows": rows})
+        if rows:  # the forest plot: the table's rows, drawn by the page
+            forests.append({"id": f"forest-{m}", "caption": t("cap.forest", metric=t.label(m)),
+                            "forest": _forest(part, rows, t), "first": not forests})
+    first = 1 if pngs and pngs[0]["id"] == "over-time" else 0
+    figures: list[dict[str, Any]] = [*pngs[:first], *forests, *pngs[first:]]
     n_tests = int(table["p_adjusted"].notna().sum())
     opts = {"alpha": alpha, "correction": t.correction(correction), "min_n": min_n,
             "n_resamples": n_resamples, "seed": seed,

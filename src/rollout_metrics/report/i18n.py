@@ -237,6 +237,10 @@ EN: dict[str, Message] = {
                    "significant before/after, but a trend that started before the change "
                    "explains it, so no clear change.",
     "cap.forest": "{metric}: per-segment changes with confidence intervals.",
+    "cap.forest_marks": "Filled square: significant after correction (vermillion: worse, "
+                        "blue: better for customers); open circle: not significant; open "
+                        "diamond: significant before/after, but a trend that started before "
+                        "the change explains it.",
     "cap.handling-ecdf": "Handling time distribution per period.",
     "cap.churn-km": "Share of customers still active, per period.",
     # footer
@@ -470,6 +474,9 @@ RU: dict[str, Message] = {
                    "значимо до/после, но это объясняет тренд, начавшийся до изменения, "
                    "поэтому явного изменения нет.",
     "cap.forest": "{metric}: изменения по сегментам с доверительными интервалами.",
+    "cap.forest_marks": "Закрашенный квадрат: значимо с поправкой (красный: хуже, синий: "
+                        "лучше для клиентов); пустой кружок: не значимо; пустой ромб: "
+                        "значимо до/после, но это объясняет тренд, начавшийся до изменения.",
     "cap.handling-ecdf": "Распределение времени обработки по периодам.",
     "cap.churn-km": "Доля клиентов, которые ещё остаются, по периодам.",
     "f.data": "данные",
