@@ -173,8 +173,24 @@ class DailySeries:
         f = f[f["bin"].notna()]
         out: list[tuple[int, Any, Any]] = []
         if self.spec.kind == "durations":
-            for (key, b), rows in f.groupby(["key", "bin"], sort=True):
-                out.append((int(key), b, self.statistic(rows, options)))  # type: ignore[call-overload]
+            # One grouping for every (segment, bin): its closed tickets per minute, cut into
+            # the (segment, bin) blocks (a block with open tickets only has none).
+            cells = f.groupby(["key", "bin"], sort=True).size().index
+            done = f[f["minutes"].notna()]
+            per_minute = done.groupby(["key", "bin", "minutes"], sort=True)["tickets"].sum()
+            minutes = per_minute.index.get_level_values("minutes").to_numpy(float)
+            tickets = per_minute.to_numpy(np.int64)
+            key_of = per_minute.index.get_level_values("key").to_numpy()
+            bin_of = per_minute.index.get_level_values("bin").to_numpy()
+            starts = np.flatnonzero(np.r_[True, (key_of[1:] != key_of[:-1])
+                                          | (bin_of[1:] != bin_of[:-1])]) if len(key_of) \
+                else np.array([], dtype=int)
+            where = {(key_of[i], bin_of[i]): (i, j)
+                     for i, j in zip(starts, [*starts[1:], len(key_of)], strict=True)}
+            for key, b in cells:
+                i, j = where.get((key, b), (0, 0))
+                out.append((int(key), b, self.spec.statistic(
+                    {"minutes": minutes[i:j], "tickets": tickets[i:j]}, options)))
         else:
             sums = f.groupby(["key", "bin"], sort=True)[self.value_columns].sum()
             records: list[dict[str, Any]] = sums.to_dict("records")  # type: ignore[assignment]

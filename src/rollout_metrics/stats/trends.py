@@ -90,13 +90,22 @@ def _binned(series: DailySeries, key: int, rollout: Rollout, width: int | None,
             opts: MetricOptions) -> pd.DataFrame:
     """Bins of ``width`` days counted from each period's start (whole period: ``None``)."""
     spec, z = series.spec, _z(opts.alpha)
-    f = series.frame[series.frame["key"] == key]
+    periods = series.days_of(rollout)
+    # Each row of the segment its bin's first day (periods do not overlap), then one
+    # statistic per bin from DailySeries.binned; a bin without rows gets the empty one's.
+    day = series.frame["day"].to_numpy()
+    first = np.full(len(day), np.nan)
+    for p0, p1 in periods.values():
+        inside = (series.frame["key"].to_numpy() == key) & (day >= p0) & (day < p1)
+        first[inside] = p0 + (day[inside] - p0) // (width or (p1 - p0)) * (width or (p1 - p0))
+    stats = {int(b): stat for b, stat in
+             series.binned(first, opts)[["bin", "stat"]].itertuples(index=False)}
+    empty = series.frame.iloc[:0]
     rows: list[dict[str, Any]] = []
-    for period, (p0, p1) in series.days_of(rollout).items():
+    for period, (p0, p1) in periods.items():
         step = width or (p1 - p0)
         for b0 in range(p0, p1, step):
-            stat = series.statistic(f[(f["day"] >= b0) & (f["day"] < min(b0 + step, p1))],
-                                    opts)
+            stat = stats[b0] if b0 in stats else series.statistic(empty, opts)
             n = _n(stat)
             value = spec.point(stat, opts) if n or isinstance(stat, EventExposure) else math.nan
             lo, hi = _band(stat, spec, opts, z)
