@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -258,6 +259,16 @@ def daily_series(
     check_metric_columns(data, spec, options)
     lo, hi = rollout.span
     lo, hi = start or lo, end or hi
+    # Kept with the reductions it sums (compare, the trend check and the over-time figure
+    # ask for the same series); each caller gets its own copy of the frame.
+    key = ("daily_series", spec.name, tuple(by_list), lo, hi,
+           rollout.change_date if "tenure_band" in by_list else None)
+    kept = red.get(key, lambda: _daily_series(red, rollout, spec, by_list, lo, hi))
+    return dataclasses.replace(kept, frame=kept.frame.copy())
+
+
+def _daily_series(red: Reductions, rollout: Rollout, spec: MetricSpec, by_list: list[str],
+                  lo: dt.datetime, hi: dt.datetime) -> DailySeries:
     if spec.kind == "counts":
         reduce = survey_counts if spec.table == "surveys" else ticket_counts
         frame = reduce(red, rollout, by_list, start=lo, end=hi, extra=spec.row_counts)
