@@ -233,15 +233,18 @@ def long_lived() -> Iterator[None]:
     of the collector over the oldest objects walks the hundreds of thousands that pandas,
     SciPy, statsmodels and matplotlib create, and so does a forked child drawing figures.
     On the sample report: imports 1.26 -> 1.05 s, the whole run 3.9 -> 3.2 s
-    (``benchmarks/report_speed.py``).  A command runs once per process, so nothing frozen
-    is ever garbage the process needs back.
+    (``benchmarks/report_speed.py``).  Used by the command line (a command runs once per
+    process, so nothing frozen is garbage it needs back), not when :func:`main` is called
+    with arguments from a longer-lived process.
 
     Examples
     --------
     >>> import gc
     >>> with long_lived():
     ...     import json
-    >>> gc.isenabled() and gc.get_freeze_count() > 0
+    >>> frozen = gc.get_freeze_count()
+    >>> gc.unfreeze()  # this test's process goes on
+    >>> gc.isenabled() and frozen > 0
     True
     """
     import gc
@@ -256,7 +259,7 @@ def long_lived() -> Iterator[None]:
             gc.enable()
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, *, own_process: bool = False) -> int:
     if args.command == "init":
         return _init(args)
     say = _progress(args.quiet)
@@ -278,7 +281,7 @@ def _run(args: argparse.Namespace) -> int:
 
         find_chromium()
 
-    with long_lived():
+    with long_lived() if own_process else contextlib.nullcontext():
         from rollout_metrics.load.dataset import load_dataset, load_sample
         from rollout_metrics.report.builder import build_report
         from rollout_metrics.rollout import Rollout
@@ -491,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_INVALID if exc.code else EXIT_OK
     try:
-        return _run(args)
+        return _run(args, own_process=argv is None)
     except RolloutMetricsError as exc:
         print(f"rollout-metrics: error: {_one_line(str(exc), 2000)}", file=sys.stderr)
         return EXIT_INVALID
