@@ -1,11 +1,10 @@
 """Run a few text-producing jobs (figures drawn to base64 PNG) in a forked child process
 while this process goes on with the rest of the report.
 
-Matplotlib draws on one core; a report draws a dozen figures.  The figures that need only
-the results table (the forest plots) are drawn in a child forked right after the
-comparison, while this process runs the trend check; the over-time figure, its data read
-here, in a second one, forked after the trend check, while this process runs the mix shift
-and draws the figures that read the data.  A child runs only the
+Matplotlib draws on one core.  The report's over-time figure, its data read here, is drawn
+in a child forked after the trend check (it draws the check's counterfactual curves) while
+this process runs the mix shift and draws the ECDF and Kaplan-Meier curves (the grid and
+the forest plots are HTML, drawn by the page).  A child runs only the
 jobs given (no query reaches the data's engine from it), writes their text to a pipe and
 leaves with :func:`os._exit`; a child that fails or dies is not an error: its jobs are then
 run here, with a :class:`RuntimeWarning` that says so.  The report's text is the same
