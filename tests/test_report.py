@@ -274,3 +274,20 @@ def test_to_html_that_cannot_be_encoded_keeps_the_old_file(
         report.to_html(out)
     assert out.read_text(encoding="utf-8") == "last week's report"
     assert [p.name for p in tmp_path.iterdir()] == ["weekly.html"]
+
+
+def test_forest_plot_lists_untested_rows_with_their_status(sample: rm.Dataset) -> None:
+    # Too few observations for a segment's test: its forest row shows the status in the
+    # axis, no mark and no interval, and the axis is set by the tested rows alone.
+    rep = rm.build_report(sample, ROLLOUT, ["nps"], by="tier", min_n=1200, n_resamples=100)
+    soup = BeautifulSoup(rep.html(), "html.parser")
+    rows = soup.select("#fig-forest-nps table.forest tbody tr[data-key]")
+    untested = [r for r in rows if "na" in r["class"]]
+    assert untested and len(untested) < len(rows)
+    for tr in untested:
+        table_row = soup.select_one(f'#segments tr[data-key="{tr["data-key"]}"]')
+        assert tr.select_one(".status").get_text() == table_row.select_one("td.status").get_text()
+        assert tr.select_one(".pt") is None and tr.select_one(".iv") is None
+    for tr in rows:
+        if "na" not in tr["class"]:
+            assert tr.select_one(".pt") is not None and tr.select_one(".iv") is not None

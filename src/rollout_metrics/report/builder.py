@@ -405,7 +405,9 @@ def _forest(part: pd.DataFrame, rows: list[dict[str, Any]], t: Text) -> dict[str
     """
     from matplotlib.ticker import MaxNLocator
 
-    values = part[["delta", "ci_low", "ci_high"]].to_numpy(float)
+    # Drawn: the tested rows (an untested one shows its status, a grouped line its note).
+    drawn = np.array([not r["other"] and r["sig_class"] != "na" for r in rows], dtype=bool)
+    values = part[["delta", "ci_low", "ci_high"]].to_numpy(float)[drawn]
     shown = values[np.isfinite(values)]
     lo, hi = (float(min(shown.min(), 0.0)), float(max(shown.max(), 0.0))) if shown.size \
         else (-1.0, 1.0)
@@ -423,14 +425,14 @@ def _forest(part: pd.DataFrame, rows: list[dict[str, Any]], t: Text) -> dict[str
     digits = next((d for d in range(4) if all(abs(round(x, d) - x) < 1e-9 for x in ticks)), 3)
     direction = get_metric(str(part["metric"].iloc[0])).direction
     out = []
-    for r, (_, raw) in zip(rows, part.iterrows(), strict=True):
+    for r, (_, raw), draw in zip(rows, part.iterrows(), drawn, strict=True):
         delta, low, high = (float(raw[c]) for c in ("delta", "ci_low", "ci_high"))
         cls = "other" if r["other"] else r["sig_class"]
         if cls == "sig":
             cls += " worse" if delta * direction < 0 else " better"
-        interval = bool(np.isfinite(low) and np.isfinite(high)) and not r["other"]
-        out.append({**r, "cls": cls, "x": at(delta) if np.isfinite(delta) and not r["other"]
-                    else None, "lo": at(low) if interval else None,
+        interval = bool(draw and np.isfinite(low) and np.isfinite(high))
+        out.append({**r, "cls": cls, "x": at(delta) if draw and np.isfinite(delta) else None,
+                    "lo": at(low) if interval else None,
                     "width": at(high) - at(low) if interval else None})
     return {"rows": out, "zero": at(0.0),
             "ticks": [{"x": at(x), "text": t.num(x, digits)} for x in ticks],
