@@ -439,6 +439,23 @@ def _forest(part: pd.DataFrame, rows: list[dict[str, Any]], t: Text) -> dict[str
             "xlabel": t("plot.forest.xlabel", units=t.units(str(part["metric"].iloc[0])))}
 
 
+def _sections(after: pd.DataFrame, metrics: list[str], trend: dict[str, str], t: Text
+              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per metric its segment table's rows (after vs before) and its forest plot, drawn by
+    the page from the same rows."""
+    sections: list[dict[str, Any]] = []
+    forests: list[dict[str, Any]] = []
+    for m in metrics:
+        part = after[after["metric"] == m]
+        rows = _trend_flag(_rows(part, t), trend, t)
+        sections.append({"metric": m, "label": t.short_label(m), "units": t.units(m),
+                         "rows": rows})
+        if rows:
+            forests.append({"id": f"forest-{m}", "caption": t("cap.forest", metric=t.label(m)),
+                            "forest": _forest(part, rows, t), "first": not forests})
+    return sections, forests
+
+
 def _over_time(data: Reductions, rollout: Rollout, metrics: list[str], alpha: float,
                t: Text, curves: dict[str, pd.DataFrame]) -> Background:
     """The over-time figure (metrics with a daily series; a cohort share has none): its
@@ -651,27 +668,19 @@ def build_report(
         handling_stat=handling_stat, curves=curves)
     trend_codes = {r["metric"]: r["code"] for r in trend_rows}
     # The over-time figure needs the trend check's curves: drawn during the mix shift.
+    # Drawn during the mix shift, the tables and this process's own figures.
     with _over_time(red, rollout, names, alpha, t, curves) as over_time:
         say("mix shift")
         mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat, t)
+        say("tables")
+        summary: list[Sentence] = executive_summary(
+            shown, correction=correction, alpha=alpha,
+            customer_columns=set(data.segment_columns), handling_stat=handling_stat, text=t,
+            trend={r["metric"]: r["code"] for r in trend_rows}) + trend_sentences
+        after = view[view["comparison"] == "after_vs_before"]
+        sections, forests = _sections(after, names, trend_codes, t)
+        grid = _grid(view, trend_codes, alpha, t)
         pngs = _figures(red, rollout, names, alpha, say, t, over_time)
-    say("tables")
-    customer_cols = set(data.segment_columns)
-    summary: list[Sentence] = executive_summary(
-        shown, correction=correction, alpha=alpha, customer_columns=customer_cols,
-        handling_stat=handling_stat, text=t,
-        trend={r["metric"]: r["code"] for r in trend_rows}) + trend_sentences
-    after = view[view["comparison"] == "after_vs_before"]
-    sections: list[dict[str, Any]] = []
-    forests: list[dict[str, Any]] = []
-    for m in names:
-        part = after[after["metric"] == m]
-        rows = _trend_flag(_rows(part, t), trend_codes, t)
-        sections.append({"metric": m, "label": t.short_label(m), "units": t.units(m),
-                         "rows": rows})
-        if rows:  # the forest plot: the table's rows, drawn by the page
-            forests.append({"id": f"forest-{m}", "caption": t("cap.forest", metric=t.label(m)),
-                            "forest": _forest(part, rows, t), "first": not forests})
     first = 1 if pngs and pngs[0]["id"] == "over-time" else 0
     figures: list[dict[str, Any]] = [*pngs[:first], *forests, *pngs[first:]]
     n_tests = int(table["p_adjusted"].notna().sum())
@@ -680,7 +689,6 @@ def build_report(
             "handling_stat": t(f"stat.{handling_stat}"), "level": t.level(alpha),
             "alpha_text": t.num(alpha, 2), "n_resamples_text": t.num(n_resamples, 0)}
     excluded = int(data.rows["rows_excluded"].sum())
-    grid = _grid(view, trend_codes, alpha, t)
     context: dict[str, Any] = {
         "lang": lang,
         "windows": _windows(rollout, t),
