@@ -71,6 +71,11 @@ def test_forest_overall_on_top_and_significant_bold(results: pd.DataFrame) -> No
     assert ticks[0].get_text() == "overall"
     vip = next(t for t in ticks if t.get_text() == "tier: VIP")
     assert vip.get_fontweight() == "bold"  # NPS fell among VIP customers (truth.json)
+    # Its colour is its direction for customers (worse: vermillion), as in the report.
+    marks = [ln for ln in fig.axes[0].get_lines() if ln.get_marker() == "s"]
+    assert marks and {ln.get_markeredgecolor() for ln in marks} == {plots.OKABE_ITO["vermillion"]}
+    assert all(ln.get_markeredgecolor() == "0.45"
+               for ln in fig.axes[0].get_lines() if ln.get_marker() == "o")
 
 
 def test_forest_unknown_metric(results: pd.DataFrame) -> None:

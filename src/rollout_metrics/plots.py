@@ -497,8 +497,10 @@ def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_
     """Forest plot of one metric's deltas with confidence intervals, overall row on top.
 
     Significant rows (after the multiple-comparison correction) are drawn with a filled
-    vermillion square and a bold label; other tested rows with an open blue circle;
-    untested rows (``insufficient_data``) are listed with their status and no interval.
+    square in the colour of their direction for customers (vermillion: worse, blue: better;
+    the registry's ``direction``) and a bold label, as the report's forest plots; other
+    tested rows with an open grey circle; untested rows (``insufficient_data``) are listed
+    with their status and no interval.
 
     Parameters
     ----------
@@ -532,7 +534,8 @@ def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_
             ax.annotate(plain(tx.status(row["status"])), (row["delta"], yi), xytext=(6, -3),
                         textcoords="offset points", fontsize=7, color="0.3")
             continue
-        colour = OKABE_ITO["vermillion"] if sig else OKABE_ITO["blue"]
+        worse = float(row["delta"]) * _direction(metric) < 0
+        colour = (OKABE_ITO["vermillion"] if worse else OKABE_ITO["blue"]) if sig else "0.45"
         ax.plot([row["ci_low"], row["ci_high"]], [yi, yi], color=colour,
                 linewidth=2.2 if sig else 1.2)
         ax.plot(row["delta"], yi, marker="s" if sig else "o", markersize=7,
