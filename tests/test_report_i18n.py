@@ -218,5 +218,9 @@ def test_hostile_segment_names_stay_inert(sample_frames: dict[str, object], lang
         assert name in text, name
     tile_segments = " ".join(li.get_text() for li in soup.select(".tile-segments li"))
     assert "<script>alert(1)</script>" in tile_segments  # NPS of VIP fell: shown as text
+    # The grid and the forest plots, drawn by the page, show the names as text too.
+    for where in ("#fig-heatmap table.grid tbody", "#fig-forest-nps table.forest tbody"):
+        shown = soup.select_one(where).get_text(" ")
+        assert all(name in shown for name in names.values()), where
     assert "49" not in " ".join(td.get_text() for td in soup.select("td.segment"))
     assert isinstance(rep.results, pd.DataFrame)

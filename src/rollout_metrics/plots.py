@@ -484,12 +484,14 @@ def _grouped(row: pd.Series) -> bool:
     return bool(row.get("status") == "grouped")
 
 
-def _row_label(row: pd.Series, text: PlotText | None = None) -> str:
+def _row_label(row: pd.Series, text: PlotText | None = None, *, escaped: bool = True) -> str:
+    """A row's segment as a figure names it (``tier: VIP``); ``escaped``: ``$`` escaped for
+    matplotlib (:func:`plain`), else as the data has it (for HTML)."""
     if row["segment"] == "overall":
         return _text(text)("plot.overall")
-    if _grouped(row):
-        return plain(f"{row['by']}: {row['label_line']}")
-    return plain(f"{row['by']}: {row['segment']}" if row["by"] else row["segment"])
+    label = (f"{row['by']}: {row['label_line']}" if _grouped(row)
+             else f"{row['by']}: {row['segment']}" if row["by"] else str(row["segment"]))
+    return plain(label) if escaped else label
 
 
 def plot_forest(results: pd.DataFrame, metric: str, comparison: str = "after_vs_before", *,
@@ -607,7 +609,8 @@ def heatmap_cells(results: pd.DataFrame, comparison: str = "after_vs_before", *,
                   alpha: float = 0.05) -> pd.DataFrame:
     """The cells of :func:`plot_heatmap`: one row per metric and segment with its text.
 
-    ``z`` is the cell's colour, the standardized delta (:func:`standardized_delta` at
+    ``label`` is the row's segment as the figure draws it (``$`` escaped for matplotlib),
+    ``name`` the same as text.  ``z`` is the cell's colour, the standardized delta (:func:`standardized_delta` at
     ``alpha``, clipped to ±4; missing where there is no interval).  ``mark`` is ``*`` for a significant change, ``†`` for a significant overall change of
     a metric in ``trend`` (one the pre-existing trend explains or reverses, so the report
     calls it no clear change), ``na`` for an untested row, ``other`` for a line of grouped
@@ -627,6 +630,7 @@ def heatmap_cells(results: pd.DataFrame, comparison: str = "after_vs_before", *,
         raise DataValidationError(f"no rows for comparison {comparison!r}")
     tx = _text(text)
     rows["label"] = [_row_label(r, text) for _, r in rows.iterrows()]
+    rows["name"] = [_row_label(r, text, escaped=False) for _, r in rows.iterrows()]
     rows = rows.drop_duplicates(["metric", "label"])
     marks, texts = [], []
     for _, r in rows.iterrows():

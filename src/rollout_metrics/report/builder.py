@@ -374,7 +374,7 @@ def _grid(table: pd.DataFrame, trend: dict[str, str], alpha: float,
         fill, ink = plots.heatmap_colours(r["z"])
         mark = str(r["mark"])
         out.append({"key": _key(r), "metric": t.short_label(str(r["metric"])),
-                    "segment": str(r["label"]), "text": str(r["text"]), "mark": mark,
+                    "segment": str(r["name"]), "text": str(r["text"]), "mark": mark,
                     "cls": GRID_CLASS[mark], "fill": fill, "ink": ink})
     return out
 
