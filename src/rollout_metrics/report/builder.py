@@ -413,8 +413,13 @@ def _forest(part: pd.DataFrame, rows: list[dict[str, Any]], t: Text) -> dict[str
         else (-1.0, 1.0)
     if hi - lo <= 0:
         lo, hi = lo - 1.0, hi + 1.0
-    ticks = [float(x) for x in MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
-             if lo - 1e-9 <= x <= hi + 1e-9]
+    candidates = [float(x) for x in
+                  MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)]
+    ticks = [x for x in candidates if lo - 1e-9 <= x <= hi + 1e-9]
+    if len(ticks) < 3:  # too few to read the axis by: out to the ticks around the data
+        below = [x for x in candidates if x < lo]
+        above = [x for x in candidates if x > hi]
+        ticks = [*below[-1:], *ticks, *above[:1]]
     lo, hi = min([lo, *ticks]), max([hi, *ticks])
     span = hi - lo
     lo, hi = lo - FOREST_PAD * span, hi + FOREST_PAD * span
