@@ -610,12 +610,13 @@ def heatmap_cells(results: pd.DataFrame, comparison: str = "after_vs_before", *,
     """The cells of :func:`plot_heatmap`: one row per metric and segment with its text.
 
     ``label`` is the row's segment as the figure draws it (``$`` escaped for matplotlib),
-    ``name`` the same as text.  ``z`` is the cell's colour, the standardized delta (:func:`standardized_delta` at
-    ``alpha``, clipped to ±4; missing where there is no interval).  ``mark`` is ``*`` for a significant change, ``†`` for a significant overall change of
-    a metric in ``trend`` (one the pre-existing trend explains or reverses, so the report
-    calls it no clear change), ``na`` for an untested row, ``other`` for a line of grouped
-    segments (``status == "grouped"``: its text counts their significant changes) and
-    empty otherwise; ``text`` is the delta as the cell shows it.
+    ``name`` the same as text.  ``z`` is the cell's colour, the standardized delta
+    (:func:`standardized_delta` at ``alpha``, clipped to ±4; missing where there is no
+    interval).  ``mark`` is ``*`` for a significant change, ``†`` for a significant overall
+    change of a metric in ``trend`` (one the pre-existing trend explains or reverses, so the
+    report calls it no clear change), ``na`` for an untested row, ``other`` for a line of
+    grouped segments (``status == "grouped"``: its text counts their significant changes)
+    and empty otherwise; ``text`` is the delta as the cell shows it.
 
     Examples
     --------

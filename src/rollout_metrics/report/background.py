@@ -69,6 +69,11 @@ class Background:
         self._fd = fd
         self._done: dict[str, str] | None = None
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The jobs' names, in their order."""
+        return tuple(self._jobs)
+
     def result(self) -> dict[str, str]:
         """Each job's text, by name: read from the child, or computed here when there is
         no child or it did not deliver."""

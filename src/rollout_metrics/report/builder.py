@@ -267,13 +267,13 @@ def _verdict(row: Any, trend: str | None) -> tuple[str, str | None]:
     if trend == "opposite":
         return "none", "tile.trend_opposite"
     if bool(sig) and row["delta"] != 0:
-        good = (row["delta"] > 0) == (get_metric(str(row["metric"])).direction > 0)
-        return ("better" if good else "worse"), (
+        return _direction_class(row), (
             "tile.trend_unclear" if trend == "inconclusive" else None)
     return "none", "tile.trend_found" if trend == "found_only" else None
 
 
 def _direction_class(row: Any) -> str:
+    """``better`` or ``worse`` for customers: the row's change and its metric's direction."""
     good = (row["delta"] > 0) == (get_metric(str(row["metric"])).direction > 0)
     return "better" if good else "worse"
 
@@ -428,13 +428,12 @@ def _forest(part: pd.DataFrame, rows: list[dict[str, Any]], t: Text) -> dict[str
         return round(100 * (x - lo) / (hi - lo), 2)
 
     digits = next((d for d in range(4) if all(abs(round(x, d) - x) < 1e-9 for x in ticks)), 3)
-    direction = get_metric(str(part["metric"].iloc[0])).direction
     out = []
     for r, (_, raw), draw in zip(rows, part.iterrows(), drawn, strict=True):
         delta, low, high = (float(raw[c]) for c in ("delta", "ci_low", "ci_high"))
         cls = "other" if r["other"] else r["sig_class"]
         if cls == "sig":
-            cls += " worse" if delta * direction < 0 else " better"
+            cls += " " + _direction_class(raw)
         interval = bool(draw and np.isfinite(low) and np.isfinite(high))
         out.append({**r, "cls": cls, "x": at(delta) if draw and np.isfinite(delta) else None,
                     "lo": at(low) if interval else None,
@@ -476,29 +475,23 @@ def _over_time(data: Reductions, rollout: Rollout, metrics: list[str], alpha: fl
 
 def _figures(data: Reductions, rollout: Rollout, metrics: list[str], alpha: float,
              progress: Progress, t: Text, over_time: Background) -> list[dict[str, str]]:
-    """The figures drawn by matplotlib, as base64 PNG (the forest plots are drawn by the
-    page: :func:`_forest`)."""
-    # Each figure is drawn here (a function) or taken from a child (its job's name there).
-    figs: list[tuple[str, str, Callable[[], Figure] | tuple[Background, str]]] = [
-        ("over-time", t("cap.over-time"), (over_time, "over-time"))] if any(
-            get_metric(m).has_daily_series for m in metrics) else []
+    """The figures drawn by matplotlib, as base64 PNG in the report's order: the ECDF and
+    Kaplan-Meier curves drawn here, then the over-time figure taken from its child (the
+    forest plots are drawn by the page: :func:`_forest`)."""
+    own: dict[str, Callable[[], Figure]] = {}
     if "handling_time" in metrics:
-        figs.append(("handling-ecdf", t("cap.handling-ecdf"),
-                     lambda: plots.plot_handling_ecdf(data, rollout, text=t)))
+        own["handling-ecdf"] = lambda: plots.plot_handling_ecdf(data, rollout, text=t)
     if "churn" in metrics:
-        figs.append(("churn-km", t("cap.churn-km"),
-                     lambda: plots.plot_churn_survival(data, rollout, alpha=alpha, text=t)))
+        own["churn-km"] = lambda: plots.plot_churn_survival(data, rollout, alpha=alpha, text=t)
     pngs: dict[str, str] = {}
-    # This process's figures first, then those drawn beside them.
-    for fig_id, _caption, source in sorted(figs, key=lambda f: not callable(f[2])):
+    for fig_id, draw in own.items():
         progress(f"plot {fig_id}")
-        if callable(source):
-            pngs[fig_id] = _png(source())
-        else:
-            child, job = source
-            pngs[fig_id] = child.result()[job]
-    return [{"id": fig_id, "caption": caption, "png": pngs[fig_id]}
-            for fig_id, caption, _source in figs]
+        pngs[fig_id] = _png(draw())
+    for fig_id in over_time.names:
+        progress(f"plot {fig_id}")
+    pngs.update(over_time.result())
+    return [{"id": fig_id, "caption": t(f"cap.{fig_id}"), "png": pngs[fig_id]}
+            for fig_id in ("over-time", "handling-ecdf", "churn-km") if fig_id in pngs]
 
 
 def guardrail_context(table: pd.DataFrame, t: Text) -> dict[str, Any]:
@@ -672,8 +665,8 @@ def build_report(
         data, rollout, shown, names, alpha, say, reductions=red, text=t,
         handling_stat=handling_stat, curves=curves)
     trend_codes = {r["metric"]: r["code"] for r in trend_rows}
-    # The over-time figure needs the trend check's curves: drawn during the mix shift.
-    # Drawn during the mix shift, the tables and this process's own figures.
+    # The over-time figure needs the trend check's curves; a child draws it during the mix
+    # shift, the tables and this process's own figures.
     with _over_time(red, rollout, names, alpha, t, curves) as over_time:
         say("mix shift")
         mix_rows, mix_notes = _mix(red, rollout, names, groups, handling_stat, t)

@@ -152,8 +152,7 @@ class DailySeries:
     def sums(self, rows: pd.DataFrame) -> dict[str, Any]:
         """The statistic's input for some rows of :attr:`frame` (one segment)."""
         if self.spec.kind == "durations":
-            done = rows[rows["minutes"].notna()]
-            g = done.groupby("minutes", sort=True)["tickets"].sum()
+            g = _per_minute(rows, [])
             return {"minutes": g.index.to_numpy(float), "tickets": g.to_numpy(np.int64)}
         return {c: rows[c].sum() for c in self.value_columns}
 
@@ -177,8 +176,7 @@ class DailySeries:
             # One grouping for every (segment, bin): its closed tickets per minute, cut into
             # the (segment, bin) blocks (a block with open tickets only has none).
             cells = f.groupby(["key", "bin"], sort=True).size().index
-            done = f[f["minutes"].notna()]
-            per_minute = done.groupby(["key", "bin", "minutes"], sort=True)["tickets"].sum()
+            per_minute = _per_minute(f, ["key", "bin"])
             minutes = per_minute.index.get_level_values("minutes").to_numpy(float)
             tickets = per_minute.to_numpy(np.int64)
             key_of = per_minute.index.get_level_values("key").to_numpy()
@@ -203,6 +201,13 @@ class DailySeries:
         """Each period of ``rollout`` as a half-open range of day numbers."""
         return {p: ((lo - self.origin).days, (hi - self.origin).days)
                 for p, (lo, hi) in rollout.windows().items()}
+
+
+def _per_minute(rows: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Closed tickets (``minutes`` not missing) per ``keys`` and whole minute, sorted."""
+    done = rows[rows["minutes"].notna()]
+    out: pd.Series = done.groupby([*keys, "minutes"], sort=True)["tickets"].sum()
+    return out
 
 
 def _key_frame(frame: pd.DataFrame, by: list[str], values: list[str]
